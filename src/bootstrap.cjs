@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * Entry of `npm start` and `npm test` on a fresh clone: plain Node with no dependencies, because it
+ * runs before `node_modules` exists. It installs the npm dependencies when they are missing or older
+ * than package-lock.json (which also generates the Prisma client through our postinstall), then hands
+ * over to the TypeScript entry points. Provisioning of servers happens there, not here.
+ */
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function fail(message, remedy) {
+  process.stderr.write(`\n✖ ${message}\n  → ${remedy}\n`);
+  process.exit(1);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 10)) {
+    fail(`Node ${process.versions.node} is too old.`, 'Install Node.js 20.10 or newer.');
+  }
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function ensureDependencies() {
+  const installedMarker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const stale =
+    !existsSync(installedMarker) ||
+    mtime(lock) > mtime(installedMarker) ||
+    mtime(join(root, 'package.json')) > mtime(installedMarker);
+  if (stale) {
+    const command = existsSync(lock) ? 'ci' : 'install';
+    process.stderr.write(`[setup] installing npm dependencies (npm ${command}) …\n`);
+    const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) {
+      fail(
+        `npm ${command} failed (exit ${result.status}).`,
+        'Check the npm output above: the npm registry must be reachable for the first run.',
+      );
+    }
+  }
+  // A checkout switched between branches can have node_modules but no generated client.
+  if (!existsSync(join(root, 'src', 'generated', 'prisma', 'client.ts'))) {
+    const result = spawnSync(bin('prisma'), ['generate'], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) fail('prisma generate failed.', 'Check prisma/schema.prisma and the output above.');
+  }
+}
+
+/** Runs a child in the foreground; Ctrl-C reaches it directly (same process group), so we only wait. */
+function runForeground(command, args) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main() {
+  checkNode();
+  const [task, ...rest] = process.argv.slice(2);
+  ensureDependencies();
+  let code;
+  switch (task) {
+    case 'start':
+      code = await runForeground(bin('tsx'), ['src/cli/main.ts', 'start', ...rest]);
+      break;
+    case 'test':
+      process.stderr.write('[test] type-checking …\n');
+      code = await runForeground(bin('tsc'), ['--noEmit', '-p', '.']);
+      if (code === 0) code = await runForeground(bin('jest'), rest);
+      break;
+    default:
+      fail(`unknown task "${task}"`, 'use `npm start` or `npm test`.');
+  }
+  process.exit(code);
+}
+
+main();

@@ -1,0 +1,43 @@
+/**
+ * The engine's one command-line entry point (`npm run cli -- <command>`; `npm start` runs `start`).
+ * Turns configuration and setup problems into one clear message instead of a stack trace.
+ */
+import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
+import { runStart } from './start';
+
+const USAGE = `Usage: cs-lifecycle <command>
+
+Commands:
+  start    Run the engine: Temporal dev server + Web UI, database, worker and a demo customer
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  switch (command) {
+    case 'start':
+      await runStart();
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isSetupError(error)) {
+      process.stderr.write(formatSetupError(error));
+    } else if (error instanceof Error && error.name === 'ConfigError') {
+      process.stderr.write(`\n✖ ${error.message}\n`);
+    } else {
+      process.stderr.write(`\n✖ Unexpected failure:\n${error instanceof Error ? error.stack : String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,126 @@
+/**
+ * `npm start`: the whole engine on one machine. Starts (or connects to) Temporal, opens the database
+ * (embedded PGlite unless DATABASE_URL is set), runs the worker, starts a demo customer and prints
+ * where to look. Ctrl-C stops everything it started, in reverse order, and leaves no process behind.
+ */
+import { join, resolve } from 'node:path';
+import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, type TEngineConfig } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
+import { progress } from '../dev-infra/progress';
+import { ensureTemporalCli } from '../dev-infra/temporal-cli';
+import { LIFECYCLE_TASK_QUEUE, customerWorkflowId } from '../domain/ids';
+import { registerSearchAttributes } from '../temporal/namespace';
+import { createLifecycleWorker } from '../temporal/worker';
+import { customerEventSignal } from '../../workflows/messages';
+import { customerLifecycleWorkflow } from '../../workflows';
+
+type Cleanup = () => Promise<void>;
+
+export async function runStart(config: TEngineConfig = loadConfig()): Promise<void> {
+  const cleanups: Cleanup[] = [];
+  // Ctrl-C and the worker's own shutdown can both ask to stop: run the cleanups once, newest first.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  // Until the worker runs, a Ctrl-C simply unwinds what was started so far.
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    progress('stopping …');
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const dataDir = resolve(config.CS_DATA_DIR);
+    // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
+    const database: Database = await openDatabase(
+      config.DATABASE_URL
+        ? { kind: 'postgres', url: config.DATABASE_URL }
+        : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
+    );
+    cleanups.push(database.close);
+    progress(
+      `database: ${database.target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}` +
+        (database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''),
+    );
+
+    let address = config.TEMPORAL_ADDRESS;
+    let devServer: DevServerHandle | undefined;
+    if (!address) {
+      const cliPath = await ensureTemporalCli();
+      progress(`starting the Temporal dev server (state in ${join(dataDir, 'temporal')})`);
+      devServer = await startDevServer({
+        cliPath,
+        dbFilename: join(dataDir, 'temporal', 'dev.db'),
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        retentionDays: config.TEMPORAL_RETENTION_DAYS,
+      });
+      cleanups.push(devServer.stop);
+      address = devServer.address;
+    }
+
+    const clientConnection = await Connection.connect({ address });
+    cleanups.push(() => clientConnection.close());
+    // Our own dev server was prepared when it started; a server someone else runs may lack our
+    // search attributes, and without them every customer workflow task would fail.
+    if (!devServer) await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+    const workerConnection = await NativeConnection.connect({ address });
+    cleanups.push(() => workerConnection.close());
+    progress('bundling workflows and starting the worker …');
+    const worker = await createLifecycleWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      prisma: database.prisma,
+    });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    await startDemoCustomer(client);
+
+    if (interrupted) return;
+    const ui = devServer?.uiUrl;
+    process.stdout.write(
+      `\nThe engine is running.\n` +
+        `  Temporal:        ${address} (namespace ${config.TEMPORAL_NAMESPACE})\n` +
+        (ui ? `  Temporal Web UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows\n` : '') +
+        `  Demo customer:   workflow ${customerWorkflowId(DEMO_CUSTOMER.customerId)}\n` +
+        `Press Ctrl-C to stop.\n`,
+    );
+    // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.
+    await workerRun;
+    await stopAll();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+const DEMO_CUSTOMER = { customerId: 'demo-acme', name: 'Acme Analytics (demo)' };
+
+/** Idempotent: a second `npm start` finds the running demo workflow and re-sends events it ignores. */
+async function startDemoCustomer(client: Client): Promise<void> {
+  const handle = await client.workflow.start(customerLifecycleWorkflow, {
+    workflowId: customerWorkflowId(DEMO_CUSTOMER.customerId),
+    taskQueue: LIFECYCLE_TASK_QUEUE,
+    args: [DEMO_CUSTOMER],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  await handle.signal(customerEventSignal, {
+    id: 'demo-acme-kickoff',
+    type: 'milestone.kickoff-held',
+    occurredAt: new Date().toISOString(),
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The engine's settings, parsed once from the environment at start-up into one typed object.
+ * Anything wrong stops start-up with the variable's name and the reason (see `ConfigError`).
+ * Modules receive the parsed object; nothing else reads `process.env` for these settings.
+ */
+import { z } from 'zod';
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(65535))
+    .default(fallback);
+
+// An empty variable means "not set": `FOO= npm start` must not turn into a 0 or an empty URL.
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+export const ZEngineConfig = z.object({
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL; leave it unset for the embedded database')
+      .optional(),
+  ),
+  CS_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  TEMPORAL_ADDRESS: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233').optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
+  TEMPORAL_PORT: z.preprocess(emptyAsUndefined, port(7233)),
+  TEMPORAL_UI_PORT: z.preprocess(emptyAsUndefined, port(8233)),
+  TEMPORAL_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().min(1)).default(365),
+  ),
+});
+
+export type TEngineConfig = z.infer<typeof ZEngineConfig>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TEngineConfig {
+  const parsed = ZEngineConfig.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}

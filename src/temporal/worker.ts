@@ -1,0 +1,30 @@
+/**
+ * Builds the lifecycle worker: the customer workflows plus activities bound to a database. Used by
+ * `npm start`, the CLI and tests, so all run the same registration.
+ */
+import { resolve } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
+import type { PrismaClient } from '../generated/prisma/client';
+
+export const WORKFLOWS_PATH = resolve(__dirname, '../../workflows/index.ts');
+
+export interface LifecycleWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  prisma: PrismaClient;
+  /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createLifecycleWorker(options: LifecycleWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
+    activities: createActivities({ prisma: options.prisma }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}

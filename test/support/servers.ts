@@ -1,0 +1,42 @@
+/**
+ * What a test file needs from the servers global-setup provisioned: its own PostgreSQL database with
+ * the migrations applied, a time-skipping environment, a dev-server environment, the workflow bundle.
+ */
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { openDatabase, type Database } from '../../src/db/database';
+import { createScratchDatabase } from '../../src/dev-infra/postgres';
+import { registerSearchAttributes } from '../../src/temporal/namespace';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\` (jest global setup)`);
+  return value;
+}
+
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** A fresh, migrated PostgreSQL database for one test file. */
+export async function openTestDatabase(label: string): Promise<Database> {
+  const url = await createScratchDatabase(required('TEST_POSTGRES_URL'), `t_${label}_${uniqueSuffix()}`);
+  return openDatabase({ kind: 'postgres', url });
+}
+
+export function workflowBundle(): { codePath: string } {
+  return { codePath: required('TEST_WORKFLOW_BUNDLE') };
+}
+
+/** A fresh time-skipping server (one per test file: skipped time is global to it). */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: required('TEST_SERVER_PATH') } },
+  });
+  await registerSearchAttributes(env.connection, 'default');
+  return env;
+}
+
+export function connectDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS') });
+}

@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. Workflow type names are written into histories: keep them. */
+export { customerLifecycleWorkflow } from './customer-lifecycle';
