@@ -41,12 +41,14 @@ function ensureDependencies() {
     mtime(lock) > mtime(installedMarker) ||
     mtime(join(root, 'package.json')) > mtime(installedMarker);
   if (stale) {
-    const command = existsSync(lock) ? 'ci' : 'install';
-    process.stderr.write(`[setup] installing npm dependencies (npm ${command}) …\n`);
-    const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    // `npm install` rather than `npm ci`: both install exactly what package-lock.json pins, but
+    // `ci` also insists that every other platform's optional binary (swc, unrs-resolver, …) is
+    // in the lock, and some registry mirrors do not serve those, so `ci` can refuse a good lock.
+    process.stderr.write('[setup] installing npm dependencies (npm install) …\n');
+    const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) {
       fail(
-        `npm ${command} failed (exit ${result.status}).`,
+        `npm install failed (exit ${result.status}).`,
         'Check the npm output above: the npm registry must be reachable for the first run.',
       );
     }
@@ -59,14 +61,23 @@ function ensureDependencies() {
 }
 
 /** Runs a child in the foreground; Ctrl-C reaches it directly (same process group), so we only wait. */
-function runForeground(command, args) {
-  const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+function runForeground(command, args, env = process.env) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
   const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/**
+ * PGlite loads parts of itself with a dynamic import(), which jest's module sandbox only allows
+ * with --experimental-vm-modules. NODE_OPTIONS carries the flag into jest's worker processes.
+ */
+function jestEnv() {
+  const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+  return { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, ...flags].filter(Boolean).join(' ') };
 }
 
 async function main() {
@@ -81,7 +92,7 @@ async function main() {
     case 'test':
       process.stderr.write('[test] type-checking …\n');
       code = await runForeground(bin('tsc'), ['--noEmit', '-p', '.']);
-      if (code === 0) code = await runForeground(bin('jest'), rest);
+      if (code === 0) code = await runForeground(bin('jest'), rest, jestEnv());
       break;
     default:
       fail(`unknown task "${task}"`, 'use `npm start` or `npm test`.');

@@ -36,7 +36,10 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
 
   setHandler(getStateQuery, () => state);
   setHandler(customerEventSignal, (event) => {
-    if (state.seenEventIds.includes(event.id) || pending.some((p) => p.id === event.id)) return;
+    // Marked seen on acceptance, not after it is applied: a repeat that arrives while the first
+    // copy is still being recorded must not queue a second copy.
+    if (state.seenEventIds.includes(event.id)) return;
+    state.seenEventIds.push(event.id);
     pending.push(event);
   });
 
@@ -72,7 +75,6 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       occurredAt: event.occurredAt,
       detail: { eventId: event.id },
     });
-    state.seenEventIds.push(event.id);
     state.eventsApplied += 1;
   }
 }
