@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type TEngineConfig } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
@@ -20,6 +20,8 @@ import { customerLifecycleWorkflow } from '../../workflows';
 type Cleanup = () => Promise<void>;
 
 export async function runStart(config: TEngineConfig = loadConfig()): Promise<void> {
+  // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const cleanups: Cleanup[] = [];
   // Ctrl-C and the worker's own shutdown can both ask to stop: run the cleanups once, newest first.
   let stopping: Promise<void> | undefined;
