@@ -3,19 +3,26 @@
  * Turns configuration and setup problems into one clear message instead of a stack trace.
  */
 import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
-import { runStart } from './start';
+import { runEngine } from './start';
 
 const USAGE = `Usage: cs-lifecycle <command>
 
 Commands:
   start    Run the engine: Temporal dev server + Web UI, database, worker and a demo customer
+  worker   Run only the worker (with TEMPORAL_ADDRESS: against an existing Temporal server)
+
+Settings come from the environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_PORT, TEMPORAL_UI_PORT,
+TEMPORAL_NAMESPACE, TEMPORAL_RETENTION_DAYS, CS_DATA_DIR (see README).
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   switch (command) {
     case 'start':
-      await runStart();
+      await runEngine({ demo: true });
+      return 0;
+    case 'worker':
+      await runEngine({ demo: false });
       return 0;
     case undefined:
     case '--help':

@@ -1,7 +1,8 @@
 /**
- * `npm start`: the whole engine on one machine. Starts (or connects to) Temporal, opens the database
- * (embedded PGlite unless DATABASE_URL is set), runs the worker, starts a demo customer and prints
- * where to look. Ctrl-C stops everything it started, in reverse order, and leaves no process behind.
+ * `npm start` (and `cli worker`): the engine on one machine. Starts the Temporal dev server unless
+ * TEMPORAL_ADDRESS names one, opens the database (embedded PGlite unless DATABASE_URL is set), runs
+ * the worker and, for `start`, a demo customer, then prints where to look. Ctrl-C stops everything
+ * it started, in reverse order, and leaves no process behind.
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
@@ -19,7 +20,12 @@ import { customerLifecycleWorkflow } from '../../workflows';
 
 type Cleanup = () => Promise<void>;
 
-export async function runStart(config: TEngineConfig = loadConfig()): Promise<void> {
+export interface EngineOptions {
+  /** Start the demo customer (`npm start`); a plain worker (`cli worker`) does not. */
+  demo: boolean;
+}
+
+export async function runEngine(options: EngineOptions, config: TEngineConfig = loadConfig()): Promise<void> {
   // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const cleanups: Cleanup[] = [];
@@ -90,7 +96,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
     });
 
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    await startDemoCustomer(client);
+    if (options.demo) await startDemoCustomer(client);
 
     if (interrupted) return;
     const ui = devServer?.uiUrl;
@@ -98,7 +104,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       `\nThe engine is running.\n` +
         `  Temporal:        ${address} (namespace ${config.TEMPORAL_NAMESPACE})\n` +
         (ui ? `  Temporal Web UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows\n` : '') +
-        `  Demo customer:   workflow ${customerWorkflowId(DEMO_CUSTOMER.customerId)}\n` +
+        (options.demo ? `  Demo customer:   workflow ${customerWorkflowId(DEMO_CUSTOMER.customerId)}\n` : '') +
         `Press Ctrl-C to stop.\n`,
     );
     // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.

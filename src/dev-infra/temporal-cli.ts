@@ -31,11 +31,14 @@ export interface CliResolution {
   env?: NodeJS.ProcessEnv;
   /** Fetches the CLI into `downloadDir`; the SDK's download unless a test passes its own. */
   sdkDownload?: (downloadDir: string) => Promise<void>;
+  /** Where progress lines go; `progress` (stderr) unless a test wants silence. */
+  report?: (message: string) => void;
 }
 
 export async function ensureTemporalCli(options: CliResolution = {}): Promise<string> {
   const env = options.env ?? process.env;
   const sdkDownload = options.sdkDownload ?? downloadThroughSdk;
+  const report = options.report ?? progress;
   const fromEnv = env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
     if (!isExecutableFile(fromEnv)) {
@@ -50,7 +53,8 @@ export async function ensureTemporalCli(options: CliResolution = {}): Promise<st
   const buildDir = cacheDir(env, 'temporal-cli', `v${TEMPORAL_CLI_VERSION}`);
   const cached = join(buildDir, 'temporal');
   if (isExecutableFile(cached)) return cached;
-  const fallBack = (why: string) => downloadWithSdk(cacheDir(env, 'temporal-cli', 'sdk-download'), why, sdkDownload);
+  const fallBack = (why: string) =>
+    downloadWithSdk(cacheDir(env, 'temporal-cli', 'sdk-download'), why, sdkDownload, report);
 
   const goProblem = await goToolchainProblem(env);
   if (goProblem) return fallBack(goProblem);
@@ -58,7 +62,7 @@ export async function ensureTemporalCli(options: CliResolution = {}): Promise<st
     await goInstall(buildDir, env);
     return cached;
   } catch (error) {
-    progress(`building the Temporal CLI with Go failed: ${(error as Error).message.split('\n').slice(-3).join(' ')}`);
+    report(`building the Temporal CLI with Go failed: ${(error as Error).message.split('\n').slice(-3).join(' ')}`);
     return fallBack(`go install failed (${firstLine(error)})`);
   }
 }
@@ -156,10 +160,11 @@ async function downloadWithSdk(
   downloadDir: string,
   whyNotGo: string,
   sdkDownload: (downloadDir: string) => Promise<void>,
+  report: (message: string) => void,
 ): Promise<string> {
   const existing = findDownloadedCli(downloadDir);
   if (existing) return existing;
-  progress(`cannot build the Temporal CLI (${whyNotGo}); trying the SDK's download from Temporal's site`);
+  report(`cannot build the Temporal CLI (${whyNotGo}); trying the SDK's download from Temporal's site`);
   try {
     await sdkDownload(downloadDir);
   } catch (error) {

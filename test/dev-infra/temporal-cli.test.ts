@@ -19,7 +19,7 @@ describe('resolving the Temporal CLI', () => {
     writeFileSync(binary, '#!/bin/sh\n');
     chmodSync(binary, 0o755);
     await expect(
-      ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: binary, CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload }),
+      ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: binary, CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload, report: () => undefined }),
     ).resolves.toBe(binary);
   });
 
@@ -35,12 +35,12 @@ describe('resolving the Temporal CLI', () => {
     writeFileSync(join(dir, 'temporal'), '#!/bin/sh\n');
     chmodSync(join(dir, 'temporal'), 0o755);
     await expect(
-      ensureTemporalCli({ env: { PATH: '/nonexistent', CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload }),
+      ensureTemporalCli({ env: { PATH: '/nonexistent', CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload, report: () => undefined }),
     ).resolves.toBe(join(dir, 'temporal'));
   });
 
   it('explains what to do when there is neither Go nor internet', async () => {
-    const failure = ensureTemporalCli({ env: { PATH: '/nonexistent', CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload });
+    const failure = ensureTemporalCli({ env: { PATH: '/nonexistent', CS_LIFECYCLE_CACHE_DIR: cache }, sdkDownload: noDownload, report: () => undefined });
     await expect(failure).rejects.toMatchObject({
       name: 'SetupError',
       message: expect.stringMatching(/no Go toolchain on PATH.*SDK's download failed \(no route to host\)/),
