@@ -1,47 +1,112 @@
 /**
  * Activities: the only place side effects happen. Built by a factory over real dependencies so tests
- * pass a Prisma client bound to their own database. Each write carries an idempotency key derived
- * from the workflow id and the step, so a retried or replayed activity never writes twice.
+ * pass a Prisma client bound to their own database. Every write carries an idempotency key derived
+ * from the workflow id and the workflow's own sequence numbers, so a retried or replayed activity
+ * never writes twice (a duplicate key is skipped, not an error).
  */
+import type { HealthSnapshot, Changes } from '../src/domain/lifecycle-state';
+import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
 import type { PrismaClient } from '../src/generated/prisma/client';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
+  /** Validated once when the worker starts. */
+  definition: TLifecycleDefinition;
 }
 
-export interface TimelineEntryInput {
+export interface CustomerSnapshot {
   customerId: string;
-  customerName: string;
-  idempotencyKey: string;
-  kind: string;
-  occurredAt: string;
-  detail: Record<string, string | number | boolean | null>;
+  name: string;
+  segment: string;
+  arr: number;
+  csmOwner: string;
+  contractStart: string;
+  contractEnd: string;
+  contractStatus: string;
 }
 
-export function createActivities({ prisma }: ActivityDeps) {
+export interface LifecycleChanges extends Changes {
+  workflowId: string;
+  facts: CustomerSnapshot;
+  stage: string;
+  health: HealthSnapshot | null;
+}
+
+export function createActivities({ prisma, definition }: ActivityDeps) {
   return {
-    /** Returns 'recorded', or 'duplicate' when this key was written before (an earlier attempt). */
-    async recordTimelineEntry(entry: TimelineEntryInput): Promise<'recorded' | 'duplicate'> {
-      const result = await prisma.$transaction(async (tx) => {
-        await tx.customer.upsert({
-          where: { id: entry.customerId },
-          create: { id: entry.customerId, name: entry.customerName },
-          update: {},
-        });
-        return tx.timelineEntry.createMany({
-          data: [
-            {
-              customerId: entry.customerId,
-              idempotencyKey: entry.idempotencyKey,
-              kind: entry.kind,
-              occurredAt: new Date(entry.occurredAt),
-              detail: entry.detail,
-            },
-          ],
+    /** The worker's lifecycle definition (a local activity, so it lands in the workflow's history). */
+    async loadLifecycleDefinition(): Promise<TLifecycleDefinition> {
+      return definition;
+    },
+
+    /** Writes one evaluation's changes and the customer's current row; returns rows newly written. */
+    async recordLifecycleChanges(changes: LifecycleChanges): Promise<{ entries: number; stageMoves: number; health: number }> {
+      const { workflowId, facts } = changes;
+      const customerId = facts.customerId;
+      return prisma.$transaction(async (tx) => {
+        const current = {
+          name: facts.name,
+          segment: facts.segment,
+          arr: facts.arr,
+          csmOwner: facts.csmOwner,
+          contractStart: new Date(facts.contractStart),
+          contractEnd: new Date(facts.contractEnd),
+          contractStatus: facts.contractStatus,
+          stage: changes.stage,
+          healthScore: changes.health?.score ?? null,
+          healthBand: changes.health?.band ?? null,
+        };
+        await tx.customer.upsert({ where: { id: customerId }, create: { id: customerId, ...current }, update: current });
+        const entries = await tx.timelineEntry.createMany({
+          data: changes.entries.map((entry) => ({
+            customerId,
+            idempotencyKey: `${workflowId}:timeline:${entry.seq}`,
+            kind: entry.kind,
+            summary: entry.summary,
+            causeType: entry.cause.type,
+            causeId: 'id' in entry.cause ? entry.cause.id : 'by' in entry.cause ? entry.cause.by : null,
+            definitionVersion: entry.definitionVersion,
+            occurredAt: new Date(entry.at),
+            detail: entry.detail ?? {},
+          })),
           skipDuplicates: true,
         });
+        const stageMoves = await tx.stageTransition.createMany({
+          data: changes.stageMoves.map((move) => ({
+            customerId,
+            idempotencyKey: `${workflowId}:stage:${move.seq}`,
+            fromStage: move.from,
+            toStage: move.to,
+            causeType: move.cause.type,
+            causeId: 'id' in move.cause ? move.cause.id : 'by' in move.cause ? move.cause.by : null,
+            reason: move.reason,
+            definitionVersion: changes.health?.definitionVersion ?? definition.version,
+            occurredAt: new Date(move.at),
+          })),
+          skipDuplicates: true,
+        });
+        const snapshot = changes.healthSnapshot;
+        const health = snapshot
+          ? await tx.healthSnapshot.createMany({
+              data: [
+                {
+                  customerId,
+                  idempotencyKey: `${workflowId}:health:${snapshot.at}`,
+                  score: snapshot.score,
+                  band: snapshot.band,
+                  trend: snapshot.trend,
+                  model: snapshot.model,
+                  contributions: JSON.parse(JSON.stringify(snapshot.dimensions)),
+                  missing: snapshot.missing,
+                  definitionVersion: snapshot.definitionVersion,
+                  computedAt: new Date(snapshot.at),
+                },
+              ],
+              skipDuplicates: true,
+            })
+          : { count: 0 };
+        return { entries: entries.count, stageMoves: stageMoves.count, health: health.count };
       });
-      return result.count === 1 ? 'recorded' : 'duplicate';
     },
   };
 }

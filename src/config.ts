@@ -26,6 +26,8 @@ export const ZEngineConfig = z.object({
       .optional(),
   ),
   CS_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  /** Module exporting the ops' own lifecycle definition; the built-in default when unset. */
+  LIFECYCLE_DEFINITION: z.preprocess(emptyAsUndefined, z.string().optional()),
   TEMPORAL_ADDRESS: z.preprocess(
     emptyAsUndefined,
     z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233').optional(),

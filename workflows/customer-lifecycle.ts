@@ -1,80 +1,210 @@
 /**
- * One long-running workflow per customer. This first slice proves the wiring end to end (signal,
- * query, durable timer, search attributes, an activity that writes through Prisma); the stage
- * machine, health and plays grow from here. Deterministic only: every side effect is an activity.
+ * One workflow per customer, for the customer's whole life. A thin loop: take events and updates,
+ * fire due timers, let the pure rules in `src/domain/lifecycle-state.ts` re-judge health and stage,
+ * write what changed to PostgreSQL through an idempotent activity, publish the state to Temporal
+ * visibility and the UI, then sleep until the next timer or message. Continues as new when the
+ * server suggests it, carrying the state. Deterministic only: every side effect is an activity.
  */
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import { CustomerIdKey, StageKey } from '../src/domain/search-attributes';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LifecycleActivities } from '../activities';
+import { ZCsmSentiment, ZStageOverride, type TCustomerEvent } from '../src/domain/customer-events';
+import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
+import {
+  acceptEventId,
+  applyCustomerEvent,
+  compact,
+  emptyChanges,
+  evaluate,
+  fireTimer,
+  initialState,
+  overrideStage,
+  pendingTimers,
+  recordHandoff,
+  recordSentiment,
+  type Cause,
+  type Changes,
+  type LifecycleState,
+} from '../src/domain/lifecycle-state';
+import { customerDetailsMarkdown } from '../src/domain/customer-summary';
+import {
+  ArrKey,
+  CsmOwnerKey,
+  CustomerIdKey,
+  HealthBandKey,
+  HealthScoreKey,
+  LifecycleVersionKey,
+  RenewalDateKey,
+  SegmentKey,
+  StageKey,
+} from '../src/domain/search-attributes';
 import {
   customerEventSignal,
+  customerEventsSignal,
+  getHealthQuery,
   getStateQuery,
-  type CustomerEvent,
+  getTimelineQuery,
+  getUpcomingTimersQuery,
+  overrideStageUpdate,
+  recordCsmSentimentUpdate,
   type CustomerLifecycleInput,
-  type CustomerState,
 } from './messages';
 
-const { recordTimelineEntry } = proxyActivities<ReturnType<typeof createActivities>>({
+const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
+  startToCloseTimeout: '10 seconds',
+});
+const { recordLifecycleChanges } = proxyActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** The seeds' "first value within 90 days" review point, until lifecycle definitions own timers. */
-const ONBOARDING_REVIEW_AFTER = '90 days';
+const nowIso = () => new Date().toISOString();
 
 export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): Promise<void> {
-  const state: CustomerState = {
-    customerId: input.customerId,
-    name: input.name,
-    stage: 'onboarding',
-    startedAt: new Date().toISOString(),
-    eventsApplied: 0,
-    seenEventIds: [],
-    onboardingReviewDone: false,
-  };
-  const pending: CustomerEvent[] = [];
-
-  setHandler(getStateQuery, () => state);
-  setHandler(customerEventSignal, (event) => {
-    // Marked seen on acceptance, not after it is applied: a repeat that arrives while the first
-    // copy is still being recorded must not queue a second copy.
-    if (state.seenEventIds.includes(event.id)) return;
-    state.seenEventIds.push(event.id);
-    pending.push(event);
-  });
-
-  upsertSearchAttributes({ [CustomerIdKey.name]: [input.customerId], [StageKey.name]: [state.stage] });
   const workflowId = workflowInfo().workflowId;
+  // Handlers are registered before the first await: a signal or update sent right after the start
+  // arrives in the first workflow task, and an update without a handler then is rejected.
+  let definition: TLifecycleDefinition | undefined;
+  let state: LifecycleState | undefined;
+  const ready = () => condition(() => state !== undefined);
+  const current = (): LifecycleState => {
+    if (!state) throw new Error('the customer is still starting; ask again in a moment');
+    return state;
+  };
+  const arrivals: TCustomerEvent[] = [];
+  let changes: Changes = emptyChanges();
+  let dirty = false;
+  let pendingCause: Cause | undefined;
 
-  const reviewTimer = sleep(ONBOARDING_REVIEW_AFTER).then(() => 'review' as const);
-  let reviewPending = true;
-  for (;;) {
-    const woke = await Promise.race([
-      condition(() => pending.length > 0).then(() => 'event' as const),
-      ...(reviewPending ? [reviewTimer] : []),
-    ]);
-    if (woke === 'review') {
-      reviewPending = false;
-      await recordTimelineEntry({
-        customerId: state.customerId,
-        customerName: state.name,
-        idempotencyKey: `${workflowId}:timer:onboarding-review`,
-        kind: 'timer.onboarding-review',
-        occurredAt: new Date().toISOString(),
-        detail: { after: ONBOARDING_REVIEW_AFTER },
-      });
-      state.onboardingReviewDone = true;
-      continue;
-    }
-    const event = pending.shift()!;
-    await recordTimelineEntry({
-      customerId: state.customerId,
-      customerName: state.name,
-      idempotencyKey: `${workflowId}:event:${event.id}`,
-      kind: `event.${event.type}`,
-      occurredAt: event.occurredAt,
-      detail: { eventId: event.id },
-    });
-    state.eventsApplied += 1;
+  setHandler(customerEventSignal, (event) => void arrivals.push(event));
+  setHandler(customerEventsSignal, (events) => void arrivals.push(...events));
+
+  setHandler(
+    overrideStageUpdate,
+    async (override) => {
+      await ready();
+      overrideStage(current(), override, nowIso(), changes);
+      pendingCause = { type: 'override', by: override.by };
+      dirty = true;
+      await condition(() => !dirty);
+      return current().stage;
+    },
+    { validator: (override) => void ZStageOverride.parse(override) },
+  );
+  setHandler(
+    recordCsmSentimentUpdate,
+    async (sentiment) => {
+      await ready();
+      recordSentiment(current(), sentiment, nowIso(), changes);
+      pendingCause = { type: 'update', by: sentiment.by };
+      dirty = true;
+      await condition(() => !dirty);
+      return current().health;
+    },
+    { validator: (sentiment) => void ZCsmSentiment.parse(sentiment) },
+  );
+
+  setHandler(getStateQuery, () => current());
+  setHandler(getHealthQuery, () => current().health);
+  setHandler(getTimelineQuery, () => current().timeline);
+  setHandler(getUpcomingTimersQuery, () => pendingTimers(current(), definition!, nowIso()));
+
+  // The definition is fetched through a local activity so its content is recorded in history:
+  // replays see the same definition, and a new run after continue-as-new picks up a new version.
+  definition = await loadLifecycleDefinition();
+  state = input.carried ?? initialState(input.handoff, definition, nowIso());
+  const customer: LifecycleState = state;
+  const rules: TLifecycleDefinition = definition;
+
+  if (!input.carried) {
+    recordHandoff(customer, nowIso(), changes);
+    evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes);
+    await publish();
   }
+
+  for (;;) {
+    const upcoming = pendingTimers(customer, rules, nowIso());
+    const next = upcoming[0];
+    const waitMs = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;
+    if (waitMs === undefined) {
+      await condition(() => arrivals.length > 0 || dirty);
+    } else if (waitMs > 0) {
+      await condition(() => arrivals.length > 0 || dirty, waitMs, { summary: next!.label });
+    }
+
+    const now = nowIso();
+    let cause: Cause = pendingCause ?? { type: 'timer', id: next?.id ?? 'none' };
+    pendingCause = undefined;
+    // Checked and applied without an await in between, so a repeat can never slip in twice.
+    for (const event of arrivals.splice(0)) {
+      if (!acceptEventId(customer, event.id, now)) continue;
+      applyCustomerEvent(customer, event, changes);
+      cause = { type: 'event', id: event.id, eventType: event.type };
+    }
+    for (const timer of pendingTimers(customer, rules, now).filter((t) => t.at <= now)) {
+      fireTimer(customer, timer, now, changes);
+      if (cause.type !== 'event') cause = { type: 'timer', id: timer.id };
+    }
+    evaluate(customer, rules, now, cause, changes);
+    await publish();
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (arrivals.length > 0 || dirty) continue; // handlers that finished may have queued work
+      compact(customer, rules, nowIso());
+      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+      await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: customer });
+    }
+  }
+
+  /** Writes what changed, then shows the new state in visibility and the UI. */
+  async function publish(): Promise<void> {
+    // Cleared first: an update arriving while the activity runs marks new work that must not be lost.
+    dirty = false;
+    const written = changes;
+    changes = emptyChanges();
+    if (written.entries.length > 0 || written.healthSnapshot || written.stageMoves.length > 0) {
+      await recordLifecycleChanges({ workflowId, facts: snapshotFacts(customer), stage: customer.stage, health: customer.health, ...written });
+    }
+    upsertSearchAttributes([
+      { key: CustomerIdKey, value: customer.facts.customerId },
+      { key: StageKey, value: customer.stage },
+      { key: SegmentKey, value: customer.segment },
+      { key: CsmOwnerKey, value: customer.facts.csmOwner },
+      { key: RenewalDateKey, value: new Date(customer.facts.contractEnd) },
+      { key: ArrKey, value: customer.facts.arr },
+      { key: LifecycleVersionKey, value: customer.definitionVersion },
+      ...(customer.health?.score != null
+        ? [
+            { key: HealthScoreKey, value: customer.health.score },
+            { key: HealthBandKey, value: customer.health.band! },
+          ]
+        : []),
+    ]);
+    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5)));
+  }
+}
+
+function snapshotFacts(state: LifecycleState) {
+  const { facts } = state;
+  return {
+    customerId: facts.customerId,
+    name: facts.name,
+    segment: state.segment,
+    arr: facts.arr,
+    csmOwner: facts.csmOwner,
+    contractStart: facts.contractStart,
+    contractEnd: facts.contractEnd,
+    contractStatus: facts.contractStatus,
+  };
 }

@@ -15,7 +15,9 @@ import { ensureTemporalCli } from '../dev-infra/temporal-cli';
 import { LIFECYCLE_TASK_QUEUE, customerWorkflowId } from '../domain/ids';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
-import { customerEventSignal } from '../../workflows/messages';
+import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { customerEventsSignal } from '../../workflows/messages';
+import { ZCustomerHandoff } from '../domain/customer-events';
 import { customerLifecycleWorkflow } from '../../workflows';
 
 type Cleanup = () => Promise<void>;
@@ -47,6 +49,8 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
 
   try {
     const dataDir = resolve(config.CS_DATA_DIR);
+    // Validated before anything starts: a wrong definition should not cost a server start-up.
+    const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
     // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
     const database: Database = await openDatabase(
       config.DATABASE_URL
@@ -88,6 +92,7 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       prisma: database.prisma,
+      definition,
     });
     const workerRun = worker.run();
     cleanups.push(async () => {
@@ -120,15 +125,43 @@ const DEMO_CUSTOMER = { customerId: 'demo-acme', name: 'Acme Analytics (demo)' }
 
 /** Idempotent: a second `npm start` finds the running demo workflow and re-sends events it ignores. */
 async function startDemoCustomer(client: Client): Promise<void> {
+  const now = Date.now();
+  const day = 24 * 60 * 60 * 1000;
   const handle = await client.workflow.start(customerLifecycleWorkflow, {
     workflowId: customerWorkflowId(DEMO_CUSTOMER.customerId),
     taskQueue: LIFECYCLE_TASK_QUEUE,
-    args: [DEMO_CUSTOMER],
+    args: [
+      {
+        handoff: ZCustomerHandoff.parse({
+          ...DEMO_CUSTOMER,
+          arr: 60_000,
+          contractStart: new Date(now).toISOString(),
+          contractEnd: new Date(now + 365 * day).toISOString(),
+          csmOwner: 'dana@example.com',
+          seatsPurchased: 50,
+          stakeholders: [
+            { id: 'sh-1', name: 'Priya Shah', role: 'champion', email: 'priya@acme.example' },
+            { id: 'sh-2', name: 'Tom Berg', role: 'executive_sponsor' },
+          ],
+          successCriteria: ['Weekly KPI review runs on dashboards', 'Alerts replace the manual report'],
+          goals: ['Cut reporting time by half'],
+        }),
+      },
+    ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    staticSummary: `${DEMO_CUSTOMER.name}: demo customer`,
   });
-  await handle.signal(customerEventSignal, {
-    id: 'demo-acme-kickoff',
-    type: 'milestone.kickoff-held',
-    occurredAt: new Date().toISOString(),
-  });
+  await handle.signal(customerEventsSignal, [
+    { id: 'demo-acme-kickoff', type: 'milestone', milestone: 'kickoff_held', occurredAt: new Date(now).toISOString() },
+    {
+      id: 'demo-acme-usage-1',
+      type: 'usage',
+      logins: 42,
+      activeUsers: 18,
+      seatsUsed: 20,
+      seatsPurchased: 50,
+      keyFeaturesUsed: ['dashboards', 'alerts'],
+      occurredAt: new Date(now).toISOString(),
+    },
+  ]);
 }

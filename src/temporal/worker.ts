@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
+import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
 
 export const WORKFLOWS_PATH = resolve(__dirname, '../../workflows/index.ts');
@@ -15,6 +16,7 @@ export interface LifecycleWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   prisma: PrismaClient;
+  definition: TLifecycleDefinition;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -24,7 +26,7 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
-    activities: createActivities({ prisma: options.prisma }),
+    activities: createActivities({ prisma: options.prisma, definition: options.definition }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { createActivities } from '../../activities';
+import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
+import { sampleChanges } from '../support/lifecycle-changes';
 import { openDatabase, pgSession } from '../../src/db/database';
 import { applyMigrations, readMigrations } from '../../src/db/migrate';
 import { diffSchemas } from '../../src/db/schema-diff';
@@ -98,17 +100,9 @@ describe('database migrations', () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
     try {
       expect(database.appliedMigrations).toEqual(readMigrations().map((m) => m.name));
-      const { recordTimelineEntry } = createActivities({ prisma: database.prisma });
-      const entry = {
-        customerId: 'embedded-1',
-        customerName: 'Embedded',
-        idempotencyKey: 'k1',
-        kind: 'event.test',
-        occurredAt: '2026-01-01T00:00:00.000Z',
-        detail: {},
-      };
-      await expect(recordTimelineEntry(entry)).resolves.toBe('recorded');
-      await expect(recordTimelineEntry(entry)).resolves.toBe('duplicate');
+      const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE });
+      await expect(recordLifecycleChanges(sampleChanges('embedded-1'))).resolves.toEqual({ entries: 1, stageMoves: 1, health: 1 });
+      await expect(recordLifecycleChanges(sampleChanges('embedded-1'))).resolves.toEqual({ entries: 0, stageMoves: 0, health: 0 });
     } finally {
       await database.close();
     }

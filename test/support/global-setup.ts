@@ -18,6 +18,9 @@ import { ensureTemporalCli } from '../../src/dev-infra/temporal-cli';
 import { ensureTimeSkippingTestServer } from '../../src/dev-infra/test-server';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
 
+/** History length at which the test dev server suggests continue-as-new (production: 4,096). */
+export const CONTINUE_AS_NEW_SUGGESTED_AT = 40;
+
 export interface GlobalHandles {
   postgres?: PostgresHandle;
   devServer?: DevServerHandle;
@@ -36,7 +39,13 @@ export default async function globalSetup(): Promise<void> {
     const [postgres, devServer, testServerPath, bundle] = await Promise.all([
       startTestPostgres(),
       ensureTemporalCli().then(async (cliPath) =>
-        startDevServer({ cliPath, dbFilename: join(scratch, 'temporal', 'dev.db'), port: await freePort() }),
+        startDevServer({
+          cliPath,
+          dbFilename: join(scratch, 'temporal', 'dev.db'),
+          port: await freePort(),
+          // Low enough that a test reaches continue-as-new with a few dozen events.
+          dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': CONTINUE_AS_NEW_SUGGESTED_AT },
+        }),
       ),
       ensureTimeSkippingTestServer(),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),

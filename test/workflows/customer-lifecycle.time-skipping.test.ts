@@ -1,69 +1,248 @@
+/**
+ * A customer's year in seconds: real workflow code on the official time-skipping test server,
+ * writing to a real PostgreSQL database.
+ */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TCustomerEvent, TCustomerHandoff } from '../../src/domain/customer-events';
+import type { Database } from '../../src/db/database';
+import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { createLifecycleWorker } from '../../src/temporal/worker';
-import type { Database } from '../../src/db/database';
 import { customerLifecycleWorkflow } from '../../workflows';
-import { customerEventSignal, getStateQuery } from '../../workflows/messages';
+import {
+  customerEventsSignal,
+  getStateQuery,
+  getTimelineQuery,
+  getUpcomingTimersQuery,
+  overrideStageUpdate,
+  recordCsmSentimentUpdate,
+} from '../../workflows/messages';
+import { DAY, handoff, milestone, survey, usage } from '../support/customers';
 import { createTimeSkippingEnv, openTestDatabase, uniqueSuffix, workflowBundle } from '../support/servers';
 
-describe('customer lifecycle workflow (time-skipping server)', () => {
-  let env: TestWorkflowEnvironment;
+type Handle = WorkflowHandle<typeof customerLifecycleWorkflow>;
+
+describe('customer lifecycle workflow over simulated years (time-skipping server)', () => {
   let database: Database;
 
   beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnv(), openTestDatabase('lifecycle_ts')]);
+    database = await openTestDatabase('lifecycle_ts');
   });
   afterAll(async () => {
-    await Promise.all([env?.teardown(), database?.close()]);
+    await database?.close();
   });
 
-  async function withWorker<T>(work: (taskQueue: string) => Promise<T>): Promise<T> {
+  /** Runs one customer's scenario with a worker; `day(n)` skips time to n days after the start. */
+  async function scenario(
+    makeHandoff: (startAt: number) => TCustomerHandoff,
+    story: (customer: { handle: Handle; start: number; day: (n: number) => Promise<number>; send: (...events: TCustomerEvent[]) => Promise<void> }) => Promise<void>,
+  ): Promise<string> {
+    // One test server per scenario: after a scenario that used updates, a shared server stopped
+    // skipping time for the next one (seen with temporal-test-server 1.38.0), and each starts in ~0.5 s.
+    const env: TestWorkflowEnvironment = await createTimeSkippingEnv();
+    try {
+      return await runScenario(env, makeHandoff, story);
+    } finally {
+      await env.teardown();
+    }
+  }
+
+  async function runScenario(
+    env: TestWorkflowEnvironment,
+    makeHandoff: Parameters<typeof scenario>[0],
+    story: Parameters<typeof scenario>[1],
+  ): Promise<string> {
     const taskQueue = `test-${uniqueSuffix()}`;
-    const worker: Worker = await createLifecycleWorker({
+    const worker = await createLifecycleWorker({
       connection: env.nativeConnection,
       taskQueue,
       prisma: database.prisma,
+      definition: DEFAULT_LIFECYCLE,
       workflowBundle: workflowBundle(),
     });
-    return worker.runUntil(work(taskQueue));
+    const start = await env.currentTimeMs();
+    const input = makeHandoff(start);
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(customerLifecycleWorkflow, {
+        workflowId: customerWorkflowId(input.customerId),
+        taskQueue,
+        args: [{ handoff: input }],
+      });
+      const day = async (n: number) => {
+        const target = start + n * DAY;
+        const now = await env.currentTimeMs();
+        if (target > now) await env.sleep(target - now);
+        return target;
+      };
+      const send = async (...events: TCustomerEvent[]) => {
+        await handle.signal(customerEventsSignal, events);
+        await env.sleep('1 minute'); // let the workflow apply them before the next step
+      };
+      try {
+        await story({ handle, start, day, send });
+      } finally {
+        // A customer left running without a worker would hold the test server's clock for the next test.
+        await handle.terminate('scenario done');
+      }
+    });
+    return input.customerId;
   }
 
-  it('fires the onboarding review timer after 90 simulated days and records it in PostgreSQL', async () => {
-    const customerId = `acme-${uniqueSuffix()}`;
-    await withWorker(async (taskQueue) => {
-      const handle = await env.client.workflow.start(customerLifecycleWorkflow, {
-        workflowId: customerWorkflowId(customerId),
-        taskQueue,
-        args: [{ customerId, name: 'Acme' }],
-      });
-      await env.sleep('89 days');
-      expect((await handle.query(getStateQuery)).onboardingReviewDone).toBe(false);
-      await env.sleep('2 days');
-      expect((await handle.query(getStateQuery)).onboardingReviewDone).toBe(true);
-      await handle.terminate('test done');
-    });
-    const entries = await database.prisma.timelineEntry.findMany({ where: { customerId } });
-    expect(entries.map((e) => e.kind)).toEqual(['timer.onboarding-review']);
+  it('moves a healthy customer from onboarding to advocacy within its first year', async () => {
+    const customerId = await scenario(
+      (startAt) => handoff({ startAt }),
+      async ({ handle, day, send }) => {
+        let at = await day(3);
+        await send(usage(at), milestone('kickoff_held', at), milestone('setup_done', at), milestone('training_done', at));
+        expect((await handle.query(getStateQuery)).stage).toBe('onboarding');
+
+        at = await day(20);
+        await send(usage(at), milestone('first_value', at));
+        expect((await handle.query(getStateQuery)).stage).toBe('adoption');
+
+        at = await day(45);
+        await send(usage(at), milestone('core_training_done', at));
+        expect((await handle.query(getStateQuery)).stage).toBe('retention');
+
+        at = await day(100);
+        await send(
+          usage(at),
+          survey('nps', 10, at),
+          survey('csat', 5, at),
+          milestone('value_review', at),
+          milestone('renewal_conversation_started', at),
+        );
+        expect((await handle.query(getStateQuery)).stage).toBe('expansion');
+
+        at = await day(150);
+        await send(usage(at), milestone('roi_documented', at), milestone('business_case', at));
+        const state = await handle.query(getStateQuery);
+        expect(state.stage).toBe('advocacy');
+        expect(state.health?.band).toBe('green');
+        expect(state.onboardingCompletedAt).toBeDefined();
+      },
+    );
+    const moves = await database.prisma.stageTransition.findMany({ where: { customerId }, orderBy: { occurredAt: 'asc' } });
+    expect(moves.map((m) => `${m.fromStage}->${m.toStage}`)).toEqual([
+      'onboarding->adoption',
+      'adoption->retention',
+      'retention->expansion',
+      'expansion->advocacy',
+    ]);
+    expect(moves.every((m) => m.causeType === 'event' && m.definitionVersion === DEFAULT_LIFECYCLE.version)).toBe(true);
   });
 
-  it('applies an event once even when it is signalled twice', async () => {
-    const customerId = `dup-${uniqueSuffix()}`;
-    await withWorker(async (taskQueue) => {
-      const handle = await env.client.workflow.start(customerLifecycleWorkflow, {
-        workflowId: customerWorkflowId(customerId),
-        taskQueue,
-        args: [{ customerId, name: 'Dup Corp' }],
-      });
-      const event = { id: 'evt-1', type: 'milestone.kickoff-held', occurredAt: '2026-01-05T10:00:00.000Z' };
-      await handle.signal(customerEventSignal, event);
-      await handle.signal(customerEventSignal, event);
-      await env.sleep('1 hour');
-      const state = await handle.query(getStateQuery);
-      expect(state.eventsApplied).toBe(1);
-      expect(state.seenEventIds).toEqual(['evt-1']);
-      await handle.terminate('test done');
-    });
-    expect(await database.prisma.timelineEntry.count({ where: { customerId } })).toBe(1);
+  it('marks a stalled onboarding behind, then stuck, and fires the time-to-value timer', async () => {
+    const customerId = await scenario(
+      (startAt) => handoff({ startAt, arr: 5_000 }), // tech touch: first value due within 30 days
+      async ({ handle, day }) => {
+        await day(31);
+        const timeline = await handle.query(getTimelineQuery);
+        expect(timeline.some((e) => e.kind === 'timer' && e.cause.type === 'timer' && e.cause.id.startsWith('time_to_value:'))).toBe(true);
+        const onboarding = DEFAULT_LIFECYCLE.stages.find((s) => s.id === 'onboarding')!;
+        await day(onboarding.sla.behindAfterDays + 1);
+        expect((await handle.query(getStateQuery)).sla).toBe('behind');
+        await day(onboarding.sla.stuckAfterDays + 1);
+        const state = await handle.query(getStateQuery);
+        expect(state.sla).toBe('stuck');
+        expect(state.stage).toBe('onboarding');
+      },
+    );
+    const slaEntries = await database.prisma.timelineEntry.findMany({ where: { customerId, kind: 'sla' }, orderBy: { occurredAt: 'asc' } });
+    expect(slaEntries.map((e) => (e.detail as { sla: string }).sla)).toEqual(['behind', 'stuck']);
+  });
+
+  it('turns red when usage falls and moves the customer back from expansion to retention', async () => {
+    await scenario(
+      (startAt) => handoff({ startAt }),
+      async ({ handle, day, send }) => {
+        let at = await day(1);
+        // Healthy to begin with, else the override into expansion would be undone at once by the red rule.
+        await send(
+          usage(at, { seatsUsed: 45, keyFeaturesUsed: ['dashboards', 'reports', 'alerts', 'integrations'] }),
+          survey('nps', 9, at),
+          survey('csat', 5, at),
+          milestone('first_value', at),
+          milestone('value_review', at),
+        );
+        await handle.executeUpdate(overrideStageUpdate, {
+          args: [{ stage: 'expansion', reason: 'migrated from the old CS tool', by: 'ops@example.com' }],
+        });
+        expect((await handle.query(getStateQuery)).stage).toBe('expansion');
+
+        at = await day(45);
+        await send(
+          usage(at, { logins: 1, activeUsers: 1, seatsUsed: 2, keyFeaturesUsed: [], lastLoginAt: new Date(at - 20 * DAY).toISOString() }),
+          survey('nps', 1, at),
+          survey('csat', 1, at),
+          { id: `pay-${uniqueSuffix()}`, type: 'payment', status: 'failed', occurredAt: new Date(at).toISOString() },
+          ...[1, 2, 3].map((n): TCustomerEvent => ({
+            id: `t-${n}-${uniqueSuffix()}`,
+            type: 'ticket',
+            ticketId: `T-${n}`,
+            action: 'opened',
+            severity: 'urgent',
+            occurredAt: new Date(at).toISOString(),
+          })),
+        );
+        await handle.executeUpdate(recordCsmSentimentUpdate, { args: [{ score: 1, by: 'dana@example.com', note: 'champion unreachable' }] });
+        const state = await handle.query(getStateQuery);
+        expect(state.health?.band).toBe('red');
+        expect(state.stage).toBe('retention');
+        const back = state.timeline.filter((e) => e.kind === 'stage').at(-1)!;
+        expect(back.cause).toMatchObject({ type: 'rule' });
+        expect(back.summary).toMatch(/^expansion -> retention/);
+      },
+    );
+  });
+
+  it('reschedules the renewal ladder when the renewal date moves', async () => {
+    await scenario(
+      (startAt) => handoff({ startAt }),
+      async ({ handle, start, day, send }) => {
+        const originalEnd = start + 365 * DAY;
+        const renewalTimer = async () =>
+          (await handle.query(getUpcomingTimersQuery)).find((t) => t.id.startsWith('renewal:renewal_conversation:'));
+        expect(Date.parse((await renewalTimer())!.at)).toBe(originalEnd - 90 * DAY);
+
+        const at = await day(10);
+        const movedEnd = originalEnd + 60 * DAY;
+        await send({
+          id: `moved-${uniqueSuffix()}`,
+          type: 'contract',
+          action: 'renewal_date_moved',
+          contractEnd: new Date(movedEnd).toISOString(),
+          occurredAt: new Date(at).toISOString(),
+        });
+        expect(Date.parse((await renewalTimer())!.at)).toBe(movedEnd - 90 * DAY);
+
+        // Past the old T-90 nothing fires; past the new one the step does, once.
+        await day(365 - 90 + 1);
+        const fired = () =>
+          handle.query(getTimelineQuery).then((t) => t.filter((e) => e.cause.type === 'timer' && e.cause.id.startsWith('renewal:renewal_conversation:')));
+        expect(await fired()).toHaveLength(0);
+        await day(365 + 60 - 90 + 1);
+        expect((await fired()).map((e) => e.cause)).toEqual([
+          { type: 'timer', id: `renewal:renewal_conversation:${new Date(movedEnd).toISOString().slice(0, 10)}` },
+        ]);
+      },
+    );
+  });
+
+  it('applies a duplicate event once, whether repeated in one batch or sent again later', async () => {
+    const customerId = await scenario(
+      (startAt) => handoff({ startAt }),
+      async ({ handle, day, send }) => {
+        const at = await day(2);
+        const event = milestone('setup_done', at);
+        await send(event, event);
+        await send(event);
+        const state = await handle.query(getStateQuery);
+        expect(state.timeline.filter((e) => e.cause.type === 'event' && e.cause.id === event.id)).toHaveLength(1);
+        expect(Object.keys(state.seenEventIds)).toContain(event.id);
+      },
+    );
+    expect(await database.prisma.timelineEntry.count({ where: { customerId, kind: 'event' } })).toBe(1);
   });
 });

@@ -1,0 +1,172 @@
+/**
+ * What the engine knows about one customer, and how each event changes it. A pure reducer: the
+ * workflow applies events through it, tests drive it directly. Only facts live here; judgements
+ * (metrics, health, stage) are derived from them elsewhere, so a definition change re-judges the
+ * same facts. Sandbox-safe.
+ */
+import type { TCustomerEvent, TCustomerHandoff, TStakeholder } from './customer-events';
+
+export interface StakeholderFact extends TStakeholder {
+  engaged: boolean;
+  addedAt: string;
+}
+
+export interface CustomerFacts {
+  customerId: string;
+  name: string;
+  arr: number;
+  complexity: 'low' | 'medium' | 'high';
+  segmentOverride?: string;
+  contractStart: string;
+  contractEnd: string;
+  contractStatus: 'active' | 'churned';
+  csmOwner: string;
+  successCriteria: string[];
+  goals: string[];
+  seatsPurchased?: number;
+  seatsUsed?: number;
+  activeUsers?: number;
+  lastLoginAt?: string;
+  keyFeaturesUsed: string[];
+  /** Logins per UTC day, last 60 days only (enough for a 30-vs-30-day trend). */
+  dailyLogins: Record<string, number>;
+  openTickets: Record<string, { severity: string; openedAt: string }>;
+  /** When high or urgent tickets were opened, last 60 days only. */
+  highSeverityOpenedAt: string[];
+  surveys: Partial<Record<'nps' | 'csat' | 'ces', { score: number; at: string }>>;
+  milestones: Record<string, string>;
+  stakeholders: Record<string, StakeholderFact>;
+  payment: 'current' | 'late' | 'failed';
+  csmSentiment?: { score: number; at: string; by: string };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const KEEP_DAYS = 60;
+
+export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string): CustomerFacts {
+  return {
+    customerId: handoff.customerId,
+    name: handoff.name,
+    arr: handoff.arr,
+    complexity: handoff.complexity,
+    segmentOverride: handoff.segment,
+    contractStart: handoff.contractStart,
+    contractEnd: handoff.contractEnd,
+    contractStatus: 'active',
+    csmOwner: handoff.csmOwner,
+    successCriteria: handoff.successCriteria,
+    goals: handoff.goals,
+    seatsPurchased: handoff.seatsPurchased,
+    keyFeaturesUsed: [],
+    dailyLogins: {},
+    openTickets: {},
+    highSeverityOpenedAt: [],
+    surveys: {},
+    milestones: {},
+    stakeholders: Object.fromEntries(
+      handoff.stakeholders.map((s) => [s.id, { ...s, engaged: s.role !== 'other', addedAt: receivedAt }]),
+    ),
+    payment: 'current',
+  };
+}
+
+/** What an event changed, in words, for the timeline ("why did this happen?"). */
+export type FactChange = string;
+
+/** Applies one event in place and says what changed; an event that changes nothing returns []. */
+export function applyEvent(facts: CustomerFacts, event: TCustomerEvent): FactChange[] {
+  switch (event.type) {
+    case 'usage': {
+      const day = event.occurredAt.slice(0, 10);
+      facts.dailyLogins[day] = (facts.dailyLogins[day] ?? 0) + event.logins;
+      const loginAt = event.lastLoginAt ?? (event.logins > 0 ? event.occurredAt : undefined);
+      if (loginAt && (!facts.lastLoginAt || loginAt > facts.lastLoginAt)) facts.lastLoginAt = loginAt;
+      if (event.activeUsers !== undefined) facts.activeUsers = event.activeUsers;
+      if (event.seatsUsed !== undefined) facts.seatsUsed = event.seatsUsed;
+      if (event.seatsPurchased !== undefined) facts.seatsPurchased = event.seatsPurchased;
+      const newFeatures = event.keyFeaturesUsed.filter((f) => !facts.keyFeaturesUsed.includes(f));
+      facts.keyFeaturesUsed.push(...newFeatures);
+      pruneOld(facts, event.occurredAt);
+      return [
+        `usage: ${event.logins} logins` +
+          (event.activeUsers !== undefined ? `, ${event.activeUsers} active users` : '') +
+          (newFeatures.length ? `, first use of ${newFeatures.join(', ')}` : ''),
+      ];
+    }
+    case 'ticket': {
+      const high = event.severity === 'high' || event.severity === 'urgent';
+      if (event.action === 'resolved') {
+        if (!facts.openTickets[event.ticketId]) return [];
+        delete facts.openTickets[event.ticketId];
+        return [`ticket ${event.ticketId} resolved`];
+      }
+      const known = facts.openTickets[event.ticketId];
+      if (event.action === 'opened' && !known && high) facts.highSeverityOpenedAt.push(event.occurredAt);
+      facts.openTickets[event.ticketId] = { severity: event.severity, openedAt: known?.openedAt ?? event.occurredAt };
+      pruneOld(facts, event.occurredAt);
+      return [`ticket ${event.ticketId} ${known ? 'updated' : 'opened'} (${event.severity})`];
+    }
+    case 'survey':
+      facts.surveys[event.survey] = { score: event.score, at: event.occurredAt };
+      return [`${event.survey.toUpperCase()} ${event.score}`];
+    case 'milestone':
+      if (facts.milestones[event.milestone]) return [];
+      facts.milestones[event.milestone] = event.occurredAt;
+      return [`milestone ${event.milestone}`];
+    case 'stakeholder': {
+      const { stakeholder } = event;
+      const known = facts.stakeholders[stakeholder.id];
+      switch (event.action) {
+        case 'left':
+          if (!known) return [];
+          delete facts.stakeholders[stakeholder.id];
+          return [`${known.role} ${known.name} left`];
+        case 'engaged':
+        case 'disengaged':
+          facts.stakeholders[stakeholder.id] = {
+            ...(known ?? { ...stakeholder, addedAt: event.occurredAt }),
+            engaged: event.action === 'engaged',
+          };
+          return [`${stakeholder.name} ${event.action}`];
+        default:
+          facts.stakeholders[stakeholder.id] = {
+            ...stakeholder,
+            engaged: known?.engaged ?? true,
+            addedAt: known?.addedAt ?? event.occurredAt,
+          };
+          return [`${(known ?? stakeholder).role} ${stakeholder.name} ${known ? `now ${stakeholder.role}` : 'added'}`];
+      }
+    }
+    case 'contract': {
+      const changes: FactChange[] = [];
+      if (event.contractEnd && event.contractEnd !== facts.contractEnd) {
+        changes.push(`contract end ${facts.contractEnd.slice(0, 10)} -> ${event.contractEnd.slice(0, 10)}`);
+        facts.contractEnd = event.contractEnd;
+      }
+      if (event.arr !== undefined && event.arr !== facts.arr) {
+        changes.push(`ARR ${facts.arr} -> ${event.arr}`);
+        facts.arr = event.arr;
+      }
+      if (event.action === 'churned') {
+        facts.contractStatus = 'churned';
+        changes.push('churned');
+      } else if (event.action === 'renewed') {
+        facts.contractStatus = 'active';
+        changes.push('renewed');
+      }
+      return changes;
+    }
+    case 'payment':
+      if (facts.payment === event.status) return [];
+      facts.payment = event.status;
+      return [`payment ${event.status}`];
+  }
+}
+
+function pruneOld(facts: CustomerFacts, nowIso: string): void {
+  const cutoff = Date.parse(nowIso) - KEEP_DAYS * DAY_MS;
+  for (const day of Object.keys(facts.dailyLogins)) {
+    if (Date.parse(`${day}T00:00:00Z`) < cutoff) delete facts.dailyLogins[day];
+  }
+  facts.highSeverityOpenedAt = facts.highSeverityOpenedAt.filter((at) => Date.parse(at) >= cutoff);
+}

@@ -1,0 +1,314 @@
+/**
+ * A customer's lifecycle state and the pure steps that change it: accept an event (once per id),
+ * fire a timer, re-evaluate health and stage. The workflow is a thin loop around these; everything
+ * here is deterministic given its inputs (time is passed in), so it runs unchanged in the workflow
+ * sandbox and in plain unit tests.
+ *
+ * Every change appends a timeline entry naming its cause (event id, timer id, rule id, override)
+ * and the definition version, numbered by a per-customer sequence that also keys the database
+ * write, so a retried or replayed activity never records an entry twice.
+ */
+import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from './customer-events';
+import { applyEvent, factsFromHandoff, type CustomerFacts } from './customer-facts';
+import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
+import { stageOf, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
+import { computeMetrics, type Metrics } from './metrics';
+import {
+  exitProgress,
+  healthModelFor,
+  moveBackRule,
+  nextStage,
+  segmentFor,
+  slaStatus,
+  type ExitProgress,
+  type SlaStatus,
+} from './stage-rules';
+import { planTimers, type PlannedTimer } from './timer-plan';
+
+export interface HealthSnapshot extends HealthResult {
+  at: string;
+  trend: HealthTrend;
+}
+
+export type Cause =
+  | { type: 'event'; id: string; eventType: string }
+  | { type: 'timer'; id: string }
+  | { type: 'rule'; id: string }
+  | { type: 'override'; by: string }
+  | { type: 'update'; by: string }
+  | { type: 'handoff' };
+
+export type TimelineKind = 'handoff' | 'event' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment';
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  kind: TimelineKind;
+  summary: string;
+  cause: Cause;
+  definitionVersion: string;
+  /** Kind-specific detail: the stage move, the health score, the event type. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface LifecycleState {
+  handoff: TCustomerHandoff;
+  facts: CustomerFacts;
+  segment: string;
+  stage: TStageId;
+  stageEnteredAt: string;
+  onboardingCompletedAt?: string;
+  sla: SlaStatus;
+  exit: ExitProgress;
+  health: HealthSnapshot | null;
+  /** Scores over the last 90 days, for the trend. */
+  healthHistory: { at: string; score: number }[];
+  /** The most recent entries only; the full timeline is in the database. */
+  timeline: TimelineEntry[];
+  nextSeq: number;
+  firedTimers: Record<string, string>;
+  /** Event id -> when it was accepted; forgotten after the definition's dedup window. */
+  seenEventIds: Record<string, string>;
+  definitionVersion: string;
+}
+
+const RECENT_TIMELINE = 100;
+const HEALTH_HISTORY_DAYS = 90;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What one evaluation produced, to be written to the database. */
+export interface Changes {
+  entries: TimelineEntry[];
+  stageMoves: { seq: number; from: TStageId; to: TStageId; at: string; cause: Cause; reason: string }[];
+  healthSnapshot?: HealthSnapshot;
+}
+
+export const emptyChanges = (): Changes => ({ entries: [], stageMoves: [] });
+
+export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDefinition, now: string): LifecycleState {
+  const facts = factsFromHandoff(handoff, now);
+  const state: LifecycleState = {
+    handoff,
+    facts,
+    segment: segmentFor(definition, facts).id,
+    stage: 'onboarding',
+    stageEnteredAt: now,
+    sla: 'on_track',
+    exit: { required: [], optional: [], minOptional: 0, ready: false },
+    health: null,
+    healthHistory: [],
+    timeline: [],
+    nextSeq: 1,
+    firedTimers: {},
+    seenEventIds: {},
+    definitionVersion: definition.version,
+  };
+  return state;
+}
+
+function append(state: LifecycleState, changes: Changes, entry: Omit<TimelineEntry, 'seq' | 'definitionVersion'>): TimelineEntry {
+  const full: TimelineEntry = { ...entry, seq: state.nextSeq++, definitionVersion: state.definitionVersion };
+  state.timeline.push(full);
+  if (state.timeline.length > RECENT_TIMELINE) state.timeline.splice(0, state.timeline.length - RECENT_TIMELINE);
+  changes.entries.push(full);
+  return full;
+}
+
+export function recordHandoff(state: LifecycleState, now: string, changes: Changes): void {
+  append(state, changes, {
+    at: now,
+    kind: 'handoff',
+    summary: `sales handoff: ${state.handoff.name}, ARR ${state.handoff.arr}, CSM ${state.handoff.csmOwner}`,
+    cause: { type: 'handoff' },
+  });
+}
+
+/** True when the event is new (and remembers its id); false for a repeat, which changes nothing. */
+export function acceptEventId(state: LifecycleState, eventId: string, now: string): boolean {
+  if (state.seenEventIds[eventId] !== undefined) return false;
+  state.seenEventIds[eventId] = now;
+  return true;
+}
+
+export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent, changes: Changes): void {
+  const described = applyEvent(state.facts, event);
+  if (described.length === 0) return;
+  append(state, changes, {
+    at: event.occurredAt,
+    kind: 'event',
+    summary: described.join('; '),
+    cause: { type: 'event', id: event.id, eventType: event.type },
+    detail: { eventType: event.type },
+  });
+}
+
+export function fireTimer(state: LifecycleState, timer: PlannedTimer, now: string, changes: Changes): void {
+  state.firedTimers[timer.id] = now;
+  if (timer.kind === 'health_tick') return; // recomputing is the whole point; no timeline noise
+  append(state, changes, {
+    at: now,
+    kind: 'timer',
+    summary: timer.label,
+    cause: { type: 'timer', id: timer.id },
+    detail: { timerKind: timer.kind },
+  });
+}
+
+export function recordSentiment(state: LifecycleState, sentiment: TCsmSentiment, now: string, changes: Changes): void {
+  state.facts.csmSentiment = { score: sentiment.score, at: now, by: sentiment.by };
+  append(state, changes, {
+    at: now,
+    kind: 'sentiment',
+    summary: `CSM sentiment ${sentiment.score}/5${sentiment.note ? `: ${sentiment.note}` : ''}`,
+    cause: { type: 'update', by: sentiment.by },
+  });
+}
+
+export function overrideStage(state: LifecycleState, override: TStageOverride, now: string, changes: Changes): void {
+  if (override.stage === state.stage) return;
+  moveStage(state, override.stage, now, { type: 'override', by: override.by }, `override: ${override.reason}`, changes);
+}
+
+function moveStage(
+  state: LifecycleState,
+  to: TStageId,
+  now: string,
+  cause: Cause,
+  reason: string,
+  changes: Changes,
+): void {
+  const from = state.stage;
+  state.stage = to;
+  state.stageEnteredAt = now;
+  state.sla = 'on_track';
+  if (from === 'onboarding' && !state.onboardingCompletedAt && to !== 'onboarding') state.onboardingCompletedAt = now;
+  const entry = append(state, changes, {
+    at: now,
+    kind: 'stage',
+    summary: `${from} -> ${to}: ${reason}`,
+    cause,
+    detail: { from, to },
+  });
+  changes.stageMoves.push({ seq: entry.seq, from, to, at: now, cause, reason });
+}
+
+function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, healthScore?: number): Metrics {
+  return computeMetrics(state.facts, {
+    now,
+    stageEnteredAt: state.stageEnteredAt,
+    keyFeatures: definition.keyFeatures,
+    outcomeMilestones: definition.outcomeMilestones,
+    healthScore,
+  });
+}
+
+/**
+ * Recomputes health, then moves the customer forward while the stage's exit criteria are met, or
+ * back when a move-back rule holds, and updates the SLA status. `cause` is what prompted it.
+ */
+export function evaluate(
+  state: LifecycleState,
+  definition: TLifecycleDefinition,
+  now: string,
+  cause: Cause,
+  changes: Changes,
+): void {
+  state.definitionVersion = definition.version;
+  const segment = segmentFor(definition, state.facts);
+  state.segment = segment.id;
+
+  const refreshHealth = () => {
+    const model = healthModelFor(definition, stageOf(definition, state.stage), segment);
+    const result = computeHealth(model, metricsFor(state, definition, now), definition.version);
+    const previous = state.health;
+    const trend = result.score === null ? 'flat' : healthTrend(state.healthHistory, result.score, now, model);
+    state.health = { ...result, at: now, trend };
+    if (result.score !== null) {
+      state.healthHistory.push({ at: now, score: result.score });
+      const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
+      state.healthHistory = state.healthHistory.filter((h) => Date.parse(h.at) >= cutoff);
+    }
+    const changed = previous?.score !== result.score || previous?.band !== result.band;
+    if (changed) {
+      changes.healthSnapshot = state.health;
+      if (previous?.band !== result.band || Math.abs((previous?.score ?? 0) - (result.score ?? 0)) >= 5) {
+        append(state, changes, {
+          at: now,
+          kind: 'health',
+          summary: `health ${previous?.score ?? '—'} -> ${result.score ?? '—'} (${result.band ?? 'no data'})`,
+          cause,
+          detail: { score: result.score, band: result.band, model: result.model },
+        });
+      }
+    }
+  };
+
+  refreshHealth();
+  // Forward moves can chain when several stages' criteria are already met; bounded by the stage count.
+  for (let step = 0; step < 10; step += 1) {
+    const stage = stageOf(definition, state.stage);
+    const ctx = {
+      facts: state.facts,
+      metrics: metricsFor(state, definition, now, state.health?.score ?? undefined),
+      band: state.health?.band ?? null,
+    };
+    const back = moveBackRule(stage, ctx);
+    if (back) {
+      moveStage(state, back.to, now, { type: 'rule', id: `${stage.id}.${back.id}` }, back.reason, changes);
+      refreshHealth();
+      continue;
+    }
+    state.exit = exitProgress(stage, ctx);
+    const next = nextStage(state.stage);
+    if (state.exit.ready && next) {
+      const met = state.exit.required.map((a) => a.label).join(', ');
+      moveStage(state, next, now, cause, `exit criteria met (${met || 'none required'})`, changes);
+      refreshHealth();
+      continue;
+    }
+    break;
+  }
+
+  const stage = stageOf(definition, state.stage);
+  const sla = slaStatus(stage, (Date.parse(now) - Date.parse(state.stageEnteredAt)) / DAY_MS);
+  if (sla !== state.sla) {
+    state.sla = sla;
+    append(state, changes, {
+      at: now,
+      kind: 'sla',
+      summary: `${stage.id} is ${sla.replace('_', ' ')} (${Math.floor((Date.parse(now) - Date.parse(state.stageEnteredAt)) / DAY_MS)} days in stage)`,
+      cause,
+      detail: { stage: stage.id, sla },
+    });
+  }
+}
+
+/** Timers not yet fired, soonest first. */
+export function pendingTimers(state: LifecycleState, definition: TLifecycleDefinition, now: string): PlannedTimer[] {
+  const segment = segmentFor(definition, state.facts);
+  return planTimers(
+    definition,
+    {
+      facts: state.facts,
+      segment,
+      stage: stageOf(definition, state.stage),
+      stageEnteredAt: state.stageEnteredAt,
+      onboardingCompletedAt: state.onboardingCompletedAt,
+      lastHealthAt: state.health?.at,
+    },
+    now,
+  ).filter((timer) => state.firedTimers[timer.id] === undefined);
+}
+
+/** Drops remembered event ids and fired timers too old to matter, so carried state stays bounded. */
+export function compact(state: LifecycleState, definition: TLifecycleDefinition, now: string): void {
+  const eventCutoff = Date.parse(now) - definition.eventDedupWindowDays * DAY_MS;
+  for (const [id, at] of Object.entries(state.seenEventIds)) {
+    if (Date.parse(at) < eventCutoff) delete state.seenEventIds[id];
+  }
+  // A fired timer id only matters while its time could still be planned: a year back is plenty.
+  const timerCutoff = Date.parse(now) - 400 * DAY_MS;
+  for (const [id, at] of Object.entries(state.firedTimers)) {
+    if (Date.parse(at) < timerCutoff) delete state.firedTimers[id];
+  }
+}
