@@ -55,6 +55,14 @@ describe('npm start with bad configuration', () => {
     }
   });
 
+  it('refuses an invalid lifecycle definition with each wrong field and starts nothing', async () => {
+    const result = await runStart({ CS_DATA_DIR: dataDir, LIFECYCLE_DEFINITION: 'test/fixtures/invalid-lifecycle.ts' });
+    expectClearFailure(result, /lifecycle definition in .*invalid-lifecycle\.ts is invalid/);
+    expect(result.stderr).toContain('stages.1.sla.stuckAfterDays');
+    expect(result.stderr).toContain('defaultHealthModel: unknown health model "no-such-model"');
+    expect(result.stderr).not.toContain('starting the Temporal dev server');
+  });
+
   it('names an invalid setting with the variable and the reason', async () => {
     const result = await runStart({ CS_DATA_DIR: dataDir, TEMPORAL_UI_PORT: 'eighty' });
     expect(result.code).toBe(1);
