@@ -4,7 +4,7 @@
  * from the workflow id and the workflow's own sequence numbers, so a retried or replayed activity
  * never writes twice (a duplicate key is skipped, not an error).
  */
-import type { HealthSnapshot, Changes } from '../src/domain/lifecycle-state';
+import type { Cause, Changes, HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
 import type { PrismaClient } from '../src/generated/prisma/client';
 
@@ -64,7 +64,7 @@ export function createActivities({ prisma, definition }: ActivityDeps) {
             kind: entry.kind,
             summary: entry.summary,
             causeType: entry.cause.type,
-            causeId: 'id' in entry.cause ? entry.cause.id : 'by' in entry.cause ? entry.cause.by : null,
+            causeId: causeId(entry.cause),
             definitionVersion: entry.definitionVersion,
             occurredAt: new Date(entry.at),
             detail: entry.detail ?? {},
@@ -78,7 +78,7 @@ export function createActivities({ prisma, definition }: ActivityDeps) {
             fromStage: move.from,
             toStage: move.to,
             causeType: move.cause.type,
-            causeId: 'id' in move.cause ? move.cause.id : 'by' in move.cause ? move.cause.by : null,
+            causeId: causeId(move.cause),
             reason: move.reason,
             definitionVersion: changes.health?.definitionVersion ?? definition.version,
             occurredAt: new Date(move.at),
@@ -109,6 +109,13 @@ export function createActivities({ prisma, definition }: ActivityDeps) {
       });
     },
   };
+}
+
+/** The event, timer or rule id, or who overrode: what a reader follows to find the cause. */
+function causeId(cause: Cause): string | null {
+  if ('id' in cause) return cause.id;
+  if ('by' in cause) return cause.by;
+  return null;
 }
 
 export type LifecycleActivities = ReturnType<typeof createActivities>;

@@ -1,13 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { UsageAggregator } from '../../src/ingest/usage-aggregator';
 import type { Database } from '../../src/db/database';
-import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { createLifecycleWorker } from '../../src/temporal/worker';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventSignal, getStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
-import { connectDevServer, openTestDatabase, uniqueSuffix, workflowBundle } from '../support/servers';
+import { connectDevServer, openTestDatabase, startTestWorker } from '../support/servers';
 
 describe('usage aggregation before signalling', () => {
   const clock = (start: string) => {
@@ -69,14 +67,7 @@ describe('usage aggregation before signalling', () => {
     });
 
     it('delivers a thousand hits as one signal, and a redelivered rollup is not counted twice', async () => {
-      const taskQueue = `test-${uniqueSuffix()}`;
-      const worker = await createLifecycleWorker({
-        connection: env.nativeConnection,
-        taskQueue,
-        prisma: database.prisma,
-        definition: DEFAULT_LIFECYCLE,
-        workflowBundle: workflowBundle(),
-      });
+      const { worker, taskQueue } = await startTestWorker(env, database);
       await worker.runUntil(async () => {
         const input = handoff({ startAt: Date.now() });
         const handle = await env.client.workflow.start(customerLifecycleWorkflow, {

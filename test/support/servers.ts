@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
+import { createLifecycleWorker } from '../../src/temporal/worker';
 import { openDatabase, type Database } from '../../src/db/database';
 import { createScratchDatabase } from '../../src/dev-infra/postgres';
 import { registerSearchAttributes } from '../../src/temporal/namespace';
@@ -39,4 +42,17 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 
 export function connectDevServer(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS') });
+}
+
+/** A lifecycle worker on a fresh task queue of `env`, writing to `database`, running the default definition. */
+export async function startTestWorker(env: TestWorkflowEnvironment, database: Database): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `test-${uniqueSuffix()}`;
+  const worker = await createLifecycleWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    prisma: database.prisma,
+    definition: DEFAULT_LIFECYCLE,
+    workflowBundle: workflowBundle(),
+  });
+  return { worker, taskQueue };
 }

@@ -5,13 +5,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Database } from '../../src/db/database';
 import type { TCustomerEvent, TStageOverride } from '../../src/domain/customer-events';
-import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { createLifecycleWorker } from '../../src/temporal/worker';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventSignal, customerEventsSignal, getStateQuery, overrideStageUpdate } from '../../workflows/messages';
 import { DAY, handoff, survey, usage } from '../support/customers';
-import { connectDevServer, openTestDatabase, uniqueSuffix, workflowBundle } from '../support/servers';
+import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
 
 describe('customer lifecycle workflow (dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -25,14 +23,7 @@ describe('customer lifecycle workflow (dev server)', () => {
   });
 
   async function withWorker<T>(work: (taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `test-${uniqueSuffix()}`;
-    const worker = await createLifecycleWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      prisma: database.prisma,
-      definition: DEFAULT_LIFECYCLE,
-      workflowBundle: workflowBundle(),
-    });
+    const { worker, taskQueue } = await startTestWorker(env, database);
     return worker.runUntil(work(taskQueue));
   }
 

@@ -8,7 +8,6 @@ import type { TCustomerEvent, TCustomerHandoff } from '../../src/domain/customer
 import type { Database } from '../../src/db/database';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { createLifecycleWorker } from '../../src/temporal/worker';
 import { customerLifecycleWorkflow } from '../../workflows';
 import {
   customerEventsSignal,
@@ -19,7 +18,7 @@ import {
   recordCsmSentimentUpdate,
 } from '../../workflows/messages';
 import { DAY, handoff, milestone, survey, usage } from '../support/customers';
-import { createTimeSkippingEnv, openTestDatabase, uniqueSuffix, workflowBundle } from '../support/servers';
+import { createTimeSkippingEnv, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
 
 type Handle = WorkflowHandle<typeof customerLifecycleWorkflow>;
 
@@ -53,14 +52,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
     makeHandoff: Parameters<typeof scenario>[0],
     story: Parameters<typeof scenario>[1],
   ): Promise<string> {
-    const taskQueue = `test-${uniqueSuffix()}`;
-    const worker = await createLifecycleWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      prisma: database.prisma,
-      definition: DEFAULT_LIFECYCLE,
-      workflowBundle: workflowBundle(),
-    });
+    const { worker, taskQueue } = await startTestWorker(env, database);
     const start = await env.currentTimeMs();
     const input = makeHandoff(start);
     await worker.runUntil(async () => {
