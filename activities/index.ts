@@ -29,7 +29,8 @@ export interface LifecycleChanges extends Changes {
   workflowId: string;
   facts: CustomerSnapshot;
   stage: string;
-  health: HealthSnapshot | null;
+  /** The current score for the customer row; the full snapshot travels only in `healthSnapshot`, when it changed. */
+  health: Pick<HealthSnapshot, 'score' | 'band' | 'definitionVersion'> | null;
 }
 
 export function createActivities({ prisma, definition }: ActivityDeps) {

@@ -174,7 +174,15 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     const written = changes;
     changes = emptyChanges();
     if (written.entries.length > 0 || written.healthSnapshot || written.stageMoves.length > 0) {
-      await recordLifecycleChanges({ workflowId, facts: snapshotFacts(customer), stage: customer.stage, health: customer.health, ...written });
+      const { health } = customer;
+      await recordLifecycleChanges({
+        workflowId,
+        facts: snapshotFacts(customer),
+        stage: customer.stage,
+        // Only what the customer row needs: the whole snapshot would double every day's history.
+        health: health && { score: health.score, band: health.band, definitionVersion: health.definitionVersion },
+        ...written,
+      });
     }
     upsertSearchAttributes([
       { key: CustomerIdKey, value: customer.facts.customerId },
