@@ -19,6 +19,8 @@ export interface LifecycleWorkerOptions {
   definition: TLifecycleDefinition;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Any other Worker option (e.g. `maxCachedWorkflows` for a benchmark); applied last, so it wins. */
+  workerOptions?: Partial<WorkerOptions>;
 }
 
 export async function createLifecycleWorker(options: LifecycleWorkerOptions): Promise<Worker> {
@@ -28,5 +30,6 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
     activities: createActivities({ prisma: options.prisma, definition: options.definition }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...options.workerOptions,
   });
 }
