@@ -7,11 +7,18 @@
 import type { Cause, Changes, HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
 import type { PrismaClient } from '../src/generated/prisma/client';
+import type { Mailer } from '../src/mail/transport';
+import type { TWebhookTargets } from '../src/webhooks/webhook-config';
+import { createPlayActivities } from './plays';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
   /** Validated once when the worker starts. */
   definition: TLifecycleDefinition;
+  /** SMTP for play emails. */
+  mailer: Mailer;
+  /** Named webhook targets for play steps (`WEBHOOK_TARGETS`); a step naming another is skipped. */
+  webhookTargets: TWebhookTargets;
 }
 
 export interface CustomerSnapshot {
@@ -25,7 +32,7 @@ export interface CustomerSnapshot {
   contractStatus: string;
 }
 
-export interface LifecycleChanges extends Changes {
+export interface LifecycleChanges extends Omit<Changes, 'occurrences'> {
   workflowId: string;
   facts: CustomerSnapshot;
   stage: string;
@@ -33,8 +40,10 @@ export interface LifecycleChanges extends Changes {
   health: Pick<HealthSnapshot, 'score' | 'band' | 'definitionVersion'> | null;
 }
 
-export function createActivities({ prisma, definition }: ActivityDeps) {
+export function createActivities({ prisma, definition, mailer, webhookTargets }: ActivityDeps) {
   return {
+    ...createPlayActivities({ prisma, mailer, webhookTargets }),
+
     /** The worker's lifecycle definition (a local activity, so it lands in the workflow's history). */
     async loadLifecycleDefinition(): Promise<TLifecycleDefinition> {
       return definition;

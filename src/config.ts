@@ -4,6 +4,8 @@
  * Modules receive the parsed object; nothing else reads `process.env` for these settings.
  */
 import { z } from 'zod';
+import { ZMailSettings } from './mail/mail-config';
+import { parseWebhookTargets, type TWebhookTargets } from './webhooks/webhook-config';
 
 const port = (fallback: number) =>
   z
@@ -39,7 +41,28 @@ export const ZEngineConfig = z.object({
     emptyAsUndefined,
     z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().min(1)).default(365),
   ),
-});
+  // Play email: unset SMTP_URL means the embedded SMTP sink under `npm start` (mail saved in CS_DATA_DIR/mail).
+  ...ZMailSettings,
+  /** JSON: `{"crm": {"url": "https://…", "secret": "…"}}`; play webhook steps name these targets. */
+  WEBHOOK_TARGETS: z
+    .string()
+    .optional()
+    .transform((raw, ctx): TWebhookTargets => {
+      try {
+        return parseWebhookTargets(raw);
+      } catch (error) {
+        // "WEBHOOK_TARGETS.crm.url: must be…": keep the target and field, drop the variable's own name.
+        const [where = '', ...reason] = (error as Error).message.split(': ');
+        const path = where.split('.').slice(1);
+        ctx.addIssue({ code: 'custom', message: reason.join(': '), path });
+        return z.NEVER;
+      }
+    }),
+})
+  .refine((config) => (config.SMTP_USER === undefined) === (config.SMTP_PASSWORD === undefined), {
+    message: 'set both SMTP_USER and SMTP_PASSWORD, or neither',
+    path: ['SMTP_PASSWORD'],
+  });
 
 export type TEngineConfig = z.infer<typeof ZEngineConfig>;
 

@@ -8,6 +8,8 @@ describe('engine configuration', () => {
       TEMPORAL_PORT: 7233,
       TEMPORAL_UI_PORT: 8233,
       TEMPORAL_RETENTION_DAYS: 365,
+      MAIL_FROM: 'CS Lifecycle Engine <cs-engine@localhost>',
+      WEBHOOK_TARGETS: {},
     });
   });
 
@@ -22,6 +24,13 @@ describe('engine configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgresql:// URL'],
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS: must be host:port'],
     [{ TEMPORAL_RETENTION_DAYS: '0' }, 'TEMPORAL_RETENTION_DAYS:'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL: must be smtp://host:port or smtps://host:port'],
+    [{ SMTP_TLS: 'yes' }, 'SMTP_TLS:'],
+    [{ SMTP_USER: 'ops' }, 'SMTP_PASSWORD: set both SMTP_USER and SMTP_PASSWORD, or neither'],
+    [{ WEBHOOK_TARGETS: '{"crm": ' }, 'WEBHOOK_TARGETS: not valid JSON'],
+    [{ WEBHOOK_TARGETS: '{"crm": {"url": "ftp://crm.example.com", "secret": "0123456789abcdef"}}' }, 'WEBHOOK_TARGETS.crm.url: must be an http(s) URL'],
+    [{ WEBHOOK_TARGETS: '{"crm": {"url": "https://crm.example.com", "secret": "short"}}' }, 'WEBHOOK_TARGETS.crm.secret: must be at least 16 characters'],
+    [{ WEBHOOK_TARGETS: '{"Bad Name": {"url": "https://crm.example.com", "secret": "0123456789abcdef"}}' }, 'WEBHOOK_TARGETS.Bad Name: target names are lower_snake_case'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -9,11 +9,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,16 +29,21 @@ import {
   compact,
   emptyChanges,
   evaluate,
+  finishPlayRun,
   fireTimer,
   initialState,
   overrideStage,
   pendingTimers,
+  planPlays,
   recordHandoff,
   recordSentiment,
   type Cause,
   type Changes,
   type LifecycleState,
+  type PlayStart,
 } from '../src/domain/lifecycle-state';
+import type { PlayObservation } from '../src/domain/play-rules';
+import type { TPlaySettings } from '../src/domain/play-definition';
 import { customerDetailsMarkdown } from '../src/domain/customer-summary';
 import {
   ArrKey,
@@ -56,9 +64,13 @@ import {
   getTimelineQuery,
   getUpcomingTimersQuery,
   overrideStageUpdate,
+  playFinishedSignal,
+  playObservationSignal,
   recordCsmSentimentUpdate,
   type CustomerLifecycleInput,
+  type PlayFinished,
 } from './messages';
+import { playRunWorkflow } from './play-run';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -82,12 +94,14 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     return state;
   };
   const arrivals: TCustomerEvent[] = [];
+  const finishedPlays: PlayFinished[] = [];
   let changes: Changes = emptyChanges();
   let dirty = false;
   let pendingCause: Cause | undefined;
 
   setHandler(customerEventSignal, (event) => void arrivals.push(event));
   setHandler(customerEventsSignal, (events) => void arrivals.push(...events));
+  setHandler(playFinishedSignal, (finished) => void finishedPlays.push(finished));
 
   setHandler(
     overrideStageUpdate,
@@ -129,17 +143,20 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   if (!input.carried) {
     recordHandoff(customer, nowIso(), changes);
     evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes);
+    const plays = planPlays(customer, rules, workflowId, nowIso(), { type: 'handoff' }, changes);
     await publish();
+    await act(plays, rules.playSettings);
   }
 
   for (;;) {
     const upcoming = pendingTimers(customer, rules, nowIso());
     const next = upcoming[0];
     const waitMs = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;
+    const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || dirty;
     if (waitMs === undefined) {
-      await condition(() => arrivals.length > 0 || dirty);
+      await condition(woken);
     } else if (waitMs > 0) {
-      await condition(() => arrivals.length > 0 || dirty, waitMs, { summary: next!.label });
+      await condition(woken, waitMs, { summary: next!.label });
     }
 
     const now = nowIso();
@@ -155,12 +172,15 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       fireTimer(customer, timer, now, changes);
       if (cause.type !== 'event') cause = { type: 'timer', id: timer.id };
     }
+    for (const finished of finishedPlays.splice(0)) finishPlayRun(customer, finished, now, changes);
     evaluate(customer, rules, now, cause, changes);
+    const plays = planPlays(customer, rules, workflowId, now, cause, changes);
     await publish();
+    await act(plays, rules.playSettings);
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (arrivals.length > 0 || dirty) continue; // handlers that finished may have queued work
+      if (woken()) continue; // handlers that finished may have queued work
       compact(customer, rules, nowIso());
       log.info('continuing as new', { historyLength: workflowInfo().historyLength });
       await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: customer });
@@ -171,7 +191,8 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   async function publish(): Promise<void> {
     // Cleared first: an update arriving while the activity runs marks new work that must not be lost.
     dirty = false;
-    const written = changes;
+    // Occurrences only feed play triggers (already decided): they stay out of the activity's input.
+    const { occurrences: _decided, ...written } = changes;
     changes = emptyChanges();
     if (written.entries.length > 0 || written.healthSnapshot || written.stageMoves.length > 0) {
       const { health } = customer;
@@ -201,6 +222,33 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     ]);
     setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5)));
   }
+}
+
+/**
+ * Starts the plays that fired (after `publish`, so the customer row they refer to exists) and tells
+ * running plays what they wait for. Runs are abandoned, not terminated, when this run continues as
+ * new: a play outlives the run that started it and reports its end to whichever run is current.
+ */
+async function act(plays: {
+  starts: PlayStart[];
+  observations: { runId: string; observation: PlayObservation }[];
+}, settings: TPlaySettings | undefined): Promise<void> {
+  for (const start of plays.starts) {
+    await startChild(playRunWorkflow, {
+      workflowId: start.runId,
+      args: [{ runId: start.runId, play: start.play, why: start.why, cause: start.cause, customer: start.customer, settings: settings! }], // required by the definition once it has plays
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `${start.play.label} — ${start.why}`.slice(0, 200),
+      typedSearchAttributes: [{ key: CustomerIdKey, value: start.customer.customerId }],
+    });
+  }
+  await Promise.all(
+    plays.observations.map(({ runId, observation }) =>
+      getExternalWorkflowHandle(runId)
+        .signal(playObservationSignal, observation)
+        .catch((error: Error) => log.warn('a play run did not take an observation', { runId, error: error.message })),
+    ),
+  );
 }
 
 function snapshotFacts(state: LifecycleState) {

@@ -7,6 +7,9 @@ import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } 
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
+import type { TPlay, TPlaySettings } from '../src/domain/play-definition';
+import type { PlayCustomerContext, PlayObservation } from '../src/domain/play-rules';
+import type { Cause } from '../src/domain/lifecycle-state';
 
 export interface CustomerLifecycleInput {
   handoff: TCustomerHandoff;
@@ -26,3 +29,37 @@ export const getStateQuery = defineQuery<LifecycleState>('getState');
 export const getHealthQuery = defineQuery<HealthSnapshot | null>('getHealth');
 export const getTimelineQuery = defineQuery<TimelineEntry[]>('getTimeline');
 export const getUpcomingTimersQuery = defineQuery<PlannedTimer[]>('getUpcomingTimers');
+
+/** A play run's end, reported by the play to its customer's workflow (whichever run is current). */
+export interface PlayFinished {
+  runId: string;
+  playId: string;
+  outcome: PlayOutcome;
+  at: string;
+}
+export type PlayOutcome = 'completed' | 'succeeded' | 'escalated' | 'timed_out' | 'failed';
+export const playFinishedSignal = defineSignal<[PlayFinished]>('playFinished');
+
+export interface PlayRunInput {
+  runId: string;
+  play: TPlay;
+  why: string;
+  cause: Cause;
+  customer: PlayCustomerContext;
+  settings: TPlaySettings;
+}
+/** What the customer's workflow tells a running play: a milestone it waits for, its goal reached. */
+export const playObservationSignal = defineSignal<[PlayObservation]>('playObservation');
+/** Where a play run is: the step it is on and what each finished step did. */
+export const getPlayProgressQuery = defineQuery<PlayProgress>('getPlayProgress');
+export interface PlayProgress {
+  current?: string;
+  steps: PlayStepResult[];
+  outcome?: PlayOutcome;
+}
+export interface PlayStepResult {
+  stepId: string;
+  kind: string;
+  result: string;
+  at: string;
+}

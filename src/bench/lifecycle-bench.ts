@@ -45,6 +45,9 @@ import { ZCustomerHandoff, type TCustomerEvent, type TCustomerHandoff } from '..
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { customerWorkflowId } from '../domain/ids';
 import { registerSearchAttributes } from '../temporal/namespace';
+import { ZMailConfig } from '../mail/mail-config';
+import { startSmtpSink } from '../mail/smtp-sink';
+import { createMailer, type Mailer } from '../mail/transport';
 import { createLifecycleWorker, WORKFLOWS_PATH } from '../temporal/worker';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventsSignal, getStateQuery } from '../../workflows/messages';
@@ -53,6 +56,7 @@ type Handle = WorkflowHandleWithFirstExecutionRunId<typeof customerLifecycleWork
 type Bundle = NonNullable<WorkerOptions['workflowBundle']>;
 
 const DAY = 24 * 60 * 60 * 1000;
+let mailer: Mailer;
 const WEEK = 7 * DAY;
 const WEEKS = 52;
 const KiB = 1024;
@@ -328,6 +332,7 @@ async function simulateYears(
       prisma: database.prisma,
       definition: DEFAULT_LIFECYCLE,
       workflowBundle: bundle,
+      mailer,
     });
     const customers = Array.from({ length: count }, (_, i) => profile(i, `bench-${label}-${RUN_TAG}`));
     forgetWorker = onCleanup(() => stopped(worker));
@@ -466,6 +471,7 @@ async function measureMemory(
       prisma: database.prisma,
       definition: DEFAULT_LIFECYCLE,
       workflowBundle: bundle,
+      mailer,
       workerOptions: {
         maxCachedWorkflows: total + 100, // every customer stays cached
         // Main thread: the workflow sandbox shares the main isolate, so `gc()` and `heapUsed` see it.
@@ -575,6 +581,10 @@ async function main(): Promise<void> {
     PHASES.has('one') || PHASES.has('hundred') ? ensureTimeSkippingTestServer() : Promise.resolve(''),
   ]);
   onCleanup(() => database.close());
+  // Plays send email: to an in-process sink, so SMTP is real but costs no network.
+  const smtp = await startSmtpSink();
+  onCleanup(() => smtp.stop());
+  mailer = createMailer({ ...ZMailConfig.parse({ SMTP_URL: smtp.url }), SMTP_URL: smtp.url });
   const dbLabel = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite (memory://)';
   log(`setup (database, workflow bundle, test server) in ${seconds(performance.now() - setupStart)}; database: ${dbLabel}`);
 

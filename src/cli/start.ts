@@ -12,6 +12,8 @@ import { openDatabase, type Database } from '../db/database';
 import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
 import { progress } from '../dev-infra/progress';
 import { ensureTemporalCli } from '../dev-infra/temporal-cli';
+import { startSmtpSink } from '../mail/smtp-sink';
+import { createMailer, type Mailer } from '../mail/transport';
 import { LIFECYCLE_TASK_QUEUE, customerWorkflowId } from '../domain/ids';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
@@ -88,11 +90,16 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     const workerConnection = await NativeConnection.connect({ address });
     cleanups.push(() => workerConnection.close());
     progress('bundling workflows and starting the worker …');
+    const mail = await openMail(config, join(dataDir, 'mail'));
+    cleanups.push(mail.close);
+    progress(mail.description);
     const worker = await createLifecycleWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       prisma: database.prisma,
       definition,
+      mailer: mail.mailer,
+      webhookTargets: config.WEBHOOK_TARGETS,
     });
     const workerRun = worker.run();
     cleanups.push(async () => {
@@ -119,6 +126,27 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The SMTP server play email goes to: SMTP_URL when set, else an embedded sink on a free port that
+ * saves every message as an .eml file, so plays can be watched on a machine without a mail relay.
+ */
+async function openMail(config: TEngineConfig, saveDir: string): Promise<{ mailer: Mailer; close: Cleanup; description: string }> {
+  if (config.SMTP_URL) {
+    const mailer = createMailer({ ...config, SMTP_URL: config.SMTP_URL });
+    return { mailer, close: async () => mailer.close(), description: `email: SMTP ${new URL(config.SMTP_URL).host}` };
+  }
+  const sink = await startSmtpSink({ saveDir });
+  const mailer = createMailer({ ...config, SMTP_URL: sink.url });
+  return {
+    mailer,
+    close: async () => {
+      mailer.close();
+      await sink.stop();
+    },
+    description: `email: embedded SMTP sink (set SMTP_URL for a real relay); messages saved in ${saveDir}`,
+  };
 }
 
 const DEMO_CUSTOMER = { customerId: 'demo-acme', name: 'Acme Analytics (demo)' };

@@ -5,7 +5,7 @@
  * Sandbox-safe.
  */
 import { z } from 'zod';
-import { ZStageId, ZStakeholderRole } from './lifecycle-definition';
+import { isTimeZone, ZStageId, ZStakeholderRole } from './lifecycle-definition';
 
 const ZIsoDate = z.iso.datetime({ offset: true });
 
@@ -34,6 +34,14 @@ export const ZCustomerHandoff = z
     successCriteria: z.array(z.string().min(1)).default([]),
     goals: z.array(z.string().min(1)).default([]),
     seatsPurchased: z.number().int().min(0).optional(),
+    /** IANA time zone for customer-facing email quiet hours; the play settings' default when unset. */
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'unknown time zone (use an IANA name such as America/New_York)' })
+      .optional(),
+    /** What sales learned that CS should know: objections raised, competitors considered. */
+    objections: z.array(z.string().min(1)).default([]),
+    competitors: z.array(z.string().min(1)).default([]),
   })
   .strict()
   .refine((handoff) => Date.parse(handoff.contractEnd) > Date.parse(handoff.contractStart), {

@@ -12,11 +12,12 @@
  * Plain data, validated by `ZLifecycleDefinition` at import time: a typo fails the worker at start,
  * not a customer's workflow months later. Sandbox-safe.
  */
+import { DEFAULT_PLAYS, DEFAULT_PLAY_SETTINGS } from './default-plays';
 import { type TLifecycleDefinition, type TLifecycleDefinitionInput, ZLifecycleDefinition } from './lifecycle-definition';
 
 export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.parse({
   name: 'default',
-  version: '2026.11.1',
+  version: '2026.11.2', // .2: built-in plays
 
   stages: [
     {
@@ -358,4 +359,7 @@ export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.pars
 
   keyFeatures: ['dashboards', 'reports', 'alerts', 'integrations', 'api', 'sso'],
   outcomeMilestones: ['first_value', 'value_review', 'roi_documented', 'business_case'],
+
+  plays: DEFAULT_PLAYS,
+  playSettings: DEFAULT_PLAY_SETTINGS,
 } satisfies TLifecycleDefinitionInput);

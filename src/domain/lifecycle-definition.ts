@@ -8,87 +8,10 @@
  * Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
+import { STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TStageId } from './conditions';
+import { triggersOf, ZPlay, ZPlaySettings } from './play-definition';
 
-export const STAGE_IDS = ['onboarding', 'adoption', 'retention', 'expansion', 'advocacy'] as const;
-export const ZStageId = z.enum(STAGE_IDS);
-export type TStageId = z.infer<typeof ZStageId>;
-
-export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const;
-export const ZHealthBand = z.enum(HEALTH_BANDS);
-export type THealthBand = z.infer<typeof ZHealthBand>;
-
-export const STAKEHOLDER_ROLES = ['champion', 'executive_sponsor', 'decision_maker', 'user', 'admin', 'other'] as const;
-export const ZStakeholderRole = z.enum(STAKEHOLDER_ROLES);
-export type TStakeholderRole = z.infer<typeof ZStakeholderRole>;
-
-/**
- * Numbers derived from a customer's facts at a point in time (see `metrics.ts`). Conditions and
- * health inputs refer to them by name. A metric can be unknown (no data yet): conditions on an
- * unknown metric are not met, and health re-weights around it.
- */
-export const METRIC_NAMES = [
-  'daysSinceStart', // since the contract start (or the handoff when later)
-  'daysInStage',
-  'daysToRenewal', // negative once the contract end has passed
-  'daysSinceLastLogin',
-  'activeUsers',
-  'seatUtilization', // seats used / seats purchased, 0..1+
-  'keyFeatureAdoption', // key features used / key features in the definition, 0..1
-  'loginTrend', // logins in the last 30 days vs the 30 before, -1..+inf (0 = flat)
-  'openTickets',
-  'openHighSeverityTickets',
-  'highSeverityTickets60d',
-  'nps', // latest NPS answer 0..10
-  'csat', // latest CSAT 1..5
-  'ces', // latest CES 1..7 (lower is easier)
-  'csmSentiment', // 1..5
-  'stakeholdersEngaged',
-  'championPresent', // 0/1
-  'executiveSponsorEngaged', // 0/1
-  'paymentCurrent', // 0/1
-  'outcomesAchieved', // milestones flagged as outcomes in the definition
-  'healthScore', // the score computed by the stage's health model (conditions only)
-] as const;
-export const ZMetricName = z.enum(METRIC_NAMES);
-export type TMetricName = z.infer<typeof ZMetricName>;
-
-const ZComparison = z.enum(['>=', '>', '<=', '<', '==']);
-
-export type TCondition =
-  | { kind: 'milestone'; milestone: string; label?: string }
-  | { kind: 'metric'; metric: TMetricName; op: z.infer<typeof ZComparison>; value: number; label?: string }
-  | { kind: 'stakeholders'; role?: TStakeholderRole; engaged?: boolean; min: number; label?: string }
-  | { kind: 'band'; in: THealthBand[]; label?: string }
-  | { kind: 'any'; of: TCondition[]; label?: string }
-  | { kind: 'all'; of: TCondition[]; label?: string };
-
-/** A condition over the customer's state. `label` is what the UI and the timeline show. */
-export const ZCondition: z.ZodType<TCondition> = z.lazy(() =>
-  z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('milestone'), milestone: z.string().min(1), label: z.string().optional() }).strict(),
-    z
-      .object({
-        kind: z.literal('metric'),
-        metric: ZMetricName,
-        op: ZComparison,
-        value: z.number().finite(),
-        label: z.string().optional(),
-      })
-      .strict(),
-    z
-      .object({
-        kind: z.literal('stakeholders'),
-        role: ZStakeholderRole.optional(),
-        engaged: z.boolean().optional(),
-        min: z.number().int().min(1),
-        label: z.string().optional(),
-      })
-      .strict(),
-    z.object({ kind: z.literal('band'), in: z.array(ZHealthBand).min(1), label: z.string().optional() }).strict(),
-    z.object({ kind: z.literal('any'), of: z.array(ZCondition).min(1), label: z.string().optional() }).strict(),
-    z.object({ kind: z.literal('all'), of: z.array(ZCondition).min(1), label: z.string().optional() }).strict(),
-  ]),
-);
+export * from './conditions';
 
 /** An achievement towards leaving a stage: a named condition. */
 export const ZAchievement = z
@@ -221,6 +144,10 @@ export const ZLifecycleDefinition = z
     outcomeMilestones: z.array(z.string().min(1)).default([]),
     /** How long event ids are remembered for de-duplication inside the workflow. */
     eventDedupWindowDays: z.number().positive().default(90),
+    /** Playbooks: what the engine does when a trigger fires (see `play-definition.ts`). */
+    plays: z.array(ZPlay).default([]),
+    /** Routing and quiet hours for plays; required once there are plays. */
+    playSettings: ZPlaySettings.optional(),
   })
   .strict()
   .superRefine((definition, ctx) => {
@@ -249,6 +176,31 @@ export const ZLifecycleDefinition = z
         }
       }),
     );
+    const playIds = new Set<string>();
+    const ladder = new Set(definition.timers.renewalLadder.map((step) => step.id));
+    definition.plays.forEach((play, index) => {
+      if (playIds.has(play.id)) ctx.addIssue({ code: 'custom', message: `duplicate play id "${play.id}"`, path: ['plays', index, 'id'] });
+      playIds.add(play.id);
+      triggersOf(play.trigger).forEach((trigger, t) => {
+        if (trigger.on !== 'timer' || trigger.step === undefined) return;
+        const path = play.trigger.on === 'any' ? ['plays', index, 'trigger', 'of', t, 'step'] : ['plays', index, 'trigger', 'step'];
+        if (trigger.timer !== 'renewal') {
+          ctx.addIssue({ code: 'custom', message: 'step applies to renewal timers only', path });
+        } else if (!ladder.has(trigger.step)) {
+          ctx.addIssue({ code: 'custom', message: `unknown renewal ladder step "${trigger.step}"; known: ${[...ladder].join(', ')}`, path });
+        }
+      });
+    });
+    if (definition.plays.length > 0 && !definition.playSettings) {
+      ctx.addIssue({ code: 'custom', message: 'playSettings (routing, quiet hours) is required when there are plays', path: ['playSettings'] });
+    }
+    if (definition.playSettings && !isTimeZone(definition.playSettings.defaultTimezone)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown time zone "${definition.playSettings.defaultTimezone}" (use an IANA name such as Europe/Berlin)`,
+        path: ['playSettings', 'defaultTimezone'],
+      });
+    }
     if (!definition.segments.some((segment) => segment.minArr === 0 && !segment.minComplexity)) {
       ctx.addIssue({ code: 'custom', message: 'one segment must catch every customer (minArr 0, no minComplexity)', path: ['segments'] });
     }
@@ -261,4 +213,14 @@ export function stageOf(definition: TLifecycleDefinition, id: TStageId): TStage 
   const stage = definition.stages.find((candidate) => candidate.id === id);
   if (!stage) throw new Error(`lifecycle definition has no stage ${id}`);
   return stage;
+}
+
+/** True for an IANA time zone name the runtime knows (Intl is built into V8, so this is sandbox-safe). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -14,6 +14,7 @@ import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from 
 import { stageOf, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import { computeMetrics, type Metrics } from './metrics';
 import {
+  conditionMet as conditionMetNow,
   exitProgress,
   healthModelFor,
   moveBackRule,
@@ -24,6 +25,18 @@ import {
   type SlaStatus,
 } from './stage-rules';
 import { planTimers, type PlannedTimer } from './timer-plan';
+import {
+  decidePlays,
+  emptyPlayState,
+  listensFor,
+  observationsFor,
+  playCustomerContext,
+  type PlayCustomerContext,
+  type PlayObservation,
+  type PlayOccurrence,
+  type PlayState,
+} from './play-rules';
+import type { TPlay } from './play-definition';
 
 export interface HealthSnapshot extends HealthResult {
   at: string;
@@ -38,7 +51,7 @@ export type Cause =
   | { type: 'update'; by: string }
   | { type: 'handoff' };
 
-export type TimelineKind = 'handoff' | 'event' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment';
+export type TimelineKind = 'handoff' | 'event' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play';
 
 export interface TimelineEntry {
   seq: number;
@@ -70,6 +83,8 @@ export interface LifecycleState {
   /** Event id -> when it was accepted; forgotten after the definition's dedup window. */
   seenEventIds: Record<string, string>;
   definitionVersion: string;
+  /** Plays: runs in progress, caps history, condition edges. Absent in state carried by older runs. */
+  plays?: PlayState;
 }
 
 const RECENT_TIMELINE = 100;
@@ -81,9 +96,11 @@ export interface Changes {
   entries: TimelineEntry[];
   stageMoves: { seq: number; from: TStageId; to: TStageId; at: string; cause: Cause; reason: string }[];
   healthSnapshot?: HealthSnapshot;
+  /** What happened, for play triggers; stays in the workflow (not written as such). */
+  occurrences: PlayOccurrence[];
 }
 
-export const emptyChanges = (): Changes => ({ entries: [], stageMoves: [] });
+export const emptyChanges = (): Changes => ({ entries: [], stageMoves: [], occurrences: [] });
 
 export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDefinition, now: string): LifecycleState {
   const facts = factsFromHandoff(handoff, now);
@@ -102,6 +119,7 @@ export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDe
     firedTimers: {},
     seenEventIds: {},
     definitionVersion: definition.version,
+    plays: emptyPlayState(),
   };
   return state;
 }
@@ -121,6 +139,7 @@ export function recordHandoff(state: LifecycleState, now: string, changes: Chang
     summary: `sales handoff: ${state.handoff.name}, ARR ${state.handoff.arr}, CSM ${state.handoff.csmOwner}`,
     cause: { type: 'handoff' },
   });
+  changes.occurrences.push({ kind: 'handoff' });
 }
 
 /** True when the event is new (and remembers its id); false for a repeat, which changes nothing. */
@@ -131,6 +150,7 @@ export function acceptEventId(state: LifecycleState, eventId: string, now: strin
 }
 
 export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent, changes: Changes): void {
+  changes.occurrences.push({ kind: 'event', event });
   const described = applyEvent(state.facts, event);
   if (described.length === 0) return;
   append(state, changes, {
@@ -145,6 +165,7 @@ export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent,
 export function fireTimer(state: LifecycleState, timer: PlannedTimer, now: string, changes: Changes): void {
   state.firedTimers[timer.id] = now;
   if (timer.kind === 'health_tick') return; // recomputing is the whole point; no timeline noise
+  changes.occurrences.push({ kind: 'timer', timer });
   append(state, changes, {
     at: now,
     kind: 'timer',
@@ -190,6 +211,7 @@ function moveStage(
     detail: { from, to },
   });
   changes.stageMoves.push({ seq: entry.seq, from, to, at: now, cause, reason });
+  changes.occurrences.push({ kind: 'stage', from, to });
 }
 
 function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, healthScore?: number): Metrics {
@@ -227,6 +249,9 @@ export function evaluate(
       state.healthHistory.push({ at: now, score: result.score });
       const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
       state.healthHistory = state.healthHistory.filter((h) => Date.parse(h.at) >= cutoff);
+    }
+    if ((previous?.band ?? null) !== result.band) {
+      changes.occurrences.push({ kind: 'band', from: previous?.band ?? null, to: result.band });
     }
     const changed = previous?.score !== result.score || previous?.band !== result.band;
     if (changed) {
@@ -273,6 +298,7 @@ export function evaluate(
   const sla = slaStatus(stage, (Date.parse(now) - Date.parse(state.stageEnteredAt)) / DAY_MS);
   if (sla !== state.sla) {
     state.sla = sla;
+    changes.occurrences.push({ kind: 'sla', stage: stage.id, sla });
     append(state, changes, {
       at: now,
       kind: 'sla',
@@ -311,4 +337,112 @@ export function compact(state: LifecycleState, definition: TLifecycleDefinition,
   for (const [id, at] of Object.entries(state.firedTimers)) {
     if (Date.parse(at) < timerCutoff) delete state.firedTimers[id];
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plays
+
+/** A play run the workflow should start: its id, the play as defined now, the customer as it is. */
+export interface PlayStart {
+  runId: string;
+  play: TPlay;
+  why: string;
+  cause: Cause;
+  customer: PlayCustomerContext;
+}
+
+export const playRunId = (workflowId: string, playId: string, runNumber: number) => `${workflowId}/play/${playId}/${runNumber}`;
+
+/**
+ * After an evaluation: which plays start (recorded in the timeline with why, or why not), and what
+ * each running play should be told (a milestone it waits for, its goal reached). Mutates the play
+ * state; the workflow then starts the runs and delivers the observations.
+ */
+export function planPlays(
+  state: LifecycleState,
+  definition: TLifecycleDefinition,
+  workflowId: string,
+  now: string,
+  cause: Cause,
+  changes: Changes,
+): { starts: PlayStart[]; observations: { runId: string; observation: PlayObservation }[] } {
+  const plays = (state.plays ??= emptyPlayState());
+  const definedPlays = definition.plays ?? [];
+  const ctx = {
+    facts: state.facts,
+    metrics: metricsFor(state, definition, now, state.health?.score ?? undefined),
+    band: state.health?.band ?? null,
+    stage: state.stage,
+  };
+  const starts: PlayStart[] = [];
+  for (const decision of decidePlays(definedPlays, plays, changes.occurrences, ctx, cause, now)) {
+    if (decision.runNumber === undefined) {
+      append(state, changes, {
+        at: now,
+        kind: 'play',
+        summary: `play ${decision.play.id} not started: ${decision.skipped} (fired by ${decision.why})`,
+        cause: decision.cause,
+        detail: { playId: decision.play.id, started: false },
+      });
+      continue;
+    }
+    const runId = playRunId(workflowId, decision.play.id, decision.runNumber);
+    plays.active.push({ runId, playId: decision.play.id, startedAt: now, listensFor: listensFor(decision.play), goalNotified: false });
+    append(state, changes, {
+      at: now,
+      kind: 'play',
+      summary: `play ${decision.play.id} started: ${decision.why}`,
+      cause: decision.cause,
+      detail: { playId: decision.play.id, runId, started: true },
+    });
+    starts.push({
+      runId,
+      play: decision.play,
+      why: decision.why,
+      cause: decision.cause,
+      customer: playCustomerContext({
+        customerWorkflowId: workflowId,
+        facts: state.facts,
+        segment: state.segment,
+        stage: state.stage,
+        health: state.health,
+        timezone: state.handoff.timezone,
+        objections: state.handoff.objections,
+        competitors: state.handoff.competitors,
+        definition,
+      }),
+    });
+  }
+  const observations: { runId: string; observation: PlayObservation }[] = [];
+  for (const run of plays.active) {
+    for (const observation of observationsFor(run, changes.occurrences, now)) observations.push({ runId: run.runId, observation });
+    const play = definedPlays.find((p) => p.id === run.playId);
+    if (play?.success && !run.goalNotified && conditionMetNow(play.success.when, ctx)) {
+      run.goalNotified = true;
+      observations.push({ runId: run.runId, observation: { kind: 'goal_met', at: now } });
+    }
+  }
+  return { starts, observations };
+}
+
+/** A play run reported its end: it is no longer running, and the timeline says how it went. */
+export function finishPlayRun(
+  state: LifecycleState,
+  finished: { runId: string; playId: string; outcome: string; at: string },
+  now: string,
+  changes: Changes,
+): void {
+  const plays = (state.plays ??= emptyPlayState());
+  const before = plays.active.length;
+  plays.active = plays.active.filter((run) => run.runId !== finished.runId);
+  if (plays.active.length === before) return; // a repeated report changes nothing
+  const history = (plays.history[finished.playId] ??= { starts: [], total: 0 });
+  history.lastOutcome = finished.outcome;
+  append(state, changes, {
+    at: now,
+    kind: 'play',
+    summary: `play ${finished.playId} ended: ${finished.outcome}`,
+    cause: { type: 'rule', id: finished.runId },
+    detail: { playId: finished.playId, runId: finished.runId, outcome: finished.outcome },
+  });
 }

@@ -34,6 +34,7 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
       ? 1
       : 0,
     paymentCurrent: facts.payment === 'current' ? 1 : 0,
+    hasLoggedIn: facts.lastLoginAt ? 1 : 0,
     outcomesAchieved: ctx.outcomeMilestones.filter((m) => facts.milestones[m]).length,
     healthScore: ctx.healthScore,
   };

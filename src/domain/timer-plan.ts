@@ -14,6 +14,8 @@ export interface PlannedTimer {
   at: string;
   /** Shown as the timer's summary in the Temporal UI and in the timeline. */
   label: string;
+  /** Which rung of the renewal ladder (its id in the definition), for plays triggered by one rung. */
+  ref?: string;
 }
 
 export interface TimerBasis {
@@ -38,7 +40,7 @@ export function planTimers(definition: TLifecycleDefinition, basis: TimerBasis, 
   for (const step of config.renewalLadder) {
     if (step.segments && !step.segments.includes(segment.id)) continue;
     const at = addDays(facts.contractEnd, step.daysFromContractEnd);
-    timers.push({ id: `renewal:${step.id}:${facts.contractEnd.slice(0, 10)}`, kind: 'renewal', at, label: step.label });
+    timers.push({ id: `renewal:${step.id}:${facts.contractEnd.slice(0, 10)}`, kind: 'renewal', at, label: step.label, ref: step.id });
   }
 
   // The latest QBR that came due and the next one: when the workflow wakes for QBR #n, "now" already

@@ -1,5 +1,6 @@
 /**
- * Builds the lifecycle worker: the customer workflows plus activities bound to a database. Used by
+ * Builds the lifecycle worker: the customer and play workflows plus activities bound to a database,
+ * an SMTP transport and the webhook targets. Used by
  * `npm start`, the CLI and tests, so all run the same registration.
  */
 import { resolve } from 'node:path';
@@ -8,6 +9,8 @@ import { createActivities } from '../../activities';
 import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
+import type { Mailer } from '../mail/transport';
+import type { TWebhookTargets } from '../webhooks/webhook-config';
 
 export const WORKFLOWS_PATH = resolve(__dirname, '../../workflows/index.ts');
 
@@ -17,6 +20,10 @@ export interface LifecycleWorkerOptions {
   taskQueue?: string;
   prisma: PrismaClient;
   definition: TLifecycleDefinition;
+  /** SMTP for play emails (`createMailer` over the validated mail settings). */
+  mailer: Mailer;
+  /** Named webhook targets for play steps; none by default. */
+  webhookTargets?: TWebhookTargets;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Any other Worker option (e.g. `maxCachedWorkflows` for a benchmark); applied last, so it wins. */
@@ -28,7 +35,12 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
-    activities: createActivities({ prisma: options.prisma, definition: options.definition }),
+    activities: createActivities({
+      prisma: options.prisma,
+      definition: options.definition,
+      mailer: options.mailer,
+      webhookTargets: options.webhookTargets ?? {},
+    }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...options.workerOptions,
   });

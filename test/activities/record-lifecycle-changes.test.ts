@@ -2,7 +2,7 @@ import { createActivities } from '../../activities';
 import { sampleChanges } from '../support/lifecycle-changes';
 import type { Database } from '../../src/db/database';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
-import { openTestDatabase } from '../support/servers';
+import { openTestDatabase, testMailer } from '../support/servers';
 
 describe('recordLifecycleChanges (real PostgreSQL)', () => {
   let database: Database;
@@ -14,7 +14,7 @@ describe('recordLifecycleChanges (real PostgreSQL)', () => {
   });
 
   it('writes the customer row, the timeline entry with its cause, the stage move and the health snapshot', async () => {
-    const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE });
+    const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE, mailer: testMailer(), webhookTargets: {} });
     await expect(recordLifecycleChanges(sampleChanges('cust-1'))).resolves.toEqual({ entries: 1, stageMoves: 1, health: 1 });
     const customer = await database.prisma.customer.findUniqueOrThrow({
       where: { id: 'cust-1' },
@@ -27,7 +27,7 @@ describe('recordLifecycleChanges (real PostgreSQL)', () => {
   });
 
   it('writes nothing twice when the same changes are recorded again (activity retry or replay)', async () => {
-    const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE });
+    const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE, mailer: testMailer(), webhookTargets: {} });
     await expect(recordLifecycleChanges(sampleChanges('cust-1'))).resolves.toEqual({ entries: 0, stageMoves: 0, health: 0 });
     expect(await database.prisma.timelineEntry.count({ where: { customerId: 'cust-1' } })).toBe(1);
     expect(await database.prisma.stageTransition.count({ where: { customerId: 'cust-1' } })).toBe(1);

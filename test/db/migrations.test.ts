@@ -8,7 +8,7 @@ import { openDatabase, pgSession } from '../../src/db/database';
 import { applyMigrations, readMigrations } from '../../src/db/migrate';
 import { diffSchemas } from '../../src/db/schema-diff';
 import { createScratchDatabase } from '../../src/dev-infra/postgres';
-import { uniqueSuffix } from '../support/servers';
+import { testMailer, uniqueSuffix } from '../support/servers';
 
 const serverUrl = () => process.env.TEST_POSTGRES_URL!;
 
@@ -100,7 +100,7 @@ describe('database migrations', () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
     try {
       expect(database.appliedMigrations).toEqual(readMigrations().map((m) => m.name));
-      const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE });
+      const { recordLifecycleChanges } = createActivities({ prisma: database.prisma, definition: DEFAULT_LIFECYCLE, mailer: testMailer(), webhookTargets: {} });
       await expect(recordLifecycleChanges(sampleChanges('embedded-1'))).resolves.toEqual({ entries: 1, stageMoves: 1, health: 1 });
       await expect(recordLifecycleChanges(sampleChanges('embedded-1'))).resolves.toEqual({ entries: 0, stageMoves: 0, health: 0 });
     } finally {

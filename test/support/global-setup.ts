@@ -5,6 +5,7 @@
  *   TEST_TEMPORAL_ADDRESS  a Temporal dev server (persistence + visibility queries), headless, random port
  *   TEST_SERVER_PATH       the time-skipping Java test server wrapper (each file starts its own)
  *   TEST_WORKFLOW_BUNDLE   the workflow bundle, built once instead of once per worker
+ *   TEST_SMTP_URL          an in-process SMTP sink for play email no test inspects (tests that do start their own)
  * The independent steps run concurrently: on a warm cache the whole setup takes a few seconds.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { formatSetupError, isSetupError } from '../../src/dev-infra/setup-error'
 import { ensureTemporalCli } from '../../src/dev-infra/temporal-cli';
 import { ensureTimeSkippingTestServer } from '../../src/dev-infra/test-server';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
 
 /** History length at which the test dev server suggests continue-as-new (production: 4,096). */
 export const CONTINUE_AS_NEW_SUGGESTED_AT = 40;
@@ -24,6 +26,7 @@ export const CONTINUE_AS_NEW_SUGGESTED_AT = 40;
 export interface GlobalHandles {
   postgres?: PostgresHandle;
   devServer?: DevServerHandle;
+  smtp?: SmtpSink;
 }
 
 declare global {
@@ -36,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
   const handles: GlobalHandles = {};
   globalThis.__csTestHandles = handles;
   try {
-    const [postgres, devServer, testServerPath, bundle] = await Promise.all([
+    const [postgres, devServer, testServerPath, bundle, smtp] = await Promise.all([
       startTestPostgres(),
       ensureTemporalCli().then(async (cliPath) =>
         startDevServer({
@@ -49,7 +52,10 @@ export default async function globalSetup(): Promise<void> {
       ),
       ensureTimeSkippingTestServer(),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+      startSmtpSink(),
     ]);
+    handles.smtp = smtp;
+    process.env.TEST_SMTP_URL = smtp.url;
     handles.postgres = postgres;
     handles.devServer = devServer;
     const bundlePath = join(scratch, 'workflow-bundle.js');
@@ -59,7 +65,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_SERVER_PATH = testServerPath;
     process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
   } catch (error) {
-    await Promise.allSettled([handles.postgres?.stop(), handles.devServer?.stop()]);
+    await Promise.allSettled([handles.postgres?.stop(), handles.devServer?.stop(), handles.smtp?.stop()]);
     // A clear sentence beats jest's stack trace for the usual causes (no network, port taken).
     if (isSetupError(error)) process.stderr.write(formatSetupError(error));
     throw error;

@@ -10,6 +10,10 @@ import { createLifecycleWorker } from '../../src/temporal/worker';
 import { openDatabase, type Database } from '../../src/db/database';
 import { createScratchDatabase } from '../../src/dev-infra/postgres';
 import { registerSearchAttributes } from '../../src/temporal/namespace';
+import type { TLifecycleDefinition } from '../../src/domain/lifecycle-definition';
+import { ZMailConfig } from '../../src/mail/mail-config';
+import { createMailer, type Mailer } from '../../src/mail/transport';
+import type { TWebhookTargets } from '../../src/webhooks/webhook-config';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -44,14 +48,32 @@ export function connectDevServer(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS') });
 }
 
+/** A mailer for `smtpUrl`, by default the run's shared SMTP sink (for email no test inspects). */
+export function testMailer(smtpUrl = required('TEST_SMTP_URL')): Mailer {
+  return createMailer({ ...ZMailConfig.parse({ SMTP_URL: smtpUrl }), SMTP_URL: smtpUrl });
+}
+
+export interface TestWorkerOptions {
+  definition?: TLifecycleDefinition;
+  /** Defaults to the shared sink; a test asserting on email passes its own sink's mailer. */
+  mailer?: Mailer;
+  webhookTargets?: TWebhookTargets;
+}
+
 /** A lifecycle worker on a fresh task queue of `env`, writing to `database`, running the default definition. */
-export async function startTestWorker(env: TestWorkflowEnvironment, database: Database): Promise<{ worker: Worker; taskQueue: string }> {
+export async function startTestWorker(
+  env: TestWorkflowEnvironment,
+  database: Database,
+  options: TestWorkerOptions = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = `test-${uniqueSuffix()}`;
   const worker = await createLifecycleWorker({
     connection: env.nativeConnection,
     taskQueue,
     prisma: database.prisma,
-    definition: DEFAULT_LIFECYCLE,
+    definition: options.definition ?? DEFAULT_LIFECYCLE,
+    mailer: options.mailer ?? testMailer(),
+    webhookTargets: options.webhookTargets,
     workflowBundle: workflowBundle(),
   });
   return { worker, taskQueue };
