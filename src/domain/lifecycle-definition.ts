@@ -128,7 +128,7 @@ export const ZTimers = z
   .strict();
 export type TTimers = z.infer<typeof ZTimers>;
 
-export const ZLifecycleDefinition = z
+const ZLifecycleShape = z
   .object({
     name: z.string().min(1),
     /** Stamped on every health score, stage change and timeline entry. Bump it on every change. */
@@ -149,62 +149,77 @@ export const ZLifecycleDefinition = z
     /** Routing and quiet hours for plays; required once there are plays. */
     playSettings: ZPlaySettings.optional(),
   })
-  .strict()
-  .superRefine((definition, ctx) => {
-    const stageIds = definition.stages.map((stage) => stage.id);
-    STAGE_IDS.forEach((id) => {
-      if (!stageIds.includes(id)) ctx.addIssue({ code: 'custom', message: `stage "${id}" is missing`, path: ['stages'] });
-    });
-    const models = new Set(definition.healthModels.map((model) => model.id));
-    const checkModel = (id: string | undefined, path: (string | number)[]) => {
-      if (id !== undefined && !models.has(id)) {
-        ctx.addIssue({ code: 'custom', message: `unknown health model "${id}"`, path });
+  .strict();
+
+// Cross-field rules run even when a field above failed (zod would skip them), so one run names
+// every mistake; on data too broken to inspect they give way to the issues already reported.
+export const ZLifecycleDefinition = ZLifecycleShape.superRefine(
+    (definition, ctx) => {
+      try {
+        crossFieldRules(definition, ctx);
+      } catch {
+        // shape errors are reported by the field schemas
       }
-    };
-    checkModel(definition.defaultHealthModel, ['defaultHealthModel']);
-    definition.stages.forEach((stage, index) => checkModel(stage.healthModel, ['stages', index, 'healthModel']));
-    definition.segments.forEach((segment, index) => checkModel(segment.healthModel, ['segments', index, 'healthModel']));
-    const segmentIds = new Set(definition.segments.map((segment) => segment.id));
-    definition.timers.renewalLadder.forEach((step, index) =>
-      step.segments?.forEach((segment) => {
-        if (!segmentIds.has(segment)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `unknown segment "${segment}"`,
-            path: ['timers', 'renewalLadder', index, 'segments'],
-          });
-        }
-      }),
-    );
-    const playIds = new Set<string>();
-    const ladder = new Set(definition.timers.renewalLadder.map((step) => step.id));
-    definition.plays.forEach((play, index) => {
-      if (playIds.has(play.id)) ctx.addIssue({ code: 'custom', message: `duplicate play id "${play.id}"`, path: ['plays', index, 'id'] });
-      playIds.add(play.id);
-      triggersOf(play.trigger).forEach((trigger, t) => {
-        if (trigger.on !== 'timer' || trigger.step === undefined) return;
-        const path = play.trigger.on === 'any' ? ['plays', index, 'trigger', 'of', t, 'step'] : ['plays', index, 'trigger', 'step'];
-        if (trigger.timer !== 'renewal') {
-          ctx.addIssue({ code: 'custom', message: 'step applies to renewal timers only', path });
-        } else if (!ladder.has(trigger.step)) {
-          ctx.addIssue({ code: 'custom', message: `unknown renewal ladder step "${trigger.step}"; known: ${[...ladder].join(', ')}`, path });
-        }
-      });
-    });
-    if (definition.plays.length > 0 && !definition.playSettings) {
-      ctx.addIssue({ code: 'custom', message: 'playSettings (routing, quiet hours) is required when there are plays', path: ['playSettings'] });
-    }
-    if (definition.playSettings && !isTimeZone(definition.playSettings.defaultTimezone)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown time zone "${definition.playSettings.defaultTimezone}" (use an IANA name such as Europe/Berlin)`,
-        path: ['playSettings', 'defaultTimezone'],
-      });
-    }
-    if (!definition.segments.some((segment) => segment.minArr === 0 && !segment.minComplexity)) {
-      ctx.addIssue({ code: 'custom', message: 'one segment must catch every customer (minArr 0, no minComplexity)', path: ['segments'] });
-    }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
+
+function crossFieldRules(definition: z.output<typeof ZLifecycleShape>, ctx: z.RefinementCtx): void {
+  const stageIds = definition.stages.map((stage) => stage.id);
+  STAGE_IDS.forEach((id) => {
+    if (!stageIds.includes(id)) ctx.addIssue({ code: 'custom', message: `stage "${id}" is missing`, path: ['stages'] });
   });
+  const models = new Set(definition.healthModels.map((model) => model.id));
+  const checkModel = (id: string | undefined, path: (string | number)[]) => {
+    if (id !== undefined && !models.has(id)) {
+      ctx.addIssue({ code: 'custom', message: `unknown health model "${id}"`, path });
+    }
+  };
+  checkModel(definition.defaultHealthModel, ['defaultHealthModel']);
+  definition.stages.forEach((stage, index) => checkModel(stage.healthModel, ['stages', index, 'healthModel']));
+  definition.segments.forEach((segment, index) => checkModel(segment.healthModel, ['segments', index, 'healthModel']));
+  const segmentIds = new Set(definition.segments.map((segment) => segment.id));
+  definition.timers.renewalLadder.forEach((step, index) =>
+    step.segments?.forEach((segment) => {
+      if (!segmentIds.has(segment)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown segment "${segment}"`,
+          path: ['timers', 'renewalLadder', index, 'segments'],
+        });
+      }
+    }),
+  );
+  const playIds = new Set<string>();
+  const ladder = new Set(definition.timers.renewalLadder.map((step) => step.id));
+  definition.plays.forEach((play, index) => {
+    if (playIds.has(play.id)) ctx.addIssue({ code: 'custom', message: `duplicate play id "${play.id}"`, path: ['plays', index, 'id'] });
+    playIds.add(play.id);
+    triggersOf(play.trigger).forEach((trigger, t) => {
+      if (trigger.on !== 'timer' || trigger.step === undefined) return;
+      const path = play.trigger.on === 'any' ? ['plays', index, 'trigger', 'of', t, 'step'] : ['plays', index, 'trigger', 'step'];
+      if (trigger.timer !== 'renewal') {
+        ctx.addIssue({ code: 'custom', message: 'step applies to renewal timers only', path });
+      } else if (!ladder.has(trigger.step)) {
+        ctx.addIssue({ code: 'custom', message: `unknown renewal ladder step "${trigger.step}"; known: ${[...ladder].join(', ')}`, path });
+      }
+    });
+  });
+  if (definition.plays.length > 0 && !definition.playSettings) {
+    ctx.addIssue({ code: 'custom', message: 'playSettings (routing, quiet hours) is required when there are plays', path: ['playSettings'] });
+  }
+  if (definition.playSettings && !isTimeZone(definition.playSettings.defaultTimezone)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown time zone "${definition.playSettings.defaultTimezone}" (use an IANA name such as Europe/Berlin)`,
+      path: ['playSettings', 'defaultTimezone'],
+    });
+  }
+  if (!definition.segments.some((segment) => segment.minArr === 0 && !segment.minComplexity)) {
+    ctx.addIssue({ code: 'custom', message: 'one segment must catch every customer (minArr 0, no minComplexity)', path: ['segments'] });
+  }
+}
+
 export type TLifecycleDefinition = z.infer<typeof ZLifecycleDefinition>;
 /** What ops write: defaults may be omitted. */
 export type TLifecycleDefinitionInput = z.input<typeof ZLifecycleDefinition>;

@@ -60,6 +60,8 @@ describe('npm start with bad configuration', () => {
     expectClearFailure(result, /lifecycle definition in .*invalid-lifecycle\.ts is invalid/);
     expect(result.stderr).toContain('stages.1.sla.stuckAfterDays');
     expect(result.stderr).toContain('defaultHealthModel: unknown health model "no-such-model"');
+    expect(result.stderr).toMatch(/plays\.\d+\.steps\.0\.to: /);
+    expect(result.stderr).toMatch(/plays\.\d+\.steps\.0\.subject: unknown placeholder \{\{customer\.nmae\}\}/);
     expect(result.stderr).not.toContain('starting the Temporal dev server');
   });
 

@@ -63,11 +63,12 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
           taskQueue,
           args: [{ handoff: input }],
         });
-        // Minutes past the day boundary: every lifecycle timer is a whole number of days after the
-        // start, and on the Java test server (1.38.0) a timer firing while a signal's workflow task is
-        // in flight can fail that task ("invalid history builder state") and stall the customer.
+        // A different time of day for every step: the daily health tick falls 24 h after the last
+        // evaluation, so sends at one fixed time of day would land on the tick, and on the Java test
+        // server (1.38.0) a timer firing while a signal's workflow task is in flight fails that task
+        // ("invalid history builder state") and stalls the customer.
         const day = async (n: number) => {
-          const target = start + n * DAY + 37 * 60 * 1000;
+          const target = start + n * DAY + (37 + 3 * n) * 60 * 1000;
           const now = await env.currentTimeMs();
           if (target > now) await env.sleep(target - now);
           return target;
@@ -151,5 +152,179 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         expect(escalation?.text).toContain('kickoff_held did not happen within 7 days');
       },
     );
+  });
+
+  const named = (startAt: number, overrides: Partial<TCustomerHandoff> = {}) => {
+    const h = customerHandoff(startAt, overrides);
+    return h;
+  };
+  const ticket = (at: number, severity: 'high' | 'urgent', n: number): TCustomerEvent => ({
+    id: `t-${n}-${uniqueSuffix()}`,
+    type: 'ticket',
+    ticketId: `T-${n}`,
+    action: 'opened',
+    severity,
+    occurredAt: new Date(at).toISOString(),
+  });
+  const runsByPlay = async (customerId: string) => {
+    const runs = await runsOf(customerId);
+    return Object.fromEntries([...new Set(runs.map((r) => r.playId))].map((id) => [id, runs.filter((r) => r.playId === id)]));
+  };
+
+  it('takes a healthy customer through QBR prep, the renewal ladder, the green playbook and the advocacy ask', async () => {
+    let customer = '';
+    await scenario(
+      (startAt) => {
+        const h = named(startAt);
+        customer = h.customerId;
+        return h;
+      },
+      async ({ day, send }) => {
+        let at = await day(2);
+        await send(usage(at), milestone('kickoff_held', at), milestone('setup_done', at), milestone('training_done', at));
+        at = await day(20);
+        await send(usage(at), milestone('first_value', at));
+        at = await day(45);
+        await send(usage(at), milestone('core_training_done', at), survey('nps', 10, at), survey('csat', 5, at));
+        for (let d = 60; d <= 360; d += 10) {
+          at = await day(d);
+          const extra = d === 100 ? [milestone('qbr_held', at), milestone('value_review', at)] : d === 250 ? [milestone('renewal_conversation_started', at)] : [];
+          await send(usage(at), ...extra);
+        }
+        await day(367);
+      },
+    );
+    const runs = await runsByPlay(customer);
+    // Enterprise (ARR 60,000): a QBR every 90 days; the whole renewal ladder; the advocacy ask while green.
+    expect(runs.qbr_prep?.length).toBeGreaterThanOrEqual(3);
+    expect(runs.qbr_prep?.[0]).toMatchObject({ causeType: 'timer', why: expect.stringContaining('QBR #1') });
+    for (const rung of ['renewal_value_review', 'renewal_conversation', 'renewal_negotiation', 'renewal_signature', 'renewal_lapsed']) {
+      expect(runs[rung]).toHaveLength(1);
+    }
+    expect(runs.renewal_conversation?.[0]?.status).toBe('succeeded'); // the conversation started in time
+    expect(runs.renewal_lapsed?.[0]?.status).toBe('completed');
+    expect(runs.advocacy_ask).toHaveLength(1);
+    expect(runs.green_account?.length).toBeGreaterThanOrEqual(1);
+    const tasks = await tasksOf(customer);
+    expect(tasks.filter((t) => t.title.startsWith('Get the renewal signed')).map((t) => t.assignee)).toEqual(['sales@example.com']);
+    expect(tasks.some((t) => t.assigneeRole === 'marketing' && t.title.startsWith('Advocacy candidate'))).toBe(true);
+    const ask = await database.prisma.emailOutbox.findFirstOrThrow({ where: { customerId: customer, stepId: 'ask_champion' } });
+    expect(ask).toMatchObject({ toAddress: 'priya@acme.example', status: 'sent' });
+  });
+
+  it('closes the loop with a detractor once, caps a second within 30 days, and handles a champion change and a ticket spike', async () => {
+    let customer = '';
+    let name = '';
+    await scenario(
+      (startAt) => {
+        const h = named(startAt);
+        [customer, name] = [h.customerId, h.name];
+        return h;
+      },
+      async ({ handle, day, send }) => {
+        let at = await day(1);
+        await send(usage(at), survey('nps', 3, at));
+        at = await day(3);
+        await send(milestone('detractor_followup_done', at));
+        at = await day(5);
+        await send(survey('nps', 2, at));
+        at = await day(6);
+        await send({ id: `left-${uniqueSuffix()}`, type: 'stakeholder', action: 'left', stakeholder: { id: 'champ', name: 'Priya', role: 'champion' }, occurredAt: new Date(at).toISOString() });
+        at = await day(8);
+        await send({ id: `new-${uniqueSuffix()}`, type: 'stakeholder', action: 'added', stakeholder: { id: 'sam', name: 'Sam', role: 'champion', email: 'sam@acme.example' }, occurredAt: new Date(at).toISOString() });
+        at = await day(10);
+        await send(ticket(at, 'high', 1), ticket(at, 'high', 2), ticket(at, 'high', 3));
+        at = await day(12);
+        await send(ticket(at, 'urgent', 4));
+        await day(14);
+        const timeline = await handle.query(getTimelineQuery);
+        expect(timeline.map((e) => e.summary)).toContainEqual(expect.stringMatching(/^play nps_detractor not started: cooling down until .* \(fired by NPS 2\)$/));
+      },
+    );
+    const runs = await runsByPlay(customer);
+    expect(runs.nps_detractor).toHaveLength(1);
+    expect(runs.nps_detractor?.[0]).toMatchObject({ status: 'completed', why: 'NPS 3', causeType: 'event' });
+    expect(runs.champion_change?.[0]).toMatchObject({ status: 'succeeded', why: 'stakeholder Priya (champion) left' });
+    expect(runs.support_spike?.[0]).toMatchObject({ why: 'condition met: more than 2 high-severity tickets in 60 days' });
+    expect(runs.risky_ticket?.[0]).toMatchObject({ why: 'ticket T-4 opened (urgent)' });
+    const tasks = await tasksOf(customer);
+    expect(tasks.filter((t) => t.title.startsWith('Close the loop with a detractor'))).toHaveLength(1);
+    expect(tasks).toContainEqual(expect.objectContaining({ assignee: 'support-leads@example.com', title: `Handoff to support: ${name}` }));
+    const toSupport = await receiver.waitFor((h) => h.body.event === 'handoff.support' && (h.body.data.customer as { customerId: string }).customerId === customer);
+    expect(toSupport.signatureValid).toBe(true);
+    expect(toSupport.body.data).toMatchObject({ note: expect.stringContaining(name), successCriteria: ['Dashboards live for the ops team'] });
+  });
+
+  it('escalates a stalled onboarding that never reaches first value', async () => {
+    let customer = '';
+    await scenario(
+      (startAt) => {
+        const h = named(startAt);
+        customer = h.customerId;
+        return h;
+      },
+      async ({ day }) => {
+        await day(27);
+      },
+    );
+    const [stall] = (await runsByPlay(customer)).onboarding_stall ?? [];
+    expect(stall).toMatchObject({ why: 'condition met: no login since day 3', status: 'escalated' });
+    const tasks = await tasksOf(customer);
+    expect(tasks.some((t) => t.title.startsWith('Onboarding stalled at'))).toBe(true);
+    expect(tasks.some((t) => t.assigneeRole === 'csm_manager' && t.title.startsWith('Escalation: Onboarding stall'))).toBe(true);
+  });
+
+  it('hands an expansion-ready customer to sales with the context, signed to the CRM', async () => {
+    let customer = '';
+    await scenario(
+      (startAt) => {
+        const h = named(startAt, { objections: ['price per seat'], competitors: ['Gainsight'] });
+        customer = h.customerId;
+        return h;
+      },
+      async ({ day, send }) => {
+        const at = await day(2);
+        await send(usage(at), milestone('roi_documented', at), milestone('business_case', at));
+        await day(3);
+      },
+    );
+    const [ready] = (await runsByPlay(customer)).expansion_ready ?? [];
+    expect(ready).toMatchObject({ status: 'completed', why: expect.stringContaining('ROI documented, a growth signal and at least two stakeholders engaged') });
+    const hook = await receiver.waitFor((h) => h.body.event === 'handoff.sales' && (h.body.data.customer as { customerId: string }).customerId === customer);
+    expect(hook.signatureValid).toBe(true);
+    expect(hook.headers['idempotency-key']).toMatch(/\/play\/expansion_ready\/\d+:to_sales:webhook$/);
+    expect(hook.body.data).toMatchObject({ objections: ['price per seat'], competitors: ['Gainsight'], milestones: expect.arrayContaining(['roi_documented']) });
+    const deliveries = await database.prisma.webhookDelivery.findMany({ where: { customerId: customer } });
+    expect(deliveries.map((d) => d.status)).toEqual(['delivered']);
+    expect((await tasksOf(customer)).some((t) => t.assignee === 'sales@example.com' && t.detail.includes('Objections: price per seat'))).toBe(true);
+  });
+
+  it('runs the low-adoption, yellow, red and renewal-at-risk plays as a customer fades before its renewal', async () => {
+    let customer = '';
+    await scenario(
+      (startAt) => {
+        const h = named(startAt, { contractEnd: new Date(startAt + 150 * DAY).toISOString() });
+        customer = h.customerId;
+        return h;
+      },
+      async ({ day, send }) => {
+        let at = await day(2);
+        await send(usage(at), milestone('kickoff_held', at), milestone('setup_done', at), milestone('training_done', at), milestone('first_value', at), survey('nps', 9, at), survey('csat', 5, at));
+        at = await day(10);
+        await send(usage(at));
+        // Then silence: no login for weeks, a detractor score, a failed payment.
+        at = await day(40);
+        await send(survey('nps', 1, at), survey('csat', 1, at), { id: `pay-${uniqueSuffix()}`, type: 'payment', status: 'failed', occurredAt: new Date(at).toISOString() });
+        await day(75);
+      },
+    );
+    const runs = await runsByPlay(customer);
+    expect(runs.low_adoption?.[0]).toMatchObject({ why: 'timer: 14 days without login' });
+    expect(runs.yellow_account?.[0]?.why).toMatch(/health band green -> yellow/);
+    expect(runs.red_account?.[0]?.why).toMatch(/health band .* -> red/);
+    expect(runs.renewal_at_risk?.[0]).toMatchObject({ why: 'condition met: red inside the 90-day renewal window' });
+    const tasks = await tasksOf(customer);
+    expect(tasks.some((t) => t.title.startsWith('Save plan for'))).toBe(true);
+    expect(tasks.some((t) => t.assigneeRole === 'csm_manager' && t.priority === 'urgent')).toBe(true);
   });
 });

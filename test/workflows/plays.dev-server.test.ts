@@ -1,0 +1,145 @@
+/**
+ * Plays against the real dev server in real time: a worker process killed in the middle of a play
+ * (SIGKILL) and replaced still yields exactly one of each email and one task; an SMTP outage is
+ * retried with backoff and the email goes out once when the relay is back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Database } from '../../src/db/database';
+import { customerWorkflowId } from '../../src/domain/ids';
+import { loadLifecycleDefinition } from '../../src/lifecycle/load-definition';
+import { ZMailConfig } from '../../src/mail/mail-config';
+import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
+import { createMailer } from '../../src/mail/transport';
+import { registerSearchAttributes } from '../../src/temporal/namespace';
+import { customerLifecycleWorkflow } from '../../workflows';
+import { customerEventsSignal, getPlayProgressQuery } from '../../workflows/messages';
+import { handoff, milestone } from '../support/customers';
+import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix, workflowBundle } from '../support/servers';
+
+const DEFINITION = resolve(__dirname, '../fixtures/two-step-play-lifecycle.ts');
+const ROOT = resolve(__dirname, '../..');
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('plays (dev server, real time)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: Database;
+  let smtp: SmtpSink;
+
+  beforeAll(async () => {
+    [env, database, smtp] = await Promise.all([connectDevServer(), openTestDatabase('plays_dev'), startSmtpSink()]);
+    await registerSearchAttributes(env.connection, 'default');
+  });
+  afterAll(async () => {
+    await Promise.all([env?.teardown(), database?.close(), smtp?.stop()]);
+  });
+
+  function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+        DATABASE_URL: database.target.kind === 'postgres' ? database.target.url : '',
+        TASK_QUEUE: taskQueue,
+        SMTP_URL: smtp.url,
+        WORKFLOW_BUNDLE: workflowBundle().codePath,
+        LIFECYCLE_DEFINITION: DEFINITION,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolvePromise, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolvePromise(child);
+      });
+      child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready:\n${stderr}`)));
+    });
+  }
+
+  function killed(child: ChildProcess): Promise<void> {
+    return new Promise((resolvePromise) => {
+      child.once('exit', () => resolvePromise());
+      child.kill('SIGKILL');
+    });
+  }
+
+  it('gives exactly one of each email and one task when the worker is killed in the middle of a play', async () => {
+    const taskQueue = `plays-kill-${uniqueSuffix()}`;
+    const customer = handoff({ startAt: Date.now(), name: `Killed-${uniqueSuffix()}` });
+    let worker = await startWorkerProcess(taskQueue);
+    try {
+      await env.client.workflow.start(customerLifecycleWorkflow, {
+        workflowId: customerWorkflowId(customer.customerId),
+        taskQueue,
+        args: [{ handoff: customer }],
+      });
+      await smtp.waitFor((m) => m.subject === `Step one for ${customer.name}`);
+      // Once the play is waiting for `go_on` (the first email's step done), kill the worker without
+      // a chance to finish anything; its cached workflows and sticky queue die with it.
+      const play = env.client.workflow.getHandle(`${customerWorkflowId(customer.customerId)}/play/two_step/1`);
+      await until('the play to wait for go_on', async () => (await play.query(getPlayProgressQuery)).current === 'go_on');
+      await killed(worker);
+      worker = await startWorkerProcess(taskQueue);
+      await env.client.workflow
+        .getHandle(customerWorkflowId(customer.customerId))
+        .signal(customerEventsSignal, [milestone('go_on', Date.now())]);
+      const run = await until('the play to complete', async () => {
+        const row = await database.prisma.playRun.findFirst({ where: { customerId: customer.customerId, playId: 'two_step' } });
+        return row?.status === 'completed' && row;
+      });
+      expect(run.id).toBe(`${customerWorkflowId(customer.customerId)}/play/two_step/1`);
+      const mails = smtp.messages.filter((m) => m.subject.endsWith(customer.name));
+      expect(mails.map((m) => m.subject).sort()).toEqual([`Step one for ${customer.name}`, `Step two for ${customer.name}`]);
+      expect(await database.prisma.csmTask.count({ where: { customerId: customer.customerId } })).toBe(1);
+      expect(await database.prisma.emailOutbox.count({ where: { customerId: customer.customerId, status: 'sent' } })).toBe(2);
+    } finally {
+      await killed(worker);
+    }
+  });
+
+  it('retries an email through an SMTP outage with backoff and sends it once when the relay recovers', async () => {
+    const mailer = createMailer({ ...ZMailConfig.parse({ SMTP_URL: smtp.url }), SMTP_URL: smtp.url });
+    const { worker, taskQueue } = await startTestWorker(env, database, { definition: loadLifecycleDefinition(DEFINITION), mailer });
+    const customer = handoff({ startAt: Date.now(), name: `Outage-${uniqueSuffix()}` });
+    smtp.pause();
+    try {
+      await worker.runUntil(async () => {
+        await env.client.workflow.start(customerLifecycleWorkflow, {
+          workflowId: customerWorkflowId(customer.customerId),
+          taskQueue,
+          args: [{ handoff: customer }],
+        });
+        // Two failed attempts (the second after the 5 s initial backoff), then the relay is back.
+        await until('two failed attempts', async () => {
+          const row = await database.prisma.emailOutbox.findFirst({ where: { customerId: customer.customerId } });
+          return row !== null && row.attempts >= 2 && row.status === 'pending' && row;
+        }, 30_000);
+        smtp.resume();
+        await smtp.waitFor((m) => m.subject === `Step one for ${customer.name}`, 60_000);
+        const row = await until('the outbox row marked sent', async () => {
+          const found = await database.prisma.emailOutbox.findFirst({ where: { customerId: customer.customerId } });
+          return found?.status === 'sent' && found;
+        });
+        expect(row.attempts).toBeGreaterThanOrEqual(2);
+        expect(row.lastError).toBeNull();
+      });
+      expect(smtp.messages.filter((m) => m.subject === `Step one for ${customer.name}`)).toHaveLength(1);
+    } finally {
+      smtp.resume();
+      mailer.close();
+    }
+  });
+});
