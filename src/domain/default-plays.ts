@@ -39,7 +39,8 @@ export const DEFAULT_PLAYS: PlayInput[] = [
         subject: 'New customer: {{customer.name}} — kickoff this week',
         body:
           'Sales handed {{customer.name}} (ARR {{customer.arr}}, {{customer.segment}}) to you.\n\n' +
-          'Success criteria: {{customer.successCriteria}}\nGoals: {{customer.goals}}\nStakeholders: {{customer.stakeholders}}\n\n' +
+          'Success criteria: {{customer.successCriteria}}\nGoals: {{customer.goals}}\nStakeholders: {{customer.stakeholders}}\n' +
+          'Objections raised in the sale: {{customer.objections}}\nCompetitors considered: {{customer.competitors}}\n\n' +
           'Hold the kickoff within 7 days and record the milestone kickoff_held.',
       },
       { id: 'kickoff_task', kind: 'task', assignee: 'csm', title: 'Hold the kickoff with {{customer.name}}', detail: 'Success criteria: {{customer.successCriteria}}', dueInDays: 7, priority: 'high' },

@@ -37,6 +37,8 @@ export const TEMPLATE_PLACEHOLDERS = [
   'customer.successCriteria',
   'customer.goals',
   'customer.stakeholders',
+  'customer.objections',
+  'customer.competitors',
   'csm',
   'health.score',
   'health.band',

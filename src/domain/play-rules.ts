@@ -429,6 +429,8 @@ export function templateValues(ctx: PlayCustomerContext, play: Pick<TPlay, 'labe
     'customer.successCriteria': ctx.successCriteria.join('; ') || '—',
     'customer.goals': ctx.goals.join('; ') || '—',
     'customer.stakeholders': ctx.stakeholders.map((s) => `${s.name} (${s.role}${s.engaged ? '' : ', not engaged'})`).join(', ') || '—',
+    'customer.objections': ctx.objections.join('; ') || '—',
+    'customer.competitors': ctx.competitors.join('; ') || '—',
     csm: ctx.csmOwner,
     'health.score': ctx.health?.score === null || ctx.health === null ? 'no data yet' : String(ctx.health.score),
     'health.band': ctx.health?.band ?? 'no data yet',
