@@ -15,6 +15,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -114,6 +115,8 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
   }
   progress.current = undefined;
   progress.outcome = outcome;
+  // Runs recorded before the owner's informed roles were told replay without these emails.
+  if (patched('play-informed-summary')) await informOwners(outcome);
   await record(outcome);
   // The customer's workflow may have continued as new since this run began: no run id, so the
   // signal reaches whichever run is current. A customer that is gone is not an error here.
@@ -121,6 +124,23 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
     .signal(playFinishedSignal, { runId, playId: play.id, outcome, at: new Date().toISOString() })
     .catch((error: Error) => log.warn('could not report the play end to the customer', { error: error.message }));
   return outcome;
+
+  /** One summary email per informed role (`owner.informed`): how the run went and what each step did. */
+  async function informOwners(result: PlayOutcome): Promise<void> {
+    for (const role of play.owner.informed) {
+      const recipient = resolveRecipient(role, customer, settings);
+      if (!recipient) continue;
+      const steps = progress.steps.map((s) => `- ${s.stepId}: ${s.result}`).join('\n');
+      await sendEmail(
+        `${runId}:informed:${role}`,
+        'informed',
+        role,
+        recipient.address,
+        `[${result}] ${play.label}: ${customer.name}`,
+        `For your information (${role}). ${play.label} for ${customer.name} ended: ${result}.\nWhy it fired: ${why}\nResponsible: ${play.owner.responsible}\n\n${steps}`,
+      );
+    }
+  }
 
   /** Runs steps in order; a wait that times out may end the run early. */
   async function runSteps(steps: TPlayStep[], keyPrefix: string): Promise<PlayOutcome> {

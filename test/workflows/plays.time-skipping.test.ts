@@ -119,6 +119,10 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         const brief = mailTo(name).find((m) => m.subject.startsWith('New customer:'));
         expect(brief?.to).toEqual(['dana@example.com']);
         expect(brief?.text).toContain('Success criteria: Dashboards live for the ops team');
+        // Sales is informed (owner.informed) of how the kickoff went, once.
+        const informed = mailTo(name).filter((m) => m.subject === `[completed] Onboarding kickoff: ${name}`);
+        expect(informed.map((m) => m.to)).toEqual([['sales@example.com']]);
+        expect(informed[0]?.text).toMatch(/- kickoff_held: arrived/);
         const welcome = await smtp.waitFor((m) => m.to.includes('priya@acme.example') && m.subject.includes(name));
         expect(welcome.text).toContain('Hi Priya');
         // Quiet hours: the welcome went out on a weekday between 08:00 and 19:00 in Tokyo.
