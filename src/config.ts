@@ -41,6 +41,11 @@ export const ZEngineConfig = z.object({
     emptyAsUndefined,
     z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().min(1)).default(365),
   ),
+  /** The HTTP API (`npm start`, `cli api`). */
+  API_PORT: z.preprocess(emptyAsUndefined, port(3000)),
+  API_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  /** Webhook senders may sign event bodies with this instead of an API key (HMAC-SHA256, x-cs-signature). */
+  INGEST_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   // Play email: unset SMTP_URL means the embedded SMTP sink under `npm start` (mail saved in CS_DATA_DIR/mail).
   ...ZMailSettings,
   /** JSON: `{"crm": {"url": "https://…", "secret": "…"}}`; play webhook steps name these targets. */

@@ -9,6 +9,8 @@ describe('engine configuration', () => {
       TEMPORAL_UI_PORT: 8233,
       TEMPORAL_RETENTION_DAYS: 365,
       MAIL_FROM: 'CS Lifecycle Engine <cs-engine@localhost>',
+      API_PORT: 3000,
+      API_HOST: '127.0.0.1',
       WEBHOOK_TARGETS: {},
     });
   });

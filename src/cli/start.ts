@@ -4,7 +4,12 @@
  * the worker and, for `start`, a demo customer, then prints where to look. Ctrl-C stops everything
  * it started, in reverse order, and leaves no process behind.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createApiApp } from '../api/app';
+import { createApiKey, findApiKey } from '../api/api-keys';
+import { seedDemoPortfolio } from '../demo/demo-portfolio';
+import { startApiServer } from '../api/server';
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type TEngineConfig } from '../config';
@@ -108,7 +113,19 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     });
 
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    if (options.demo) await startDemoCustomer(client);
+    let api: { url: string; key?: string } | undefined;
+    let demo = '';
+    if (options.demo) {
+      const server = await startApiServer(
+        createApiApp({ prisma: database.prisma, client, ingestSecret: config.INGEST_WEBHOOK_SECRET, definition }),
+        { port: config.API_PORT, host: config.API_HOST },
+      );
+      cleanups.push(server.stop);
+      api = { url: server.url, key: await localApiKey(database, dataDir) };
+      progress('seeding the demo portfolio (50 customers) …');
+      const seeded = await seedDemoPortfolio({ prisma: database.prisma, client });
+      demo = `${seeded.customers} customers (${seeded.created} new), workflows customer:demo-01 … customer:demo-${String(seeded.customers).padStart(2, '0')}`;
+    }
 
     if (interrupted) return;
     const ui = devServer?.uiUrl;
@@ -116,7 +133,11 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
       `\nThe engine is running.\n` +
         `  Temporal:        ${address} (namespace ${config.TEMPORAL_NAMESPACE})\n` +
         (ui ? `  Temporal Web UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows\n` : '') +
-        (options.demo ? `  Demo customer:   workflow ${customerWorkflowId(DEMO_CUSTOMER.customerId)}\n` : '') +
+        (options.demo ? `  Demo portfolio:  ${demo}\n` : '') +
+        (api
+          ? `  HTTP API:        ${api.url} (OpenAPI: ${api.url}/v1/openapi.json)\n` +
+            `  API key:         ${api.key ?? '(created earlier; see ' + join(dataDir, 'local-api-key') + ')'}\n`
+          : '') +
         `Press Ctrl-C to stop.\n`,
     );
     // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.
@@ -149,47 +170,20 @@ async function openMail(config: TEngineConfig, saveDir: string): Promise<{ maile
   };
 }
 
-const DEMO_CUSTOMER = { customerId: 'demo-acme', name: 'Acme Analytics (demo)' };
-
-/** Idempotent: a second `npm start` finds the running demo workflow and re-sends events it ignores. */
-async function startDemoCustomer(client: Client): Promise<void> {
-  const now = Date.now();
-  const day = 24 * 60 * 60 * 1000;
-  const handle = await client.workflow.start(customerLifecycleWorkflow, {
-    workflowId: customerWorkflowId(DEMO_CUSTOMER.customerId),
-    taskQueue: LIFECYCLE_TASK_QUEUE,
-    args: [
-      {
-        handoff: ZCustomerHandoff.parse({
-          ...DEMO_CUSTOMER,
-          arr: 60_000,
-          contractStart: new Date(now).toISOString(),
-          contractEnd: new Date(now + 365 * day).toISOString(),
-          csmOwner: 'dana@example.com',
-          seatsPurchased: 50,
-          stakeholders: [
-            { id: 'sh-1', name: 'Priya Shah', role: 'champion', email: 'priya@acme.example' },
-            { id: 'sh-2', name: 'Tom Berg', role: 'executive_sponsor' },
-          ],
-          successCriteria: ['Weekly KPI review runs on dashboards', 'Alerts replace the manual report'],
-          goals: ['Cut reporting time by half'],
-        }),
-      },
-    ],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    staticSummary: `${DEMO_CUSTOMER.name}: demo customer`,
-  });
-  await handle.signal(customerEventsSignal, [
-    { id: 'demo-acme-kickoff', type: 'milestone', milestone: 'kickoff_held', occurredAt: new Date(now).toISOString() },
-    {
-      id: 'demo-acme-usage-1',
-      type: 'usage',
-      logins: 42,
-      activeUsers: 18,
-      seatsUsed: 20,
-      seatsPurchased: 50,
-      keyFeaturesUsed: ['dashboards', 'alerts'],
-      occurredAt: new Date(now).toISOString(),
-    },
-  ]);
+/**
+ * A key for trying the API on this machine, created on the first start and kept in the data folder
+ * (the database holds only its hash). Not for production: there, create keys with `cli api-key create`.
+ */
+async function localApiKey(database: Database, dataDir: string): Promise<string> {
+  const file = join(dataDir, 'local-api-key');
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    const found = await findApiKey(database.prisma, saved);
+    if (found && !found.revoked) return saved;
+  }
+  const key = await createApiKey(database.prisma, `local-${Date.now().toString(36)}`);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
+

@@ -1,0 +1,391 @@
+/**
+ * The HTTP API: how systems send customer events and how CS leads and ops read customers and
+ * tasks. Hono with zod-validated routes that also serve the OpenAPI document (`/v1/openapi.json`).
+ * Every route but `/healthz` and the document needs an API key (`Authorization: Bearer csk_…`);
+ * event routes also accept a body signed with the ingest secret (`x-cs-signature`), for webhook
+ * senders that cannot hold a key. Errors are mapped to HTTP in one place and name the field.
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ZCustomerEvent, ZCustomerHandoff } from '../domain/customer-events';
+import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
+import type { PrismaClient } from '../generated/prisma/client';
+import { acceptEvents } from '../ingest/accept-events';
+import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
+import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
+import { booksOfBusiness, nps, retention, timeToValue } from '../metrics/portfolio';
+import { createCustomer } from '../ingest/create-customer';
+import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
+import { getStateQuery } from '../../workflows/messages';
+import { findApiKey, type ApiScope } from './api-keys';
+import { ApiError, isApiError } from './errors';
+
+export interface ApiDeps {
+  prisma: PrismaClient;
+  client: Client;
+  taskQueue?: string;
+  /** Webhook senders may sign event bodies with this instead of presenting an API key. */
+  ingestSecret?: string;
+  /** Largest accepted body; larger answers 413 before anything is read. */
+  maxBodyBytes?: number;
+  /** For each segment's CSM ratio in the books of business; the built-in default when unset. */
+  definition?: TLifecycleDefinition;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+type Env = { Variables: { scopes: string[]; caller: string } };
+
+const EVENT_TYPES = ['usage', 'ticket', 'survey', 'milestone', 'stakeholder', 'contract', 'payment'] as const;
+const ZCustomerId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (max 100)');
+
+/** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
+const ZApiEvent = z
+  .object({ customerId: ZCustomerId })
+  .passthrough()
+  .transform((value, ctx) => {
+    const { customerId, ...rest } = value;
+    // The event union would say only "Invalid input" for an unknown type: name the field and the choices.
+    if (!EVENT_TYPES.includes(rest.type as never)) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown event type ${JSON.stringify(rest.type)}; one of ${EVENT_TYPES.join(', ')}` });
+      return z.NEVER;
+    }
+    const event = ZCustomerEvent.safeParse(rest);
+    if (!event.success) {
+      for (const issue of event.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+      return z.NEVER;
+    }
+    return { customerId, event: event.data };
+  })
+  .openapi('CustomerEvent', {
+    description: 'A customer event with `customerId`; `id` is the idempotency key. See the event types in src/domain/customer-events.ts.',
+    example: { customerId: 'acme', id: 'nps-2026-11-acme-7', type: 'survey', survey: 'nps', score: 9, occurredAt: '2026-11-24T10:00:00Z' },
+  });
+
+const ZEventResult = z.object({ id: z.string(), customerId: z.string(), status: z.enum(['accepted', 'duplicate']) }).openapi('EventResult');
+const ZError = z
+  .object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+  .openapi('Error');
+
+const errorResponses = {
+  400: { description: 'Malformed request (not JSON)', content: { 'application/json': { schema: ZError } } },
+  401: { description: 'No or unknown API key', content: { 'application/json': { schema: ZError } } },
+  403: { description: 'Key revoked or lacking the scope', content: { 'application/json': { schema: ZError } } },
+  413: { description: 'Body too large', content: { 'application/json': { schema: ZError } } },
+  422: { description: 'Invalid body: each issue names its field', content: { 'application/json': { schema: ZError } } },
+} as const;
+
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
+  const { prisma, client } = deps;
+  const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
+  const definition = deps.definition ?? DEFAULT_LIFECYCLE;
+  const app = new OpenAPIHono<Env>({
+    // Schema violations: 422 with every issue's path, e.g. "events.3.score".
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+        return c.json({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues }, 422);
+      }
+    },
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) => c.json({ error: 'payload_too_large', message: `body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes` }, 413),
+    }),
+  );
+  app.use('/v1/*', authenticate(deps));
+
+  app.onError((error, c) => {
+    if (isApiError(error)) return c.json({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, error.status);
+    if (error instanceof SyntaxError || (error as { status?: number }).status === 400) {
+      return c.json({ error: 'malformed_json', message: 'the body is not valid JSON' }, 400);
+    }
+    console.error('[api] unexpected error', error);
+    return c.json({ error: 'internal', message: 'unexpected error; nothing was recorded unless a 2xx was returned' }, 500);
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // ---------------------------------------------------------------------------------------- events
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/events',
+      summary: 'Send one customer event',
+      description: 'Answers 202 once the event is recorded and delivered to the customer workflow. A repeated id answers 202 with status "duplicate" and changes nothing.',
+      request: { body: { content: { 'application/json': { schema: ZApiEvent } }, required: true } },
+      responses: { 202: json(ZEventResult, 'Recorded and delivered'), 404: json(ZError, 'Unknown customer'), 409: json(ZError, 'Id reused for another event'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'events:write');
+      const [result] = await acceptEvents(deps, [c.req.valid('json')]);
+      return c.json(result!, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/events/batch',
+      summary: 'Send up to 500 customer events at once',
+      request: { body: { content: { 'application/json': { schema: z.object({ events: z.array(ZApiEvent).min(1).max(500) }) } }, required: true } },
+      responses: { 202: json(z.object({ results: z.array(ZEventResult) }), 'All recorded and delivered'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'events:write');
+      const results = await acceptEvents(deps, c.req.valid('json').events);
+      return c.json({ results }, 202);
+    },
+  );
+
+  // ------------------------------------------------------------------------------------- customers
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/customers',
+      summary: 'Create a customer from the sales handoff (starts its lifecycle workflow)',
+      request: { body: { content: { 'application/json': { schema: ZCustomerHandoff.openapi('CustomerHandoff') } }, required: true } },
+      responses: {
+        201: json(z.object({ customerId: z.string(), workflowId: z.string() }), 'Started'),
+        409: json(ZError, 'The customer exists'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      need(c, 'customers:write');
+      const handoff = c.req.valid('json');
+      const { workflowId } = await createCustomer({ prisma, client, taskQueue }, handoff);
+      return c.json({ customerId: handoff.customerId, workflowId }, 201);
+    },
+  );
+
+  const ZCustomerParam = z.object({ customerId: ZCustomerId.openapi({ param: { name: 'customerId', in: 'path' } }) });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/customers/{customerId}',
+      summary: "A customer's live state, from its workflow",
+      request: { params: ZCustomerParam },
+      responses: { 200: json(z.object({}).passthrough(), 'The lifecycle state'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'read');
+      const { customerId } = c.req.valid('param');
+      try {
+        const state = await client.workflow.getHandle(customerWorkflowId(customerId)).query(getStateQuery);
+        return c.json(state as unknown as Record<string, unknown>, 200);
+      } catch (error) {
+        if ((error as Error).name === 'WorkflowNotFoundError') throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+        throw error;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/customers/{customerId}/timeline',
+      summary: 'Everything that happened to a customer, each with its cause and definition version',
+      request: { params: ZCustomerParam, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }) },
+      responses: { 200: json(z.object({ entries: z.array(z.object({}).passthrough()) }), 'Newest first'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'read');
+      const { customerId } = c.req.valid('param');
+      await knownCustomer(prisma, customerId);
+      const entries = await prisma.timelineEntry.findMany({
+        where: { customerId },
+        orderBy: { occurredAt: 'desc' },
+        take: c.req.valid('query').limit,
+        select: { occurredAt: true, kind: true, summary: true, causeType: true, causeId: true, definitionVersion: true, detail: true },
+      });
+      return c.json({ entries: entries.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })) }, 200);
+    },
+  );
+
+  // ----------------------------------------------------------------------------------------- tasks
+  const ZTask = z
+    .object({
+      id: z.string(),
+      customerId: z.string(),
+      assignee: z.string(),
+      title: z.string(),
+      detail: z.string(),
+      priority: z.string(),
+      status: z.string(),
+      dueAt: z.string(),
+      playRunId: z.string().nullable(),
+      link: z.string(),
+    })
+    .openapi('Task');
+  const taskJson = (t: { id: string; customerId: string; assignee: string; title: string; detail: string; priority: string; status: string; dueAt: Date; playRunId: string | null }) => ({
+    id: t.id,
+    customerId: t.customerId,
+    assignee: t.assignee,
+    title: t.title,
+    detail: t.detail,
+    priority: t.priority,
+    status: t.status,
+    dueAt: t.dueAt.toISOString(),
+    playRunId: t.playRunId,
+    link: `/v1/customers/${t.customerId}`,
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tasks',
+      summary: "A CSM's tasks (or anyone's), soonest due first",
+      request: { query: z.object({ assignee: z.string().optional(), status: z.enum(['open', 'done']).default('open'), customerId: ZCustomerId.optional() }) },
+      responses: { 200: json(z.object({ tasks: z.array(ZTask) }), 'Tasks'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'read');
+      const { assignee, status, customerId } = c.req.valid('query');
+      const tasks = await prisma.csmTask.findMany({
+        where: { status, ...(assignee ? { assignee } : {}), ...(customerId ? { customerId } : {}) },
+        orderBy: { dueAt: 'asc' },
+        take: 500,
+      });
+      return c.json({ tasks: tasks.map(taskJson) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tasks/{taskId}/complete',
+      summary: 'Mark a task done',
+      request: {
+        params: z.object({ taskId: z.string().uuid().openapi({ param: { name: 'taskId', in: 'path' } }) }),
+        body: { content: { 'application/json': { schema: z.object({ by: z.string().min(1), note: z.string().optional() }) } }, required: true },
+      },
+      responses: { 200: json(ZTask, 'Done (completing twice is harmless)'), 404: json(ZError, 'Unknown task'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'tasks:write');
+      const { taskId } = c.req.valid('param');
+      const { by } = c.req.valid('json');
+      const task = await prisma.csmTask.findUnique({ where: { id: taskId } });
+      if (!task) throw new ApiError(404, 'unknown_task', `unknown task: ${taskId}`);
+      const done = task.status === 'done' ? task : await prisma.csmTask.update({ where: { id: taskId }, data: { status: 'done', completedAt: new Date(), completedBy: by } });
+      return c.json(taskJson(done), 200);
+    },
+  );
+
+  // --------------------------------------------------------------------------------------- metrics
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/metrics',
+      summary: 'Portfolio metrics: NRR, GRR, churn and expansion ARR, NPS, time to value, health, renewals due, at risk, books of business',
+      request: { query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(90).openapi({ description: 'Period length for NRR, GRR and NPS' }) }) },
+      responses: { 200: json(z.object({}).passthrough(), 'Metrics'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'read');
+      const { days } = c.req.valid('query');
+      const to = new Date();
+      const from = new Date(to.getTime() - days * DAY_MS);
+      const [movements, npsRows, firstValues, customers] = await Promise.all([
+        prisma.arrMovement.findMany({ select: { customerId: true, kind: true, amount: true, occurredAt: true } }),
+        prisma.surveyResponse.findMany({ where: { survey: 'nps', occurredAt: { gte: from } }, select: { score: true } }),
+        prisma.ingestedEvent.findMany({
+          where: { type: 'milestone', payload: { path: ['milestone'], equals: 'first_value' } },
+          select: { customerId: true, occurredAt: true },
+        }),
+        prisma.customer.findMany({
+          select: { id: true, name: true, segment: true, arr: true, csmOwner: true, contractStart: true, contractEnd: true, contractStatus: true, healthBand: true, healthScore: true, stage: true },
+        }),
+      ]);
+      const active = customers.filter((cu) => cu.contractStatus !== 'churned');
+      const byId = new Map(customers.map((cu) => [cu.id, cu]));
+      const firstValueAt = new Map<string, Date>();
+      for (const fv of firstValues) if (!firstValueAt.has(fv.customerId) || fv.occurredAt < firstValueAt.get(fv.customerId)!) firstValueAt.set(fv.customerId, fv.occurredAt);
+      const ttvRows = [...firstValueAt].flatMap(([id, at]) => {
+        const cu = byId.get(id);
+        return cu?.contractStart ? [{ segment: cu.segment ?? 'unknown', days: Math.max(0, Math.round((at.getTime() - cu.contractStart.getTime()) / DAY_MS)) }] : [];
+      });
+      const period = retention(movements.map((m) => ({ ...m, amount: Number(m.amount) })), from, to);
+      const health = { green: 0, yellow: 0, red: 0, unknown: 0 };
+      for (const cu of active) health[(cu.healthBand as keyof typeof health) ?? 'unknown'] = (health[(cu.healthBand as keyof typeof health) ?? 'unknown'] ?? 0) + 1;
+      const soon = new Date(to.getTime() + 90 * DAY_MS);
+      const row = (cu: (typeof customers)[number]) => ({
+        customerId: cu.id,
+        name: cu.name,
+        arr: Number(cu.arr),
+        stage: cu.stage,
+        healthScore: cu.healthScore,
+        healthBand: cu.healthBand,
+        csmOwner: cu.csmOwner,
+        renewalDate: cu.contractEnd?.toISOString() ?? null,
+      });
+      return c.json(
+        {
+          period: { days, from: from.toISOString(), to: to.toISOString() },
+          arr: { total: active.reduce((a, cu) => a + Number(cu.arr), 0), ...period },
+          nps: nps(npsRows.map((r) => r.score)),
+          timeToValue: timeToValue(ttvRows),
+          health,
+          renewalsDue90Days: active.filter((cu) => cu.contractEnd && cu.contractEnd >= to && cu.contractEnd <= soon).sort((a, b) => a.contractEnd!.getTime() - b.contractEnd!.getTime()).map(row),
+          atRisk: active.filter((cu) => cu.healthBand === 'red').sort((a, b) => Number(b.arr) - Number(a.arr)).map(row),
+          booksOfBusiness: booksOfBusiness(
+            active.map((cu) => ({ csmOwner: cu.csmOwner ?? 'unassigned', segment: cu.segment ?? 'unknown', arr: Number(cu.arr) })),
+            Object.fromEntries(definition.segments.map((segment) => [segment.id, segment.csmRatio])),
+          ),
+        },
+        200,
+      );
+    },
+  );
+
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Customer-success lifecycle engine API', version: '1' },
+    security: [{ apiKey: [] }],
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key (csk_…) from `cli api-key create`' });
+  return app;
+}
+
+function need(c: Context<Env>, scope: ApiScope): void {
+  if (!c.get('scopes').includes(scope)) throw new ApiError(403, 'missing_scope', `this key (${c.get('caller')}) lacks the scope ${scope}`);
+}
+
+async function knownCustomer(prisma: PrismaClient, customerId: string): Promise<void> {
+  if (!(await prisma.customer.findUnique({ where: { id: customerId }, select: { id: true } }))) {
+    throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+  }
+}
+
+/** API key (Bearer or x-api-key), or for event routes an HMAC-signed body. */
+function authenticate(deps: ApiDeps): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (c.req.path === '/v1/openapi.json') return next();
+    const signature = c.req.header(WEBHOOK_SIGNATURE_HEADER);
+    if (signature !== undefined && deps.ingestSecret && c.req.path.startsWith('/v1/events')) {
+      const check = verifyWebhookSignature({ secret: deps.ingestSecret, header: signature, body: await c.req.text(), now: Math.floor(Date.now() / 1000) });
+      if (!check.ok) throw new ApiError(401, 'bad_signature', check.reason);
+      c.set('scopes', ['events:write']);
+      c.set('caller', 'signed webhook');
+      return next();
+    }
+    const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const presented = bearer ?? c.req.header('x-api-key');
+    if (!presented) throw new ApiError(401, 'unauthenticated', 'send an API key: Authorization: Bearer csk_…');
+    const key = await findApiKey(deps.prisma, presented);
+    if (!key) throw new ApiError(401, 'unauthenticated', 'unknown API key');
+    if (key.revoked) throw new ApiError(403, 'key_revoked', `the API key "${key.name}" was revoked`);
+    c.set('scopes', key.scopes);
+    c.set('caller', key.name);
+    return next();
+  };
+}

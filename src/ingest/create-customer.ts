@@ -1,0 +1,46 @@
+/**
+ * Creating a customer from the sales handoff: its row (so its events are accepted at once), its
+ * first ARR movement ("new"), and its lifecycle workflow. Shared by the API, the CLI and the demo.
+ */
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { TCustomerHandoff } from '../domain/customer-events';
+import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
+import type { PrismaClient } from '../generated/prisma/client';
+import { ApiError } from '../api/errors';
+import { customerLifecycleWorkflow } from '../../workflows';
+
+export async function createCustomer(
+  deps: { prisma: PrismaClient; client: Client; taskQueue?: string },
+  handoff: TCustomerHandoff,
+  options: { ifExists?: 'fail' | 'keep'; summary?: string } = {},
+): Promise<{ customerId: string; workflowId: string; created: boolean }> {
+  const { prisma, client } = deps;
+  const workflowId = customerWorkflowId(handoff.customerId);
+  const exists = await prisma.customer.findUnique({ where: { id: handoff.customerId }, select: { id: true } });
+  if (exists && options.ifExists !== 'keep') throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already exists`);
+  const row = {
+    name: handoff.name,
+    arr: handoff.arr,
+    csmOwner: handoff.csmOwner,
+    contractStart: new Date(handoff.contractStart),
+    contractEnd: new Date(handoff.contractEnd),
+  };
+  await prisma.customer.upsert({ where: { id: handoff.customerId }, create: { id: handoff.customerId, ...row }, update: {} });
+  await prisma.arrMovement.createMany({
+    data: [{ idempotencyKey: `${handoff.customerId}:new`, customerId: handoff.customerId, kind: 'new', amount: handoff.arr, occurredAt: new Date(handoff.contractStart) }],
+    skipDuplicates: true,
+  });
+  try {
+    await client.workflow.start(customerLifecycleWorkflow, {
+      workflowId,
+      taskQueue: deps.taskQueue ?? LIFECYCLE_TASK_QUEUE,
+      args: [{ handoff }],
+      workflowIdConflictPolicy: options.ifExists === 'keep' ? WorkflowIdConflictPolicy.USE_EXISTING : WorkflowIdConflictPolicy.FAIL,
+      ...(options.summary ? { staticSummary: options.summary } : {}),
+    });
+  } catch (error) {
+    if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
+    throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already has a running lifecycle`);
+  }
+  return { customerId: handoff.customerId, workflowId, created: !exists };
+}

@@ -1,0 +1,104 @@
+/**
+ * Portfolio metrics as pure functions over stored components, so each vendor's definition can be
+ * computed from the same rows and every formula has a table-driven test:
+ *   NRR = (starting ARR + expansion - contraction - churn) / starting ARR
+ *   GRR = (starting ARR - contraction - churn) / starting ARR, never above 100 %
+ *   NPS = % promoters (9-10) - % detractors (0-6)
+ *   time to value = first-value date - contract start (median and p90 by segment)
+ * The starting cohort is the customers whose contract began before the period.
+ */
+export type ArrKind = 'new' | 'expansion' | 'contraction' | 'churn';
+export interface ArrMovementRow {
+  customerId: string;
+  kind: string;
+  amount: number;
+  occurredAt: Date;
+}
+
+export interface RetentionResult {
+  from: string;
+  to: string;
+  startingArr: number;
+  expansionArr: number;
+  contractionArr: number;
+  churnArr: number;
+  /** null when the cohort had no ARR at the start (nothing to retain yet). */
+  nrr: number | null;
+  grr: number | null;
+  cohortCustomers: number;
+}
+
+const signed = (kind: string, amount: number) => (kind === 'new' || kind === 'expansion' ? amount : -amount);
+
+export function retention(movements: ArrMovementRow[], from: Date, to: Date): RetentionResult {
+  const arrAtStart = new Map<string, number>();
+  for (const m of movements) {
+    if (m.occurredAt < from) arrAtStart.set(m.customerId, (arrAtStart.get(m.customerId) ?? 0) + signed(m.kind, m.amount));
+  }
+  const cohort = new Set([...arrAtStart].filter(([, arr]) => arr > 0).map(([id]) => id));
+  const sum = (kind: ArrKind) =>
+    movements.filter((m) => cohort.has(m.customerId) && m.kind === kind && m.occurredAt >= from && m.occurredAt < to).reduce((a, m) => a + m.amount, 0);
+  const startingArr = [...cohort].reduce((a, id) => a + arrAtStart.get(id)!, 0);
+  const [expansionArr, contractionArr, churnArr] = [sum('expansion'), sum('contraction'), sum('churn')];
+  const ratio = (value: number) => (startingArr > 0 ? Math.round((value / startingArr) * 10_000) / 10_000 : null);
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    startingArr,
+    expansionArr,
+    contractionArr,
+    churnArr,
+    nrr: ratio(startingArr + expansionArr - contractionArr - churnArr),
+    grr: startingArr > 0 ? Math.min(1, ratio(startingArr - contractionArr - churnArr)!) : null,
+    cohortCustomers: cohort.size,
+  };
+}
+
+export function nps(scores: number[]): { score: number | null; responses: number; promoters: number; passives: number; detractors: number } {
+  const promoters = scores.filter((s) => s >= 9).length;
+  const detractors = scores.filter((s) => s <= 6).length;
+  const passives = scores.length - promoters - detractors;
+  const score = scores.length === 0 ? null : Math.round(((promoters - detractors) / scores.length) * 1000) / 10;
+  return { score, responses: scores.length, promoters, passives, detractors };
+}
+
+/** Nearest-rank percentile (p in 0..100) of sorted values. */
+export function percentile(sortedValues: number[], p: number): number | null {
+  if (sortedValues.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sortedValues.length));
+  return sortedValues[rank - 1]!;
+}
+
+export function timeToValue(rows: { segment: string; days: number }[]): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {
+  const bySegment = new Map<string, number[]>();
+  for (const row of rows) bySegment.set(row.segment, [...(bySegment.get(row.segment) ?? []), row.days]);
+  return Object.fromEntries(
+    [...bySegment].sort(([a], [b]) => a.localeCompare(b)).map(([segment, days]) => {
+      const sorted = [...days].sort((a, b) => a - b);
+      return [segment, { customers: sorted.length, medianDays: percentile(sorted, 50), p90Days: percentile(sorted, 90) }];
+    }),
+  );
+}
+
+export interface BookRow {
+  csmOwner: string;
+  segment: string;
+  arr: number;
+}
+
+/** Each CSM's accounts and ARR, and their load against each segment's ratio (1.0 = a full book). */
+export function booksOfBusiness(rows: BookRow[], ratioBySegment: Record<string, number>) {
+  const books = new Map<string, { accounts: number; arr: number; load: number; bySegment: Record<string, number> }>();
+  for (const row of rows) {
+    const book = books.get(row.csmOwner) ?? { accounts: 0, arr: 0, load: 0, bySegment: {} };
+    book.accounts += 1;
+    book.arr += row.arr;
+    book.bySegment[row.segment] = (book.bySegment[row.segment] ?? 0) + 1;
+    const ratio = ratioBySegment[row.segment];
+    if (ratio) book.load += 1 / ratio;
+    books.set(row.csmOwner, book);
+  }
+  return [...books]
+    .map(([csmOwner, book]) => ({ csmOwner, ...book, load: Math.round(book.load * 1000) / 1000 }))
+    .sort((a, b) => b.load - a.load);
+}

@@ -1,0 +1,210 @@
+/**
+ * The HTTP API over real HTTP, against the dev server, a lifecycle worker and PostgreSQL: events are
+ * acknowledged only once recorded and delivered, repeats are not applied twice, bad input is told
+ * by field, and every auth case answers as documented.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createApiApp } from '../../src/api/app';
+import { createApiKey, revokeApiKey } from '../../src/api/api-keys';
+import { startApiServer, type ApiServer } from '../../src/api/server';
+import type { Database } from '../../src/db/database';
+import { customerWorkflowId } from '../../src/domain/ids';
+import { signWebhook } from '../../src/webhooks/signature';
+import { getStateQuery } from '../../workflows/messages';
+import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+
+const INGEST_SECRET = 'ingest-secret-for-tests';
+
+describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: Database;
+  let worker: Worker;
+  let running: Promise<void>;
+  let api: ApiServer;
+  let key: string;
+  let readOnlyKey: string;
+  let revokedKey: string;
+
+  beforeAll(async () => {
+    [env, database] = await Promise.all([connectDevServer(), openTestDatabase('api')]);
+    const started = await startTestWorker(env, database, { definition: undefined });
+    worker = started.worker;
+    running = worker.run();
+    api = await startApiServer(
+      createApiApp({ prisma: database.prisma, client: env.client, taskQueue: started.taskQueue, ingestSecret: INGEST_SECRET, maxBodyBytes: 64 * 1024 }),
+      { port: 0 },
+    );
+    key = await createApiKey(database.prisma, 'test-all');
+    readOnlyKey = await createApiKey(database.prisma, 'test-read', ['read']);
+    revokedKey = await createApiKey(database.prisma, 'test-revoked');
+    await revokeApiKey(database.prisma, 'test-revoked');
+  });
+  afterAll(async () => {
+    await api?.stop();
+    worker?.shutdown();
+    await running;
+    await Promise.all([env?.teardown(), database?.close()]);
+  });
+
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${key}` }) =>
+    fetch(`${api.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: (await response.json().catch(() => null)) as Record<string, any> }));
+
+  const now = () => new Date().toISOString();
+  const handoff = (customerId: string) => ({
+    customerId,
+    name: `API customer ${customerId}`,
+    arr: 30_000,
+    contractStart: now(),
+    contractEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    csmOwner: 'dana@example.com',
+    stakeholders: [{ id: 'c', name: 'Priya', role: 'champion', email: 'priya@acme.example' }],
+  });
+  async function newCustomer(): Promise<string> {
+    const customerId = `api-${uniqueSuffix()}`;
+    const created = await call('POST', '/v1/customers', handoff(customerId));
+    expect(created).toMatchObject({ status: 201, body: { customerId, workflowId: customerWorkflowId(customerId) } });
+    return customerId;
+  }
+  const milestone = (customerId: string, id: string, name = 'kickoff_held') => ({ customerId, id, type: 'milestone', milestone: name, occurredAt: now() });
+
+  it('creates a customer from the handoff, accepts its events once and shows them in its state', async () => {
+    const customerId = await newCustomer();
+    const event = milestone(customerId, `m-${uniqueSuffix()}`, 'setup_done');
+    expect(await call('POST', '/v1/events', event)).toEqual({ status: 202, body: { id: event.id, customerId, status: 'accepted' } });
+    expect(await call('POST', '/v1/events', event)).toEqual({ status: 202, body: { id: event.id, customerId, status: 'duplicate' } });
+    const rows = await database.prisma.ingestedEvent.findMany({ where: { customerId } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.deliveredAt).not.toBeNull();
+    // Delivered before the 202: the workflow has it (or is applying it right now).
+    const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+    for (let i = 0; i < 50 && !(await handle.query(getStateQuery)).facts.milestones.setup_done; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const state = await call('GET', `/v1/customers/${customerId}`);
+    expect(state.status).toBe(200);
+    expect(state.body.facts.milestones.setup_done).toBeDefined();
+    expect(await call('POST', '/v1/customers', handoff(customerId))).toMatchObject({ status: 409, body: { error: 'customer_exists' } });
+  });
+
+  it('takes a batch, reports duplicates per event, and records survey responses and ARR movements', async () => {
+    const customerId = await newCustomer();
+    const suffix = uniqueSuffix();
+    const events = [
+      { customerId, id: `nps-${suffix}`, type: 'survey', survey: 'nps', score: 4, occurredAt: now() },
+      { customerId, id: `exp-${suffix}`, type: 'contract', action: 'expanded', arr: 45_000, occurredAt: now() },
+      milestone(customerId, `m-${suffix}`),
+    ];
+    const first = await call('POST', '/v1/events/batch', { events });
+    expect(first.status).toBe(202);
+    expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    const again = await call('POST', '/v1/events/batch', { events: [events[0], milestone(customerId, `m2-${suffix}`)] });
+    expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'accepted']);
+    expect(await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } })).toEqual([{ survey: 'nps', score: 4 }]);
+    const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
+    expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([['expansion', 15_000], ['new', 30_000]]);
+  });
+
+  it('lists tasks by assignee and completes one', async () => {
+    const customerId = await newCustomer();
+    // The onboarding kickoff play creates the CSM's first task.
+    let tasks: { id: string; title: string; link: string }[] = [];
+    for (let i = 0; i < 100 && tasks.length === 0; i += 1) {
+      tasks = (await call('GET', `/v1/tasks?assignee=dana@example.com&customerId=${customerId}`)).body.tasks;
+      if (tasks.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(tasks[0]).toMatchObject({ title: `Hold the kickoff with API customer ${customerId}`, link: `/v1/customers/${customerId}` });
+    const done = await call('POST', `/v1/tasks/${tasks[0]!.id}/complete`, { by: 'dana@example.com' });
+    expect(done).toMatchObject({ status: 200, body: { status: 'done' } });
+    expect((await call('GET', `/v1/tasks?assignee=dana@example.com&customerId=${customerId}`)).body.tasks).toEqual([]);
+  });
+
+  it('reports portfolio metrics from the stored components', async () => {
+    const metrics = await call('GET', '/v1/metrics?days=30');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatchObject({ period: { days: 30 }, nps: { responses: expect.any(Number) }, health: expect.any(Object) });
+    expect(metrics.body.arr.total).toBeGreaterThan(0);
+    expect(metrics.body.nps.detractors).toBeGreaterThanOrEqual(1); // the NPS 4 sent above
+    expect(metrics.body.booksOfBusiness[0]).toMatchObject({ csmOwner: 'dana@example.com' });
+    expect((await call('GET', '/v1/metrics?days=0')).status).toBe(422);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const doc = await call('GET', '/v1/openapi.json', undefined, {});
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/customers', '/v1/customers/{customerId}', '/v1/tasks']));
+  });
+
+  describe('bad input is answered with what is wrong and where, and records nothing', () => {
+    let customerId: string;
+    beforeAll(async () => {
+      customerId = await newCustomer();
+    });
+
+    it.each<[string, () => unknown, number, RegExp]>([
+      ['not JSON', () => '{"customerId": ', 400, /malformed_json/],
+      ['no customerId', () => ({ id: 'x1', type: 'milestone', milestone: 'a', occurredAt: now() }), 422, /customerId/],
+      ['an unknown event type', () => ({ customerId, id: 'x2', type: 'mood', occurredAt: now() }), 422, /"path":"type","message":"unknown event type \\"mood\\"/],
+      ['an NPS of 11', () => ({ customerId, id: 'x3', type: 'survey', survey: 'nps', score: 11, occurredAt: now() }), 422, /score: score out of range/],
+      ['a date without a time zone', () => ({ customerId, id: 'x4', type: 'milestone', milestone: 'a', occurredAt: '2026-11-24 10:00' }), 422, /occurredAt/],
+      ['a milestone not in snake case', () => ({ customerId, id: 'x5', type: 'milestone', milestone: 'Kick Off', occurredAt: now() }), 422, /milestone: use lower_snake_case/],
+      ['an unknown field', () => ({ customerId, id: 'x6', type: 'payment', status: 'late', occurredAt: now(), extra: 1 }), 422, /extra/],
+      ['an unknown customer', () => milestone('nobody-here', 'x7'), 404, /unknown customer: nobody-here/],
+      ['a body over the limit', () => ({ ...milestone(customerId, 'x8'), padding: 'x'.repeat(70 * 1024) }), 413, /payload_too_large/],
+    ])('%s', async (_, body, status, message) => {
+      const response = await call('POST', '/v1/events', body());
+      expect(response.status).toBe(status);
+      expect(JSON.stringify(response.body)).toMatch(message);
+      expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x' } } })).toBe(0);
+    });
+
+    it('names the field inside a batch', async () => {
+      const response = await call('POST', '/v1/events/batch', { events: [milestone(customerId, 'ok-1'), { customerId, id: 'bad', type: 'survey', survey: 'nps', score: -1, occurredAt: now() }] });
+      expect(response.status).toBe(422);
+      expect(response.body.issues).toContainEqual({ path: 'events.1.score', message: expect.stringContaining('out of range') });
+    });
+
+    it('refuses an id reused for another event with 409', async () => {
+      const id = `reuse-${uniqueSuffix()}`;
+      expect((await call('POST', '/v1/events', milestone(customerId, id))).status).toBe(202);
+      const response = await call('POST', '/v1/events', { customerId, id, type: 'payment', status: 'late', occurredAt: now() });
+      expect(response).toMatchObject({ status: 409, body: { error: 'idempotency_key_reused' } });
+    });
+
+    it('names the handoff field that is wrong', async () => {
+      const response = await call('POST', '/v1/customers', { ...handoff(`h-${uniqueSuffix()}`), stakeholders: [{ id: 'c', name: 'P', role: 'ceo' }] });
+      expect(response.status).toBe(422);
+      expect(response.body.issues[0].path).toBe('stakeholders.0.role');
+    });
+  });
+
+  describe('auth', () => {
+    let customerId: string;
+    beforeAll(async () => {
+      customerId = await newCustomer();
+    });
+    const signedHeaders = (body: string, secret = INGEST_SECRET) => ({ [`x-cs-signature`]: signWebhook({ secret, timestamp: Math.floor(Date.now() / 1000), body }) });
+
+    it.each<[string, string, number, () => Record<string, string>]>([
+      ['no key', 'GET /v1/tasks', 401, () => ({})],
+      ['an unknown key', 'GET /v1/tasks', 401, () => ({ authorization: 'Bearer csk_not-a-real-key' })],
+      ['a revoked key', 'GET /v1/tasks', 403, () => ({ authorization: `Bearer ${revokedKey}` })],
+      ['a read-only key sending an event', 'POST /v1/events', 403, () => ({ authorization: `Bearer ${readOnlyKey}` })],
+      ['a read-only key reading', 'GET /v1/tasks', 200, () => ({ authorization: `Bearer ${readOnlyKey}` })],
+      ['the key in x-api-key', 'GET /v1/tasks', 200, () => ({ 'x-api-key': key })],
+    ])('%s: %s answers %d', async (_, route, status, headers) => {
+      const [method, path] = route.split(' ') as [string, string];
+      const body = method === 'POST' ? milestone(customerId, `auth-${uniqueSuffix()}`) : undefined;
+      expect((await call(method, path, body, headers())).status).toBe(status);
+    });
+
+    it('accepts an event body signed with the ingest secret instead of a key, and refuses a bad signature', async () => {
+      const body = JSON.stringify(milestone(customerId, `signed-${uniqueSuffix()}`));
+      expect((await call('POST', '/v1/events', body, signedHeaders(body))).status).toBe(202);
+      expect((await call('POST', '/v1/events', body, signedHeaders(body, 'another-secret-entirely'))).status).toBe(401);
+      expect((await call('GET', '/v1/tasks', undefined, signedHeaders(''))).status).toBe(401);
+    });
+  });
+});
