@@ -1,0 +1,270 @@
+/**
+ * The CLI's everyday commands. Those that read or write customers go through the HTTP API (so they
+ * work while `npm start` holds the embedded database), `list` asks Temporal visibility directly,
+ * and `api-key` works on the database. Arguments are parsed with node:util and validated with zod:
+ * a wrong one is answered with its name and what is expected.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from '../api/api-keys';
+import type { TEngineConfig } from '../config';
+import { openDatabase } from '../db/database';
+import { ZCustomerHandoff, type TCustomerHandoff } from '../domain/customer-events';
+import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((issue) => `${what}${issue.path.length ? ` --${issue.path.join('.')}` : ''}: ${issue.message}`).join('\n'));
+  }
+  return parsed.data;
+}
+
+// ------------------------------------------------------------------------------------ API access
+
+function apiAccess(config: TEngineConfig): { url: string; key: string } {
+  const url = process.env.CS_API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
+  const keyFile = join(resolve(config.CS_DATA_DIR), 'local-api-key');
+  const key = process.env.CS_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  if (!key) throw new UsageError(`no API key: set CS_API_KEY (create one with \`cli api-key create <name>\`), or run \`npm start\` once for a local key`);
+  return { url, key };
+}
+
+async function api<T>(config: TEngineConfig, method: string, path: string, body?: unknown): Promise<T> {
+  const { url, key } = apiAccess(config);
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new UsageError(`cannot reach the API at ${url}: is the engine running (\`npm start\`)? Set CS_API_URL for another address.`);
+  }
+  const payload = (await response.json().catch(() => ({}))) as { message?: string; issues?: { path: string; message: string }[] };
+  if (!response.ok) {
+    const issues = payload.issues?.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+    throw new UsageError(`the API answered ${response.status}: ${issues ? `\n${issues}` : payload.message ?? ''}`);
+  }
+  return payload as T;
+}
+
+// --------------------------------------------------------------------------------------- commands
+
+export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { customer: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' } } });
+  const args = check(
+    z.object({ customer: z.string().min(1, 'required'), json: z.string().optional(), file: z.string().optional() }).refine((a) => (a.json === undefined) !== (a.file === undefined), {
+      message: 'give the event as --json \'{…}\' or --file event.json (one of them)',
+      path: ['json'],
+    }),
+    values,
+    'send-event',
+  );
+  const text = args.json ?? readFileSync(args.file!, 'utf8');
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`send-event: the event is not valid JSON (${(error as Error).message})`);
+  }
+  const result = await api<{ id: string; status: string }>(config, 'POST', '/v1/events', { ...(event as object), customerId: args.customer });
+  process.stdout.write(`${result.status}: event ${result.id} for ${args.customer}\n`);
+}
+
+export async function showCustomer(config: TEngineConfig, argv: string[]): Promise<void> {
+  const [customerId] = check(z.tuple([z.string().min(1)], { error: 'give one customer id: cli show <customerId>' }), argv, 'show');
+  type State = {
+    facts: { name: string; arr: number; csmOwner: string; contractEnd: string };
+    stage: string;
+    sla: string;
+    segment: string;
+    health: { score: number | null; band: string | null; trend: string; dimensions: { label: string; score: number | null }[] } | null;
+    exit: { required: { label: string; met: boolean }[] };
+    timeline: { at: string; summary: string }[];
+  };
+  const state = await api<State>(config, 'GET', `/v1/customers/${encodeURIComponent(customerId)}`);
+  const lines = [
+    `${state.facts.name} (${customerId})`,
+    `  stage     ${state.stage} (${state.sla.replace('_', ' ')}), segment ${state.segment}, ARR ${state.facts.arr}, CSM ${state.facts.csmOwner}`,
+    `  renewal   ${state.facts.contractEnd.slice(0, 10)}`,
+    `  health    ${state.health?.score ?? '—'} (${state.health?.band ?? 'no data'}, ${state.health?.trend ?? 'flat'})` +
+      (state.health ? `: ${state.health.dimensions.map((d) => `${d.label} ${d.score === null ? '—' : Math.round(d.score)}`).join(', ')}` : ''),
+    `  to leave  ${state.exit.required.filter((a) => !a.met).map((a) => a.label).join('; ') || 'nothing left'}`,
+    '  recent:',
+    ...state.timeline.slice(-8).map((e) => `    ${e.at.slice(0, 16).replace('T', ' ')}  ${e.summary}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function listCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { stage: { type: 'string' }, band: { type: 'string' }, csm: { type: 'string' }, segment: { type: 'string' }, limit: { type: 'string' } } });
+  const args = check(
+    z.object({
+      stage: z.enum(STAGE_IDS).optional(),
+      band: z.enum(HEALTH_BANDS).optional(),
+      csm: z.string().optional(),
+      segment: z.string().optional(),
+      limit: z.coerce.number().int().positive().default(100),
+    }),
+    values,
+    'list',
+  );
+  const quote = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
+  const clauses = [
+    'WorkflowType = "customerLifecycleWorkflow"',
+    'ExecutionStatus = "Running"',
+    ...(args.stage ? [`Stage = ${quote(args.stage)}`] : []),
+    ...(args.band ? [`HealthBand = ${quote(args.band)}`] : []),
+    ...(args.csm ? [`CsmOwner = ${quote(args.csm)}`] : []),
+    ...(args.segment ? [`Segment = ${quote(args.segment)}`] : []),
+  ];
+  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch(() => {
+    throw new UsageError(`cannot reach Temporal at ${address}: is the engine running? Set TEMPORAL_ADDRESS for another server.`);
+  });
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const rows: string[][] = [];
+    for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = execution.typedSearchAttributes;
+      const get = (name: string) => attrs.getAll().find((pair) => pair.key.name === name)?.value;
+      rows.push([
+        String(get('CustomerId') ?? execution.workflowId),
+        String(get('Stage') ?? ''),
+        String(get('HealthBand') ?? ''),
+        get('HealthScore') === undefined ? '' : String(get('HealthScore')),
+        String(get('Segment') ?? ''),
+        String(get('CsmOwner') ?? ''),
+        get('RenewalDate') instanceof Date ? (get('RenewalDate') as Date).toISOString().slice(0, 10) : '',
+      ]);
+      if (rows.length >= args.limit) break;
+    }
+    const header = ['customer', 'stage', 'band', 'score', 'segment', 'csm', 'renewal'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const format = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+    process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n${rows.length} customer(s) where ${clauses.slice(2).join(' AND ') || 'any'}\n`);
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function printMetrics(config: TEngineConfig, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { days: { type: 'string' }, json: { type: 'boolean' } } });
+  const args = check(z.object({ days: z.coerce.number().int().min(1).max(3650).default(90), json: z.boolean().default(false) }), values, 'metrics');
+  type Report = {
+    arr: { total: number; nrr: number | null; grr: number | null; expansionArr: number; churnArr: number; contractionArr: number; cohortCustomers: number };
+    nps: { score: number | null; responses: number };
+    timeToValue: Record<string, { medianDays: number | null; p90Days: number | null; customers: number }>;
+    health: Record<string, number>;
+    renewalsDue90Days: { name: string; renewalDate: string; healthBand: string | null }[];
+    atRisk: { name: string; arr: number }[];
+    booksOfBusiness: { csmOwner: string; accounts: number; arr: number; load: number }[];
+  };
+  const report = await api<Report>(config, 'GET', `/v1/metrics?days=${args.days}`);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
+  const lines = [
+    `Portfolio, last ${args.days} days`,
+    `  ARR          ${report.arr.total.toLocaleString('en-US')} (expansion ${report.arr.expansionArr}, contraction ${report.arr.contractionArr}, churn ${report.arr.churnArr})`,
+    `  NRR / GRR    ${pct(report.arr.nrr)} / ${pct(report.arr.grr)} (cohort of ${report.arr.cohortCustomers})`,
+    `  NPS          ${report.nps.score ?? '—'} (${report.nps.responses} responses)`,
+    `  health       ${Object.entries(report.health).map(([band, n]) => `${band} ${n}`).join(', ')}`,
+    `  time to value ${Object.entries(report.timeToValue).map(([s, t]) => `${s}: median ${t.medianDays} d, p90 ${t.p90Days} d (${t.customers})`).join('; ') || '—'}`,
+    `  renewals due in 90 days: ${report.renewalsDue90Days.length}`,
+    ...report.renewalsDue90Days.slice(0, 10).map((r) => `    ${r.renewalDate.slice(0, 10)}  ${r.name} (${r.healthBand ?? 'no data'})`),
+    `  at risk (red): ${report.atRisk.length}`,
+    ...report.atRisk.slice(0, 10).map((r) => `    ${r.name}, ARR ${r.arr}`),
+    '  books of business (load 1.0 = a full book for the segments carried):',
+    ...report.booksOfBusiness.map((b) => `    ${b.csmOwner}: ${b.accounts} accounts, ARR ${b.arr}, load ${b.load}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** CSV columns: customerId,name,arr,contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,timezone,championName,championEmail]. */
+export async function importCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
+  const [file] = check(z.tuple([z.string().min(1)], { error: 'give one CSV file: cli import <customers.csv>' }), argv, 'import');
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true });
+  } catch (error) {
+    throw new UsageError(`import: cannot read ${file} as CSV (${(error as Error).message})`);
+  }
+  const handoffs: TCustomerHandoff[] = [];
+  const problems: string[] = [];
+  records.forEach((record, index) => {
+    const line = index + 2; // the header is line 1
+    const parsed = ZCustomerHandoff.safeParse({
+      customerId: record.customerId,
+      name: record.name,
+      arr: record.arr === undefined || record.arr === '' ? undefined : Number(record.arr),
+      contractStart: record.contractStart,
+      contractEnd: record.contractEnd,
+      csmOwner: record.csmOwner,
+      ...(record.segment ? { segment: record.segment } : {}),
+      ...(record.complexity ? { complexity: record.complexity } : {}),
+      ...(record.seatsPurchased ? { seatsPurchased: Number(record.seatsPurchased) } : {}),
+      ...(record.timezone ? { timezone: record.timezone } : {}),
+      stakeholders: record.championName ? [{ id: 'champion', name: record.championName, role: 'champion', ...(record.championEmail ? { email: record.championEmail } : {}) }] : [],
+    });
+    if (parsed.success) handoffs.push(parsed.data);
+    else problems.push(...parsed.error.issues.map((issue) => `  line ${line}, ${issue.path.join('.') || 'row'}: ${issue.message}`));
+  });
+  if (problems.length > 0) throw new UsageError(`import: ${problems.length} problem(s) in ${file}; nothing was imported:\n${problems.join('\n')}`);
+  let created = 0;
+  let existing = 0;
+  for (const [index, handoff] of handoffs.entries()) {
+    try {
+      await api(config, 'POST', '/v1/customers', handoff);
+      created += 1;
+    } catch (error) {
+      if (!(error as Error).message.includes('409')) throw error;
+      existing += 1;
+    }
+    if ((index + 1) % 10 === 0 || index + 1 === handoffs.length) {
+      process.stderr.write(`\r[import] ${index + 1}/${handoffs.length} (${created} created, ${existing} already there)`);
+    }
+  }
+  process.stderr.write('\n');
+  process.stdout.write(`imported ${created} customer(s); ${existing} already existed\n`);
+}
+
+export async function apiKeyCommand(config: TEngineConfig, argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scopes: { type: 'string' } } });
+  const args = check(
+    z.object({
+      action: z.enum(['create', 'revoke'], { error: 'use `api-key create <name>` or `api-key revoke <name>`' }),
+      name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name of letters, digits, _ . - (max 64)'),
+      scopes: z.array(z.enum(API_SCOPES)).min(1).default([...API_SCOPES]),
+    }),
+    { action, name: positionals[0], scopes: values.scopes?.split(',').map((s) => s.trim()) },
+    'api-key',
+  );
+  const database = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(resolve(config.CS_DATA_DIR), 'pglite') });
+  try {
+    if (args.action === 'create') {
+      const key = await createApiKey(database.prisma, args.name, args.scopes as ApiScope[]);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(`API key "${args.name}" (${args.scopes.join(', ')}): shown once, stored only as a hash.\n`);
+    } else {
+      const revoked = await revokeApiKey(database.prisma, args.name);
+      if (!revoked) throw new UsageError(`api-key: no active key named "${args.name}"`);
+      process.stdout.write(`revoked ${args.name}\n`);
+    }
+  } finally {
+    await database.close();
+  }
+}
