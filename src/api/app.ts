@@ -17,6 +17,7 @@ import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
+import { fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
 import { findApiKey, type ApiScope } from './api-keys';
@@ -280,6 +281,37 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     },
   );
 
+  // --------------------------------------------------------------------------------------- segment
+  const ZSegmentResult = z
+    .object({ success: z.boolean(), accepted: z.number(), duplicates: z.number(), skipped: z.array(z.object({ messageId: z.string().optional(), reason: z.string() })) })
+    .openapi('SegmentResult');
+  const segmentRoute = (kind: 'batch' | 'track' | 'identify' | 'group', schema: z.ZodTypeAny) =>
+    createRoute({
+      method: 'post',
+      path: `/v1/segment/${kind}`,
+      summary: `Segment-spec ${kind} payload, accepted unchanged (point a Segment SDK's host and path here)`,
+      request: { body: { content: { 'application/json': { schema } }, required: true } },
+      responses: { 200: json(ZSegmentResult, 'Recorded and delivered; messages that map to no customer are listed as skipped'), ...errorResponses },
+    });
+  const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[]) => {
+    need(c, 'events:write');
+    const { events, skipped } = await fromSegment(prisma, messages);
+    const known = new Set((await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id));
+    const deliverable = events.filter((e) => known.has(e.customerId));
+    for (const e of events) if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
+    // Segment may repeat a message inside one batch (retries): the first copy counts.
+    const unique = deliverable.filter((e, i) => deliverable.findIndex((o) => o.event.id === e.event.id) === i);
+    const results = unique.length > 0 ? await acceptEvents(deps, unique, 'segment') : [];
+    return c.json(
+      { success: true, accepted: results.filter((r) => r.status === 'accepted').length, duplicates: results.filter((r) => r.status === 'duplicate').length + deliverable.length - unique.length, skipped },
+      200,
+    );
+  };
+  app.openapi(segmentRoute('batch', ZSegmentBatch), async (c) => takeSegment(c, (c.req.valid('json') as z.infer<typeof ZSegmentBatch>).batch));
+  app.openapi(segmentRoute('track', ZSegmentTrack), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
+  app.openapi(segmentRoute('identify', ZSegmentIdentify), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
+  app.openapi(segmentRoute('group', ZSegmentGroup), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
+
   // --------------------------------------------------------------------------------------- metrics
   app.openapi(
     createRoute({
@@ -320,15 +352,19 @@ function authenticate(deps: ApiDeps): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (c.req.path === '/v1/openapi.json') return next();
     const signature = c.req.header(WEBHOOK_SIGNATURE_HEADER);
-    if (signature !== undefined && deps.ingestSecret && c.req.path.startsWith('/v1/events')) {
+    if (signature !== undefined && deps.ingestSecret && (c.req.path.startsWith('/v1/events') || c.req.path.startsWith('/v1/segment/'))) {
       const check = verifyWebhookSignature({ secret: deps.ingestSecret, header: signature, body: await c.req.text(), now: Math.floor(Date.now() / 1000) });
       if (!check.ok) throw new ApiError(401, 'bad_signature', check.reason);
       c.set('scopes', ['events:write']);
       c.set('caller', 'signed webhook');
       return next();
     }
-    const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const presented = bearer ?? c.req.header('x-api-key');
+    const authorization = c.req.header('authorization');
+    const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    // Segment's SDKs send the write key as the Basic-auth user name (empty password).
+    const basic = authorization?.match(/^Basic\s+(\S+)$/i)?.[1];
+    const basicUser = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : undefined;
+    const presented = bearer ?? basicUser ?? c.req.header('x-api-key');
     if (!presented) throw new ApiError(401, 'unauthenticated', 'send an API key: Authorization: Bearer csk_…');
     const key = await findApiKey(deps.prisma, presented);
     if (!key) throw new ApiError(401, 'unauthenticated', 'unknown API key');

@@ -1,0 +1,88 @@
+/**
+ * A client this project did not write — Segment's own Node SDK (@segment/analytics-node) — pointed
+ * at the API delivers group, identify and track calls end to end: they reach the customer's
+ * workflow as lifecycle events, and its retries are recognised as repeats.
+ */
+import { Analytics } from '@segment/analytics-node';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createApiApp } from '../../src/api/app';
+import { createApiKey } from '../../src/api/api-keys';
+import { startApiServer, type ApiServer } from '../../src/api/server';
+import type { Database } from '../../src/db/database';
+import { customerWorkflowId } from '../../src/domain/ids';
+import { createCustomer } from '../../src/ingest/create-customer';
+import { getStateQuery } from '../../workflows/messages';
+import { handoff } from '../support/customers';
+import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+
+describe('Segment payloads (Segment Node SDK against the API)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: Database;
+  let worker: Worker;
+  let running: Promise<void>;
+  let api: ApiServer;
+  let key: string;
+  let taskQueue: string;
+
+  beforeAll(async () => {
+    [env, database] = await Promise.all([connectDevServer(), openTestDatabase('segment')]);
+    ({ worker, taskQueue } = await startTestWorker(env, database));
+    running = worker.run();
+    api = await startApiServer(createApiApp({ prisma: database.prisma, client: env.client, taskQueue }), { port: 0 });
+    key = await createApiKey(database.prisma, 'segment-source', ['events:write']);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    worker?.shutdown();
+    await running;
+    await Promise.all([env?.teardown(), database?.close()]);
+  });
+
+  it('maps group, identify and track calls to the customer, once', async () => {
+    const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
+    const analytics = new Analytics({ writeKey: key, host: api.url, path: '/v1/segment/batch', flushAt: 50, flushInterval: 200 });
+    const userId = `user-${uniqueSuffix()}`;
+    analytics.group({ userId, groupId: input.customerId, traits: { name: input.name } });
+    analytics.identify({ userId, traits: { email: 'ana@acme.example' } });
+    analytics.track({ userId, event: 'Logged In', messageId: `login-${userId}` });
+    analytics.track({ userId, event: 'Report Exported', properties: { feature: 'reports' }, messageId: `report-${userId}` });
+    analytics.track({ userId, event: 'Milestone Reached', properties: { milestone: 'setup_done' }, messageId: `setup-${userId}` });
+    analytics.track({ userId, event: 'Survey Responded', properties: { survey: 'nps', score: 9 }, messageId: `nps-${userId}` });
+    // Segment retries with the same messageId: a repeat, not a second event.
+    analytics.track({ userId, event: 'Milestone Reached', properties: { milestone: 'setup_done' }, messageId: `setup-${userId}` });
+    analytics.track({ userId: 'stranger', event: 'Logged In', messageId: `stranger-${userId}` });
+    await analytics.closeAndFlush({ timeout: 15_000 });
+
+    const rows = await database.prisma.ingestedEvent.findMany({ where: { customerId: input.customerId, source: 'segment' }, orderBy: { idempotencyKey: 'asc' } });
+    expect(rows.map((r) => [r.idempotencyKey, r.type])).toEqual([
+      [`segment:login-${userId}`, 'usage'],
+      [`segment:nps-${userId}`, 'survey'],
+      [`segment:report-${userId}`, 'usage'],
+      [`segment:setup-${userId}`, 'milestone'],
+    ]);
+    expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
+    const handle = env.client.workflow.getHandle(customerWorkflowId(input.customerId));
+    let state = await handle.query(getStateQuery);
+    for (let i = 0; i < 50 && !state.facts.milestones.setup_done; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = await handle.query(getStateQuery);
+    }
+    expect(state.facts.milestones.setup_done).toBeDefined();
+    expect(state.facts.surveys.nps?.score).toBe(9);
+    expect(state.facts.keyFeaturesUsed).toContain('reports');
+    expect(state.facts.lastLoginAt).toBeDefined();
+    expect(await database.prisma.segmentIdentity.findUnique({ where: { userId } })).toMatchObject({ customerId: input.customerId });
+  });
+
+  it('answers an invalid Segment payload with the field', async () => {
+    const response = await fetch(`${api.url}/v1/segment/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+      body: JSON.stringify({ type: 'track', userId: 'u1' }),
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('event');
+  });
+});
