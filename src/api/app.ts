@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ZCustomerEvent, ZCustomerHandoff } from '../domain/customer-events';
+import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import { acceptEvents } from '../ingest/accept-events';
@@ -211,6 +212,75 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     },
   );
 
+  // -------------------------------------------------------------------------------- success plans
+  const ZPlanResponse = z
+    .object({ customerId: z.string(), version: z.number(), plan: ZSuccessPlan, shareUrl: z.string(), updatedBy: z.string(), updatedAt: z.string() })
+    .openapi('SuccessPlan');
+  const planJson = (row: { customerId: string; version: number; document: unknown; shareToken: string; updatedBy: string; updatedAt: Date }) => ({
+    customerId: row.customerId,
+    version: row.version,
+    plan: row.document as TSuccessPlan,
+    shareUrl: `/v1/shared/success-plans/${row.shareToken}`,
+    updatedBy: row.updatedBy,
+    updatedAt: row.updatedAt.toISOString(),
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/customers/{customerId}/success-plan',
+      summary: "The customer's success plan: objectives, milestones, metrics, risks, cadence",
+      request: { params: ZCustomerParam },
+      responses: { 200: json(ZPlanResponse, 'The plan and its share link'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'read');
+      const { customerId } = c.req.valid('param');
+      const row = await prisma.successPlan.findUnique({ where: { customerId } });
+      if (!row) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+      return c.json(planJson(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/customers/{customerId}/success-plan',
+      summary: 'Replace the success plan (optimistic: send the version you edited)',
+      request: {
+        params: ZCustomerParam,
+        body: { content: { 'application/json': { schema: z.object({ version: z.number().int().positive(), by: z.string().min(1), plan: ZSuccessPlan }) } }, required: true },
+      },
+      responses: { 200: json(ZPlanResponse, 'Saved as the next version'), 404: json(ZError, 'Unknown customer'), 409: json(ZError, 'Edited meanwhile'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'customers:write');
+      const { customerId } = c.req.valid('param');
+      const { version, by, plan } = c.req.valid('json');
+      const { count } = await prisma.successPlan.updateMany({ where: { customerId, version }, data: { document: plan, version: version + 1, updatedBy: by } });
+      const row = await prisma.successPlan.findUnique({ where: { customerId } });
+      if (!row) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+      if (count === 0) throw new ApiError(409, 'plan_changed', `the plan is at version ${row.version} (you edited ${version}): reload and apply your change again`);
+      return c.json(planJson(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/shared/success-plans/{token}',
+      summary: 'The success plan as shared with the customer (the link is the credential; read-only)',
+      security: [],
+      request: { params: z.object({ token: z.string().min(10).openapi({ param: { name: 'token', in: 'path' } }) }) },
+      responses: { 200: json(z.object({ customer: z.string(), version: z.number(), plan: ZSuccessPlan, updatedAt: z.string() }), 'The plan'), 404: json(ZError, 'No such link') },
+    }),
+    async (c) => {
+      const row = await prisma.successPlan.findUnique({ where: { shareToken: c.req.valid('param').token }, include: { customer: { select: { name: true } } } });
+      if (!row) throw new ApiError(404, 'unknown_link', 'no success plan behind this link');
+      return c.json({ customer: row.customer.name, version: row.version, plan: row.document as TSuccessPlan, updatedAt: row.updatedAt.toISOString() }, 200);
+    },
+  );
+
   // ----------------------------------------------------------------------------------------- tasks
   const ZTask = z
     .object({
@@ -350,7 +420,7 @@ async function knownCustomer(prisma: PrismaClient, customerId: string): Promise<
 /** API key (Bearer or x-api-key), or for event routes an HMAC-signed body. */
 function authenticate(deps: ApiDeps): MiddlewareHandler<Env> {
   return async (c, next) => {
-    if (c.req.path === '/v1/openapi.json') return next();
+    if (c.req.path === '/v1/openapi.json' || c.req.path.startsWith('/v1/shared/')) return next();
     const signature = c.req.header(WEBHOOK_SIGNATURE_HEADER);
     if (signature !== undefined && deps.ingestSecret && (c.req.path.startsWith('/v1/events') || c.req.path.startsWith('/v1/segment/'))) {
       const check = verifyWebhookSignature({ secret: deps.ingestSecret, header: signature, body: await c.req.text(), now: Math.floor(Date.now() / 1000) });

@@ -84,6 +84,24 @@ export async function acceptEvents(
           skipDuplicates: true,
         });
       }
+      for (const { customerId, event } of fresh) {
+        if (event.type === 'stakeholder') {
+          const { stakeholder, action } = event;
+          const row = {
+            name: stakeholder.name,
+            role: stakeholder.role,
+            email: stakeholder.email ?? null,
+            engaged: action !== 'disengaged' && action !== 'left',
+            leftAt: action === 'left' ? new Date(event.occurredAt) : null,
+          };
+          await tx.stakeholder.upsert({
+            where: { customerId_stakeholderId: { customerId, stakeholderId: stakeholder.id } },
+            create: { customerId, stakeholderId: stakeholder.id, ...row },
+            update: row,
+          });
+        }
+        if (event.type === 'contract') await recordContractChange(tx, customerId, event);
+      }
       const movements = fresh.flatMap(({ customerId, event }) => {
         if (event.type !== 'contract') return [];
         const before = arrOf.get(customerId) ?? 0;
@@ -150,4 +168,36 @@ function arrMovement(
   if (event.arr > before) return { kind: 'expansion', amount: event.arr - before, after: event.arr };
   if (event.arr < before) return { kind: 'contraction', amount: before - event.arr, after: event.arr };
   return undefined;
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Keeps the contract terms current: a moved end, a renewal (a new term), a churn, a new ARR. */
+async function recordContractChange(tx: Tx, customerId: string, event: Extract<TCustomerEvent, { type: 'contract' }>): Promise<void> {
+  const current = await tx.contract.findFirst({ where: { customerId }, orderBy: { term: 'desc' } });
+  if (!current) return;
+  switch (event.action) {
+    case 'renewal_date_moved':
+      if (event.contractEnd) await tx.contract.update({ where: { id: current.id }, data: { endsAt: new Date(event.contractEnd) } });
+      return;
+    case 'renewed':
+      await tx.contract.update({ where: { id: current.id }, data: { status: 'renewed' } });
+      await tx.contract.create({
+        data: {
+          customerId,
+          term: current.term + 1,
+          startsAt: current.endsAt,
+          endsAt: event.contractEnd ? new Date(event.contractEnd) : new Date(current.endsAt.getTime() + (current.endsAt.getTime() - current.startsAt.getTime())),
+          arr: event.arr ?? current.arr,
+        },
+      });
+      return;
+    case 'churned':
+      await tx.contract.update({ where: { id: current.id }, data: { status: 'churned' } });
+      return;
+    case 'expanded':
+    case 'contracted':
+      if (event.arr !== undefined) await tx.contract.update({ where: { id: current.id }, data: { arr: event.arr } });
+      return;
+  }
 }

@@ -1,9 +1,12 @@
 /**
  * Creating a customer from the sales handoff: its row (so its events are accepted at once), its
- * first ARR movement ("new"), and its lifecycle workflow. Shared by the API, the CLI and the demo.
+ * stakeholders, first contract term, first success plan and first ARR movement ("new"), and its
+ * lifecycle workflow. Shared by the API, the CLI and the demo.
  */
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import type { TCustomerHandoff } from '../domain/customer-events';
+import { initialSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import { ApiError } from '../api/errors';
@@ -26,6 +29,20 @@ export async function createCustomer(
     contractEnd: new Date(handoff.contractEnd),
   };
   await prisma.customer.upsert({ where: { id: handoff.customerId }, create: { id: handoff.customerId, ...row }, update: {} });
+  await prisma.$transaction([
+    prisma.stakeholder.createMany({
+      data: handoff.stakeholders.map((s) => ({ customerId: handoff.customerId, stakeholderId: s.id, name: s.name, role: s.role, email: s.email ?? null, engaged: s.role !== 'other' })),
+      skipDuplicates: true,
+    }),
+    prisma.contract.createMany({
+      data: [{ customerId: handoff.customerId, term: 1, startsAt: new Date(handoff.contractStart), endsAt: new Date(handoff.contractEnd), arr: handoff.arr }],
+      skipDuplicates: true,
+    }),
+    prisma.successPlan.createMany({
+      data: [{ customerId: handoff.customerId, document: initialSuccessPlan(handoff), shareToken: randomBytes(18).toString('base64url'), updatedBy: 'sales handoff' }],
+      skipDuplicates: true,
+    }),
+  ]);
   await prisma.arrMovement.createMany({
     data: [{ idempotencyKey: `${handoff.customerId}:new`, customerId: handoff.customerId, kind: 'new', amount: handoff.arr, occurredAt: new Date(handoff.contractStart) }],
     skipDuplicates: true,

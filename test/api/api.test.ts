@@ -121,6 +121,46 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect((await call('GET', `/v1/tasks?assignee=dana@example.com&customerId=${customerId}`)).body.tasks).toEqual([]);
   });
 
+  it('keeps stakeholders and contract terms current from events', async () => {
+    const customerId = await newCustomer();
+    const suffix = uniqueSuffix();
+    const renewedEnd = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
+    await call('POST', '/v1/events/batch', {
+      events: [
+        { customerId, id: `left-${suffix}`, type: 'stakeholder', action: 'left', stakeholder: { id: 'c', name: 'Priya', role: 'champion' }, occurredAt: now() },
+        { customerId, id: `new-${suffix}`, type: 'stakeholder', action: 'added', stakeholder: { id: 'd', name: 'Dev', role: 'champion', email: 'dev@acme.example' }, occurredAt: now() },
+        { customerId, id: `renew-${suffix}`, type: 'contract', action: 'renewed', contractEnd: renewedEnd, arr: 33_000, occurredAt: now() },
+      ],
+    });
+    const people = await database.prisma.stakeholder.findMany({ where: { customerId }, orderBy: { stakeholderId: 'asc' } });
+    expect(people.map((p) => [p.stakeholderId, p.role, p.engaged, p.leftAt !== null])).toEqual([
+      ['c', 'champion', false, true],
+      ['d', 'champion', true, false],
+    ]);
+    const terms = await database.prisma.contract.findMany({ where: { customerId }, orderBy: { term: 'asc' } });
+    expect(terms.map((t) => [t.term, t.status, Number(t.arr), t.endsAt.toISOString()])).toEqual([
+      [1, 'renewed', 30_000, expect.any(String)],
+      [2, 'active', 33_000, renewedEnd],
+    ]);
+  });
+
+  it('keeps a versioned success plan, editable by the team and shared read-only by link', async () => {
+    const customerId = await newCustomer();
+    const first = await call('GET', `/v1/customers/${customerId}/success-plan`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ version: 1, updatedBy: 'sales handoff', plan: { milestones: [{ name: 'kickoff_held' }, { name: 'first_value' }] } });
+    const plan = { ...first.body.plan, objectives: [{ title: 'Dashboards live for ops', status: 'in_progress' }], risks: [{ description: 'Sponsor changes job', severity: 'high' }] };
+    const saved = await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 1, by: 'dana@example.com', plan });
+    expect(saved).toMatchObject({ status: 200, body: { version: 2, updatedBy: 'dana@example.com' } });
+    expect(await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 1, by: 'lee@example.com', plan })).toMatchObject({ status: 409, body: { error: 'plan_changed' } });
+    const bad = await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 2, by: 'x', plan: { ...plan, risks: [{ description: 'y', severity: 'dire' }] } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.issues[0].path).toBe('plan.risks.0.severity');
+    const shared = await call('GET', first.body.shareUrl, undefined, {});
+    expect(shared).toMatchObject({ status: 200, body: { customer: `API customer ${customerId}`, version: 2, plan: { objectives: [{ title: 'Dashboards live for ops' }] } } });
+    expect((await call('GET', '/v1/shared/success-plans/not-a-real-token', undefined, {})).status).toBe(404);
+  });
+
   it('reports portfolio metrics from the stored components', async () => {
     const metrics = await call('GET', '/v1/metrics?days=30');
     expect(metrics.status).toBe(200);
@@ -134,7 +174,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
   it('serves its OpenAPI document', async () => {
     const doc = await call('GET', '/v1/openapi.json', undefined, {});
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/customers', '/v1/customers/{customerId}', '/v1/tasks']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/customers', '/v1/customers/{customerId}', '/v1/customers/{customerId}/success-plan', '/v1/tasks', '/v1/metrics', '/v1/segment/batch']),
+    );
   });
 
   describe('bad input is answered with what is wrong and where, and records nothing', () => {
