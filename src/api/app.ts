@@ -9,7 +9,8 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ZCustomerEvent, ZCustomerHandoff } from '../domain/customer-events';
+import { CUSTOMER_EVENT_TYPES } from '../domain/conditions';
+import { ZCustomerEvent, ZCustomerHandoff, ZCustomerId } from '../domain/customer-events';
 import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -39,8 +40,7 @@ export interface ApiDeps {
 
 type Env = { Variables: { scopes: string[]; caller: string } };
 
-const EVENT_TYPES = ['usage', 'ticket', 'survey', 'milestone', 'stakeholder', 'contract', 'payment'] as const;
-const ZCustomerId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (max 100)');
+const EVENT_TYPES = CUSTOMER_EVENT_TYPES;
 
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
 const ZApiEvent = z
@@ -152,7 +152,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       method: 'post',
       path: '/v1/customers',
       summary: 'Create a customer from the sales handoff (starts its lifecycle workflow)',
-      request: { body: { content: { 'application/json': { schema: ZCustomerHandoff.openapi('CustomerHandoff') } }, required: true } },
+      request: { body: { content: { 'application/json': { schema: ZCustomerHandoff } }, required: true } },
       responses: {
         201: json(z.object({ customerId: z.string(), workflowId: z.string() }), 'Started'),
         409: json(ZError, 'The customer exists'),
@@ -167,7 +167,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     },
   );
 
-  const ZCustomerParam = z.object({ customerId: ZCustomerId.openapi({ param: { name: 'customerId', in: 'path' } }) });
+  const ZCustomerParam = z.object({ customerId: ZCustomerId });
 
   app.openapi(
     createRoute({

@@ -13,6 +13,9 @@ export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const;
 export const ZHealthBand = z.enum(HEALTH_BANDS);
 export type THealthBand = z.infer<typeof ZHealthBand>;
 
+/** The kinds of customer event (see `customer-events.ts`); plays and the API refer to them by name. */
+export const CUSTOMER_EVENT_TYPES = ['usage', 'ticket', 'survey', 'milestone', 'stakeholder', 'contract', 'payment'] as const;
+
 export const STAKEHOLDER_ROLES = ['champion', 'executive_sponsor', 'decision_maker', 'user', 'admin', 'other'] as const;
 export const ZStakeholderRole = z.enum(STAKEHOLDER_ROLES);
 export type TStakeholderRole = z.infer<typeof ZStakeholderRole>;

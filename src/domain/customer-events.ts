@@ -19,9 +19,12 @@ export const ZStakeholder = z
   .strict();
 export type TStakeholder = z.infer<typeof ZStakeholder>;
 
+/** A customer's business id: also part of its workflow id (`customer:<id>`). */
+export const ZCustomerId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (max 100)');
+
 export const ZCustomerHandoff = z
   .object({
-    customerId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (max 100)'),
+    customerId: ZCustomerId,
     name: z.string().min(1),
     arr: z.number().min(0),
     complexity: z.enum(['low', 'medium', 'high']).default('medium'),

@@ -8,7 +8,7 @@
  * workflow's history and diffed in review. Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
-import { ZCondition, ZHealthBand, ZStageId } from './conditions';
+import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZStageId } from './conditions';
 
 const snakeId = z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case');
 
@@ -67,7 +67,6 @@ export const ZTemplate = z
     }
   });
 
-const EVENT_TYPES = ['usage', 'ticket', 'survey', 'milestone', 'stakeholder', 'contract', 'payment'] as const;
 const TIMER_KINDS = ['renewal', 'qbr', 'inactivity', 'time_to_value', 'stage_sla', 'advocacy'] as const;
 
 const ZPrimitive = z.union([z.string(), z.number(), z.boolean()]);
@@ -93,7 +92,7 @@ const ZSingleTrigger = z.discriminatedUnion('on', [
   /** A lifecycle timer firing; `step` picks one rung of the renewal ladder by its id. */
   z.object({ on: z.literal('timer'), timer: z.enum(TIMER_KINDS), step: snakeId.optional() }).strict(),
   z.object({ on: z.literal('sla'), threshold: z.enum(['behind', 'stuck']), stage: ZStageId.optional() }).strict(),
-  z.object({ on: z.literal('event'), event: z.enum(EVENT_TYPES), match: z.record(z.string(), ZFieldMatch).default({}) }).strict(),
+  z.object({ on: z.literal('event'), event: z.enum(CUSTOMER_EVENT_TYPES), match: z.record(z.string(), ZFieldMatch).default({}) }).strict(),
   z.object({ on: z.literal('condition'), when: ZCondition }).strict(),
 ]);
 export type TSingleTrigger = z.infer<typeof ZSingleTrigger>;
@@ -108,7 +107,7 @@ export const triggersOf = (trigger: TPlayTrigger): TSingleTrigger[] => (trigger.
 /** What a `wait` step waits for: a milestone, any event of a type, or the band becoming one of these. */
 export const ZWaitFor = z.union([
   z.object({ milestone: snakeId }).strict(),
-  z.object({ event: z.enum(EVENT_TYPES) }).strict(),
+  z.object({ event: z.enum(CUSTOMER_EVENT_TYPES) }).strict(),
   z.object({ band: z.array(ZHealthBand).min(1) }).strict(),
 ]);
 export type TWaitFor = z.infer<typeof ZWaitFor>;

@@ -4,48 +4,35 @@
  * by field, and every auth case answers as documented.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createApiApp } from '../../src/api/app';
 import { createApiKey, revokeApiKey } from '../../src/api/api-keys';
-import { startApiServer, type ApiServer } from '../../src/api/server';
+import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { signWebhook } from '../../src/webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
-import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import { uniqueSuffix } from '../support/servers';
 
 const INGEST_SECRET = 'ingest-secret-for-tests';
 
 describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
+  let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let worker: Worker;
-  let running: Promise<void>;
   let api: ApiServer;
   let key: string;
   let readOnlyKey: string;
   let revokedKey: string;
 
   beforeAll(async () => {
-    [env, database] = await Promise.all([connectDevServer(), openTestDatabase('api')]);
-    const started = await startTestWorker(env, database, { definition: undefined });
-    worker = started.worker;
-    running = worker.run();
-    api = await startApiServer(
-      createApiApp({ prisma: database.prisma, client: env.client, taskQueue: started.taskQueue, ingestSecret: INGEST_SECRET, maxBodyBytes: 64 * 1024 }),
-      { port: 0 },
-    );
+    stack = await startApiStack('api', { ingestSecret: INGEST_SECRET, maxBodyBytes: 64 * 1024 });
+    ({ env, database, api } = stack);
     key = await createApiKey(database.prisma, 'test-all');
     readOnlyKey = await createApiKey(database.prisma, 'test-read', ['read']);
     revokedKey = await createApiKey(database.prisma, 'test-revoked');
     await revokeApiKey(database.prisma, 'test-revoked');
   });
-  afterAll(async () => {
-    await api?.stop();
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), database?.close()]);
-  });
+  afterAll(() => stack?.stop());
 
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${key}` }) =>
     fetch(`${api.url}${path}`, {

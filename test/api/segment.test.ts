@@ -5,39 +5,30 @@
  */
 import { Analytics } from '@segment/analytics-node';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createApiApp } from '../../src/api/app';
 import { createApiKey } from '../../src/api/api-keys';
-import { startApiServer, type ApiServer } from '../../src/api/server';
+import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { createCustomer } from '../../src/ingest/create-customer';
 import { getStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
-import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import { uniqueSuffix } from '../support/servers';
 
 describe('Segment payloads (Segment Node SDK against the API)', () => {
+  let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let worker: Worker;
-  let running: Promise<void>;
   let api: ApiServer;
   let key: string;
   let taskQueue: string;
 
   beforeAll(async () => {
-    [env, database] = await Promise.all([connectDevServer(), openTestDatabase('segment')]);
-    ({ worker, taskQueue } = await startTestWorker(env, database));
-    running = worker.run();
-    api = await startApiServer(createApiApp({ prisma: database.prisma, client: env.client, taskQueue }), { port: 0 });
+    stack = await startApiStack('segment');
+    ({ env, database, api, taskQueue } = stack);
     key = await createApiKey(database.prisma, 'segment-source', ['events:write']);
   });
-  afterAll(async () => {
-    await api?.stop();
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), database?.close()]);
-  });
+  afterAll(() => stack?.stop());
 
   it('maps group, identify and track calls to the customer, once', async () => {
     const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });

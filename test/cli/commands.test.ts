@@ -8,40 +8,33 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createApiApp } from '../../src/api/app';
 import { createApiKey } from '../../src/api/api-keys';
-import { startApiServer, type ApiServer } from '../../src/api/server';
+import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { createCustomer } from '../../src/ingest/create-customer';
 import { handoff } from '../support/customers';
-import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import { uniqueSuffix } from '../support/servers';
 
 const root = resolve(__dirname, '../..');
 
 describe('cli commands', () => {
+  let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let worker: Worker;
-  let running: Promise<void>;
   let api: ApiServer;
   let key: string;
   let taskQueue: string;
   let dir: string;
 
   beforeAll(async () => {
-    [env, database] = await Promise.all([connectDevServer(), openTestDatabase('cli')]);
-    ({ worker, taskQueue } = await startTestWorker(env, database));
-    running = worker.run();
-    api = await startApiServer(createApiApp({ prisma: database.prisma, client: env.client, taskQueue }), { port: 0 });
+    stack = await startApiStack('cli');
+    ({ env, database, api, taskQueue } = stack);
     key = await createApiKey(database.prisma, 'cli-test');
     dir = mkdtempSync(join(tmpdir(), 'cs-cli-'));
   });
   afterAll(async () => {
-    await api?.stop();
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), database?.close()]);
+    await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
