@@ -2,25 +2,20 @@
  * A customer's year in seconds: real workflow code on the official time-skipping test server,
  * writing to a real PostgreSQL database.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TCustomerEvent, TCustomerHandoff } from '../../src/domain/customer-events';
 import type { Database } from '../../src/db/database';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
-import { customerWorkflowId } from '../../src/domain/ids';
-import { customerLifecycleWorkflow } from '../../workflows';
 import {
-  customerEventsSignal,
   getStateQuery,
   getTimelineQuery,
   getUpcomingTimersQuery,
   overrideStageUpdate,
   recordCsmSentimentUpdate,
 } from '../../workflows/messages';
+import { runCustomerStory, type CustomerStory } from '../support/customer-story';
 import { DAY, handoff, milestone, survey, usage } from '../support/customers';
-import { createTimeSkippingEnv, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+import { openTestDatabase, uniqueSuffix } from '../support/servers';
 
-type Handle = WorkflowHandle<typeof customerLifecycleWorkflow>;
 const WITHOUT_PLAYS = { ...DEFAULT_LIFECYCLE, plays: [] };
 
 describe('customer lifecycle workflow over simulated years (time-skipping server)', () => {
@@ -33,56 +28,9 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
     await database?.close();
   });
 
-  /** Runs one customer's scenario with a worker; `day(n)` skips time to n days after the start. */
-  async function scenario(
-    makeHandoff: (startAt: number) => TCustomerHandoff,
-    story: (customer: { handle: Handle; start: number; day: (n: number) => Promise<number>; send: (...events: TCustomerEvent[]) => Promise<void> }) => Promise<void>,
-  ): Promise<string> {
-    // One test server per scenario: after a scenario that used updates, a shared server stopped
-    // skipping time for the next one (seen with temporal-test-server 1.38.0), and each starts in ~0.5 s.
-    const env: TestWorkflowEnvironment = await createTimeSkippingEnv();
-    try {
-      return await runScenario(env, makeHandoff, story);
-    } finally {
-      await env.teardown();
-    }
-  }
-
-  async function runScenario(
-    env: TestWorkflowEnvironment,
-    makeHandoff: Parameters<typeof scenario>[0],
-    story: Parameters<typeof scenario>[1],
-  ): Promise<string> {
-    // The lifecycle alone: plays have their own scenarios (plays.time-skipping.test.ts), and each
-    // extra child workflow here is one more chance of the test server's timer race (see below).
-    const { worker, taskQueue } = await startTestWorker(env, database, { definition: WITHOUT_PLAYS });
-    const start = await env.currentTimeMs();
-    const input = makeHandoff(start);
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(customerLifecycleWorkflow, {
-        workflowId: customerWorkflowId(input.customerId),
-        taskQueue,
-        args: [{ handoff: input }],
-      });
-      const day = async (n: number) => {
-        const target = start + n * DAY;
-        const now = await env.currentTimeMs();
-        if (target > now) await env.sleep(target - now);
-        return target;
-      };
-      const send = async (...events: TCustomerEvent[]) => {
-        await handle.signal(customerEventsSignal, events);
-        await env.sleep('1 minute'); // let the workflow apply them before the next step
-      };
-      try {
-        await story({ handle, start, day, send });
-      } finally {
-        // A customer left running without a worker would hold the test server's clock for the next test.
-        await handle.terminate('scenario done');
-      }
-    });
-    return input.customerId;
-  }
+  /** One customer's life without plays: plays have their own scenarios (plays.time-skipping.test.ts). */
+  const scenario = (makeHandoff: (startAt: number) => TCustomerHandoff, story: (customer: CustomerStory) => Promise<void>) =>
+    runCustomerStory(database, makeHandoff, story, { definition: WITHOUT_PLAYS });
 
   it('moves a healthy customer from onboarding to advocacy within its first year', async () => {
     const customerId = await scenario(

@@ -3,21 +3,17 @@
  * test server, email to a real SMTP server in-process, webhooks to a real HTTP receiver, tasks and
  * the outbox in a real PostgreSQL database. Each scenario asserts what the play did, not how.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TCustomerEvent, TCustomerHandoff } from '../../src/domain/customer-events';
 import type { Database } from '../../src/db/database';
-import { customerWorkflowId } from '../../src/domain/ids';
 import { ZMailConfig } from '../../src/mail/mail-config';
 import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
 import { createMailer, type Mailer } from '../../src/mail/transport';
-import { customerLifecycleWorkflow } from '../../workflows';
-import { customerEventsSignal, getTimelineQuery } from '../../workflows/messages';
+import { getTimelineQuery } from '../../workflows/messages';
+import { runCustomerStory, type CustomerStory } from '../support/customer-story';
 import { DAY, handoff, milestone, survey, usage } from '../support/customers';
-import { createTimeSkippingEnv, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
+import { openTestDatabase, uniqueSuffix } from '../support/servers';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-type Handle = WorkflowHandle<typeof customerLifecycleWorkflow>;
 const SECRET = 'plays-test-webhook-secret';
 
 describe('plays (time-skipping server, real SMTP and webhooks)', () => {
@@ -35,54 +31,21 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
     await Promise.all([database?.close(), smtp?.stop(), receiver?.stop()]);
   });
 
-  interface Story {
-    handle: Handle;
-    customerId: string;
-    start: number;
-    env: TestWorkflowEnvironment;
-    day: (n: number) => Promise<number>;
-    send: (...events: TCustomerEvent[]) => Promise<void>;
-  }
-
-  /** One customer's life on its own test server (see the lifecycle tests for why one per scenario). */
-  async function scenario(makeHandoff: (startAt: number) => TCustomerHandoff, story: (s: Story) => Promise<void>): Promise<void> {
-    const env = await createTimeSkippingEnv();
-    try {
-      const { worker, taskQueue } = await startTestWorker(env, database, {
-        mailer,
-        webhookTargets: {
-          crm: { url: receiver.url, secret: SECRET, timeoutMs: 5_000 },
-          support_desk: { url: receiver.url, secret: SECRET, timeoutMs: 5_000 },
-        },
-      });
-      const start = await env.currentTimeMs();
-      const input = makeHandoff(start);
-      await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(customerLifecycleWorkflow, {
-          workflowId: customerWorkflowId(input.customerId),
-          taskQueue,
-          args: [{ handoff: input }],
-        });
-        // A different time of day for every step: the daily health tick falls 24 h after the last
-        // evaluation, so sends at one fixed time of day would land on the tick, and on the Java test
-        // server (1.38.0) a timer firing while a signal's workflow task is in flight fails that task
-        // ("invalid history builder state") and stalls the customer.
-        const day = async (n: number) => {
-          const target = start + n * DAY + (37 + 3 * n) * 60 * 1000;
-          const now = await env.currentTimeMs();
-          if (target > now) await env.sleep(target - now);
-          return target;
-        };
-        const send = async (...events: TCustomerEvent[]) => {
-          await handle.signal(customerEventsSignal, events);
-          await env.sleep('1 minute');
-        };
-        await story({ handle, customerId: input.customerId, start, env, day, send });
-      });
-    } finally {
-      await env.teardown();
-    }
-  }
+  /**
+   * One customer's life with every built-in play. A different time of day for every step: the daily
+   * health tick falls 24 h after the last evaluation, so sends at one fixed time of day would land on
+   * the tick, and on the Java test server (1.38.0) a timer firing while a signal's workflow task is in
+   * flight fails that task ("invalid history builder state") and stalls the customer.
+   */
+  const scenario = (makeHandoff: (startAt: number) => TCustomerHandoff, story: (customer: CustomerStory) => Promise<void>) =>
+    runCustomerStory(database, makeHandoff, story, {
+      mailer,
+      webhookTargets: {
+        crm: { url: receiver.url, secret: SECRET, timeoutMs: 5_000 },
+        support_desk: { url: receiver.url, secret: SECRET, timeoutMs: 5_000 },
+      },
+      timeOfDayMs: (n) => (37 + 3 * n) * 60 * 1000,
+    });
 
   const runsOf = (customerId: string) => database.prisma.playRun.findMany({ where: { customerId }, orderBy: { startedAt: 'asc' } });
   const tasksOf = (customerId: string) => database.prisma.csmTask.findMany({ where: { customerId }, orderBy: { createdAt: 'asc' } });
