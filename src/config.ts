@@ -4,16 +4,17 @@
  * Modules receive the parsed object; nothing else reads `process.env` for these settings.
  */
 import { z } from 'zod';
+import { LIFECYCLE_TASK_QUEUE } from './domain/ids';
 import { ZMailSettings } from './mail/mail-config';
 import { parseWebhookTargets, type TWebhookTargets } from './webhooks/webhook-config';
 
-const port = (fallback: number) =>
+const port = (fallback: number, { zeroPicksFree = false } = {}) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, 'must be a port number')
     .transform(Number)
-    .pipe(z.number().int().min(1).max(65535))
+    .pipe(z.number().int().min(zeroPicksFree ? 0 : 1).max(65535))
     .default(fallback);
 
 // An empty variable means "not set": `FOO= npm start` must not turn into a 0 or an empty URL.
@@ -35,14 +36,21 @@ export const ZEngineConfig = z.object({
     z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233').optional(),
   ),
   TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
+  /** Where customer workflows run; the worker polls it and the API starts customers on it. */
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default(LIFECYCLE_TASK_QUEUE)),
   TEMPORAL_PORT: z.preprocess(emptyAsUndefined, port(7233)),
   TEMPORAL_UI_PORT: z.preprocess(emptyAsUndefined, port(8233)),
   TEMPORAL_RETENTION_DAYS: z.preprocess(
     emptyAsUndefined,
     z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().min(1)).default(365),
   ),
-  /** The HTTP API (`npm start`, `cli api`). */
-  API_PORT: z.preprocess(emptyAsUndefined, port(3000)),
+  /** The HTTP API (`npm start`, `cli api`); 0 picks a free port (the chosen URL is printed). */
+  API_PORT: z.preprocess(emptyAsUndefined, port(3000, { zeroPicksFree: true })),
+  /** Largest request body the API reads; a bigger one is answered 413 before it is read. */
+  API_MAX_BODY_BYTES: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^\d+$/, 'must be a number of bytes').transform(Number).pipe(z.number().int().min(1024)).default(1024 * 1024),
+  ),
   API_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
   /** Webhook senders may sign event bodies with this instead of an API key (HMAC-SHA256, x-cs-signature). */
   INGEST_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),

@@ -6,11 +6,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createApiApp } from '../api/app';
 import { createApiKey, findApiKey } from '../api/api-keys';
 import { seedDemoPortfolio } from '../demo/demo-portfolio';
-import { startApiServer } from '../api/server';
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { serveApi } from './api';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type TEngineConfig } from '../config';
 import { openDatabase, type Database } from '../db/database';
@@ -19,13 +18,9 @@ import { progress } from '../dev-infra/progress';
 import { ensureTemporalCli } from '../dev-infra/temporal-cli';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer, type Mailer } from '../mail/transport';
-import { LIFECYCLE_TASK_QUEUE, customerWorkflowId } from '../domain/ids';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
-import { customerEventsSignal } from '../../workflows/messages';
-import { ZCustomerHandoff } from '../domain/customer-events';
-import { customerLifecycleWorkflow } from '../../workflows';
 
 type Cleanup = () => Promise<void>;
 
@@ -101,6 +96,7 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     const worker = await createLifecycleWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
       prisma: database.prisma,
       definition,
       mailer: mail.mailer,
@@ -116,14 +112,11 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     let api: { url: string; key?: string } | undefined;
     let demo = '';
     if (options.demo) {
-      const server = await startApiServer(
-        createApiApp({ prisma: database.prisma, client, ingestSecret: config.INGEST_WEBHOOK_SECRET, definition }),
-        { port: config.API_PORT, host: config.API_HOST },
-      );
+      const server = await serveApi(config, { prisma: database.prisma, client, definition });
       cleanups.push(server.stop);
       api = { url: server.url, key: await localApiKey(database, dataDir) };
       progress('seeding the demo portfolio (50 customers) …');
-      const seeded = await seedDemoPortfolio({ prisma: database.prisma, client });
+      const seeded = await seedDemoPortfolio({ prisma: database.prisma, client, taskQueue: config.TEMPORAL_TASK_QUEUE });
       demo = `${seeded.customers} customers (${seeded.created} new), workflows customer:demo-01 … customer:demo-${String(seeded.customers).padStart(2, '0')}`;
     }
 

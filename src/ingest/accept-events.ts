@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import type { TCustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
-import type { PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { ApiError } from '../api/errors';
 import { customerEventsSignal } from '../../workflows/messages';
 
@@ -40,12 +40,11 @@ export async function acceptEvents(
     throw new ApiError(422, 'duplicate_id_in_request', `event id "${repeatedInRequest}" appears twice in this request`);
   }
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
-  const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true, arr: true } });
+  const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true } });
   const unknown = customerIds.filter((id) => !known.some((k) => k.id === id));
   if (unknown.length > 0) {
     throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { customerIds: unknown });
   }
-  const arrOf = new Map(known.map((k) => [k.id, Number(k.arr)]));
 
   // 1. Record (or find) every event.
   const existing = await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } });
@@ -56,106 +55,176 @@ export async function acceptEvents(
     }
   }
   const fresh = incoming.filter((e) => !existing.some((row) => row.idempotencyKey === e.event.id));
-  if (fresh.length > 0) {
-    await prisma.$transaction(async (tx) => {
-      await tx.ingestedEvent.createMany({
-        data: fresh.map(({ customerId, event }) => ({
-          idempotencyKey: event.id,
-          customerId,
-          type: event.type,
-          source,
-          payload: JSON.parse(JSON.stringify(event)),
-          occurredAt: new Date(event.occurredAt),
-        })),
-        skipDuplicates: true, // a concurrent request with the same key: both answer, one row
-      });
-      const surveys = fresh.flatMap(({ customerId, event }) => (event.type === 'survey' ? [{ customerId, event }] : []));
-      if (surveys.length > 0) {
-        await tx.surveyResponse.createMany({
-          data: surveys.map(({ customerId, event }) => ({
-            idempotencyKey: event.id,
-            customerId,
-            survey: event.survey,
-            score: event.score,
-            respondent: event.respondent ?? null,
-            comment: event.comment ?? null,
-            occurredAt: new Date(event.occurredAt),
-          })),
-          skipDuplicates: true,
-        });
-      }
-      for (const { customerId, event } of fresh) {
-        if (event.type === 'stakeholder') {
-          const { stakeholder, action } = event;
-          const row = {
-            name: stakeholder.name,
-            role: stakeholder.role,
-            email: stakeholder.email ?? null,
-            engaged: action !== 'disengaged' && action !== 'left',
-            leftAt: action === 'left' ? new Date(event.occurredAt) : null,
-          };
-          await tx.stakeholder.upsert({
-            where: { customerId_stakeholderId: { customerId, stakeholderId: stakeholder.id } },
-            create: { customerId, stakeholderId: stakeholder.id, ...row },
-            update: row,
-          });
-        }
-        if (event.type === 'contract') await recordContractChange(tx, customerId, event);
-      }
-      const movements = fresh.flatMap(({ customerId, event }) => {
-        if (event.type !== 'contract') return [];
-        const before = arrOf.get(customerId) ?? 0;
-        const movement = arrMovement(event, before);
-        if (movement) arrOf.set(customerId, movement.after);
-        return movement ? [{ customerId, event, ...movement }] : [];
-      });
-      if (movements.length > 0) {
-        await tx.arrMovement.createMany({
-          data: movements.map((m) => ({
-            idempotencyKey: m.event.id,
-            customerId: m.customerId,
-            kind: m.kind,
-            amount: m.amount,
-            occurredAt: new Date(m.event.occurredAt),
-          })),
-          skipDuplicates: true,
-        });
-      }
+  // The keys this request recorded itself. A concurrent request with the same key may record it
+  // first; then this one answers "duplicate" and applies nothing of it.
+  const recordedHere = fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)) : new Set<string>();
+
+  // 2. Deliver what is not known to be delivered (new, or recorded by a request that died before
+  //    delivering, or being delivered by a concurrent request): the workflow ignores an id it has seen.
+  const delivered = new Set(existing.filter((row) => row.deliveredAt !== null).map((row) => row.idempotencyKey));
+  await deliverEvents(deps, incoming.filter((e) => !delivered.has(e.event.id)));
+  return incoming.map(({ customerId, event }) => ({
+    id: event.id,
+    customerId,
+    status: recordedHere.has(event.id) ? 'accepted' : 'duplicate',
+  }));
+}
+
+/**
+ * Writes the event rows and what they imply for the read model (survey responses, stakeholders,
+ * contract terms, ARR movements) in one transaction. Returns the keys it inserted; only those are
+ * applied, so a key two requests race for is applied once.
+ */
+async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Promise<Set<string>> {
+  const inserted = await tx.ingestedEvent.createManyAndReturn({
+    data: fresh.map(({ customerId, event }) => ({
+      idempotencyKey: event.id,
+      customerId,
+      type: event.type,
+      source,
+      payload: JSON.parse(JSON.stringify(event)),
+      occurredAt: new Date(event.occurredAt),
+    })),
+    skipDuplicates: true,
+    select: { idempotencyKey: true },
+  });
+  const recorded = new Set(inserted.map((row) => row.idempotencyKey));
+  const apply = fresh.filter((e) => recorded.has(e.event.id));
+
+  const surveys = apply.flatMap(({ customerId, event }) => (event.type === 'survey' ? [{ customerId, event }] : []));
+  if (surveys.length > 0) {
+    await tx.surveyResponse.createMany({
+      data: surveys.map(({ customerId, event }) => ({
+        idempotencyKey: event.id,
+        customerId,
+        survey: event.survey,
+        score: event.score,
+        respondent: event.respondent ?? null,
+        comment: event.comment ?? null,
+        occurredAt: new Date(event.occurredAt),
+      })),
+      skipDuplicates: true,
     });
   }
 
-  // 2. Deliver what is not delivered yet (new, or recorded by a request that died before delivering).
-  const delivered = new Set(existing.filter((row) => row.deliveredAt !== null).map((row) => row.idempotencyKey));
-  const toDeliver = incoming.filter((e) => !delivered.has(e.event.id));
+  // ARR movements are measured against the customer's ARR of record (its current contract term),
+  // with the customer locked: two requests changing one customer's contract take turns, so each
+  // movement starts where the previous one ended.
+  const contractCustomers = [...new Set(apply.filter((e) => e.event.type === 'contract').map((e) => e.customerId))].sort();
+  const arrOf = new Map<string, number>();
+  if (contractCustomers.length > 0) {
+    await tx.$queryRaw`SELECT id FROM customers WHERE id IN (${Prisma.join(contractCustomers)}) ORDER BY id FOR UPDATE`;
+    for (const customerId of contractCustomers) arrOf.set(customerId, await arrOfRecord(tx, customerId));
+  }
+  const movements: Array<{ customerId: string; event: TCustomerEvent; kind: string; amount: number }> = [];
+  for (const { customerId, event } of apply) {
+    if (event.type === 'stakeholder') {
+      const { stakeholder, action } = event;
+      const row = {
+        name: stakeholder.name,
+        role: stakeholder.role,
+        email: stakeholder.email ?? null,
+        engaged: action !== 'disengaged' && action !== 'left',
+        leftAt: action === 'left' ? new Date(event.occurredAt) : null,
+      };
+      await tx.stakeholder.upsert({
+        where: { customerId_stakeholderId: { customerId, stakeholderId: stakeholder.id } },
+        create: { customerId, stakeholderId: stakeholder.id, ...row },
+        update: row,
+      });
+    }
+    if (event.type === 'contract') {
+      const movement = arrMovement(event, arrOf.get(customerId) ?? 0);
+      if (movement) {
+        arrOf.set(customerId, movement.after);
+        movements.push({ customerId, event, kind: movement.kind, amount: movement.amount });
+      }
+      await recordContractChange(tx, customerId, event);
+    }
+  }
+  if (movements.length > 0) {
+    await tx.arrMovement.createMany({
+      data: movements.map((m) => ({
+        idempotencyKey: m.event.id,
+        customerId: m.customerId,
+        kind: m.kind,
+        amount: m.amount,
+        occurredAt: new Date(m.event.occurredAt),
+      })),
+      skipDuplicates: true,
+    });
+  }
+  return recorded;
+}
+
+/** The customer's ARR now: its latest contract term's (0 once churned), else the handoff's. */
+async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
+  const current = await tx.contract.findFirst({ where: { customerId }, orderBy: { term: 'desc' } });
+  if (current) return current.status === 'churned' ? 0 : Number(current.arr);
+  const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId }, select: { arr: true } });
+  return Number(customer.arr);
+}
+
+/**
+ * Signals each customer's events (in batches of SIGNAL_BATCH) and marks them delivered, customer by
+ * customer: a customer that fails does not leave the others' delivered events unmarked.
+ */
+export async function deliverEvents(deps: { prisma: PrismaClient; client: Client }, events: IncomingEvent[]): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
-  for (const { customerId, event } of toDeliver) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
-  await Promise.all(
-    [...byCustomer].map(async ([customerId, events]) => {
-      const handle = client.workflow.getHandle(customerWorkflowId(customerId));
-      for (let i = 0; i < events.length; i += SIGNAL_BATCH) {
+  for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
+  const outcomes = await Promise.allSettled(
+    [...byCustomer].map(async ([customerId, customerEvents]) => {
+      const handle = deps.client.workflow.getHandle(customerWorkflowId(customerId));
+      for (let i = 0; i < customerEvents.length; i += SIGNAL_BATCH) {
+        const batch = customerEvents.slice(i, i + SIGNAL_BATCH);
         try {
-          await handle.signal(customerEventsSignal, events.slice(i, i + SIGNAL_BATCH));
+          await handle.signal(customerEventsSignal, batch);
         } catch (error) {
           if ((error as Error).name === 'WorkflowNotFoundError') {
-            // The record stays undelivered: a retry of the same request delivers it once the customer runs.
+            // The record stays undelivered: a retry (or the redelivery sweep) delivers it once the customer runs.
             throw new ApiError(503, 'customer_not_running', `customer ${customerId} has no running workflow; retry later`);
           }
           throw error;
         }
+        await deps.prisma.ingestedEvent.updateMany({
+          where: { idempotencyKey: { in: batch.map((e) => e.id) }, deliveredAt: null },
+          data: { deliveredAt: new Date() },
+        });
       }
     }),
   );
-  if (toDeliver.length > 0) {
-    await prisma.ingestedEvent.updateMany({
-      where: { idempotencyKey: { in: toDeliver.map((e) => e.event.id) }, deliveredAt: null },
-      data: { deliveredAt: new Date() },
-    });
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Delivers events that were recorded but never marked delivered (the process died, or Temporal was
+ * unreachable, between the two) once they are `olderThanMs` old, so none waits for its sender to
+ * retry. Returns how many it delivered; customers still not running are left for the next sweep.
+ */
+export async function redeliverPendingEvents(
+  deps: { prisma: PrismaClient; client: Client },
+  { olderThanMs = 60_000, limit = 1_000, now = Date.now() } = {},
+): Promise<number> {
+  const pending = await deps.prisma.ingestedEvent.findMany({
+    where: { deliveredAt: null, receivedAt: { lt: new Date(now - olderThanMs) } },
+    orderBy: [{ receivedAt: 'asc' }, { occurredAt: 'asc' }],
+    take: limit,
+  });
+  let done = 0;
+  const byCustomer = new Map<string, IncomingEvent[]>();
+  for (const row of pending) {
+    byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), { customerId: row.customerId, event: row.payload as unknown as TCustomerEvent }]);
   }
-  return incoming.map(({ customerId, event }) => ({
-    id: event.id,
-    customerId,
-    status: delivered.has(event.id) ? 'duplicate' : existing.some((row) => row.idempotencyKey === event.id) ? 'duplicate' : 'accepted',
-  }));
+  for (const events of byCustomer.values()) {
+    try {
+      await deliverEvents(deps, events);
+      done += events.length;
+    } catch {
+      // Not running yet (or Temporal away): the next sweep tries again.
+    }
+  }
+  return done;
 }
 
 /** The ARR component a contract event represents, against the customer's ARR before it. */

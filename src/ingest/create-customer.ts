@@ -3,7 +3,7 @@
  * stakeholders, first contract term, first success plan and first ARR movement ("new"), and its
  * lifecycle workflow. Shared by the API, the CLI and the demo.
  */
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import type { TCustomerHandoff } from '../domain/customer-events';
 import { initialSuccessPlan } from '../domain/success-plan';
@@ -20,7 +20,10 @@ export async function createCustomer(
   const { prisma, client } = deps;
   const workflowId = customerWorkflowId(handoff.customerId);
   const exists = await prisma.customer.findUnique({ where: { id: handoff.customerId }, select: { id: true } });
-  if (exists && options.ifExists !== 'keep') throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already exists`);
+  // A row without a workflow is a creation whose workflow start failed (Temporal away): the retry
+  // finishes it instead of answering 409 for a customer that would never run.
+  const unfinished = exists !== null && !(await workflowExists(client, workflowId));
+  if (exists && !unfinished && options.ifExists !== 'keep') throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already exists`);
   const row = {
     name: handoff.name,
     arr: handoff.arr,
@@ -53,11 +56,23 @@ export async function createCustomer(
       taskQueue: deps.taskQueue ?? LIFECYCLE_TASK_QUEUE,
       args: [{ handoff }],
       workflowIdConflictPolicy: options.ifExists === 'keep' ? WorkflowIdConflictPolicy.USE_EXISTING : WorkflowIdConflictPolicy.FAIL,
+      // A customer whose lifecycle has ended (churned, terminated) is not silently started over.
+      ...(options.ifExists === 'keep' ? {} : { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
       ...(options.summary ? { staticSummary: options.summary } : {}),
     });
   } catch (error) {
     if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
-    throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already has a running lifecycle`);
+    throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already has a lifecycle`);
   }
-  return { customerId: handoff.customerId, workflowId, created: !exists };
+  return { customerId: handoff.customerId, workflowId, created: !exists || unfinished };
+}
+
+async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'WorkflowNotFoundError') return false;
+    throw error;
+  }
 }

@@ -5,9 +5,9 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey, revokeApiKey } from '../../src/api/api-keys';
-import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
+import { redeliverPendingEvents } from '../../src/ingest/accept-events';
 import { signWebhook } from '../../src/webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
 import { startApiStack, type ApiStack } from '../support/api-stack';
@@ -19,7 +19,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
   let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let api: ApiServer;
+  let api: ApiStack['api'];
   let key: string;
   let readOnlyKey: string;
   let revokedKey: string;
@@ -92,6 +92,59 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } })).toEqual([{ survey: 'nps', score: 4 }]);
     const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
     expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([['expansion', 15_000], ['new', 30_000]]);
+  });
+
+  it('applies a key two requests race for once, and measures each ARR change from the one before', async () => {
+    const customerId = await newCustomer();
+    const suffix = uniqueSuffix();
+    const renewal = { customerId, id: `renew-${suffix}`, type: 'contract', action: 'renewed', arr: 36_000, occurredAt: now() };
+    const raced = await Promise.all([call('POST', '/v1/events', renewal), call('POST', '/v1/events', renewal)]);
+    expect(raced.map((r) => r.status)).toEqual([202, 202]);
+    expect(raced.map((r) => r.body.status).sort()).toEqual(['accepted', 'duplicate']);
+    expect(await database.prisma.contract.count({ where: { customerId } })).toBe(2);
+    // Separate requests in quick succession: the workflow has not caught up, the ledger must anyway.
+    for (const [id, arr] of [['up-1', 40_000], ['up-2', 50_000], ['down', 45_000]] as const) {
+      const action = id === 'down' ? 'contracted' : 'expanded';
+      expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action, arr, occurredAt: now() })).status).toBe(202);
+    }
+    for (const id of ['churn-1', 'churn-2']) {
+      expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'churned', occurredAt: now() })).status).toBe(202);
+    }
+    const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { occurredAt: 'asc' } });
+    expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([
+      ['new', 30_000],
+      ['expansion', 6_000],
+      ['expansion', 4_000],
+      ['expansion', 10_000],
+      ['contraction', 5_000],
+      ['churn', 45_000],
+    ]);
+  });
+
+  it('finishes a creation whose workflow never started instead of answering 409', async () => {
+    const customerId = `api-${uniqueSuffix()}`;
+    // What a first attempt leaves when Temporal is away at the start: the row, no workflow.
+    await database.prisma.customer.create({ data: { id: customerId, name: 'Half made', arr: 30_000 } });
+    const retried = await call('POST', '/v1/customers', handoff(customerId));
+    expect(retried).toMatchObject({ status: 201, body: { customerId } });
+    expect((await env.client.workflow.getHandle(customerWorkflowId(customerId)).describe()).status.name).toBe('RUNNING');
+    expect((await call('POST', '/v1/customers', handoff(customerId))).status).toBe(409);
+  });
+
+  it('delivers an event that was recorded but never delivered, without its sender retrying', async () => {
+    const customerId = await newCustomer();
+    const event = milestone(customerId, `stranded-${uniqueSuffix()}`, 'setup_done');
+    const { customerId: _, ...payload } = event;
+    // What a crash between recording and signalling leaves behind.
+    await database.prisma.ingestedEvent.create({
+      data: { idempotencyKey: event.id, customerId, type: 'milestone', payload, occurredAt: new Date(event.occurredAt), receivedAt: new Date(Date.now() - 120_000) },
+    });
+    // The API process sweeps every 30 s too; either sweep may be the one that delivers it.
+    await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
+    expect((await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt).not.toBeNull();
+    const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+    for (let i = 0; i < 50 && !(await handle.query(getStateQuery)).facts.milestones.setup_done; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect((await handle.query(getStateQuery)).facts.milestones.setup_done).toBeDefined();
   });
 
   it('lists tasks by assignee and completes one', async () => {

@@ -6,7 +6,6 @@
 import { Analytics } from '@segment/analytics-node';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../../src/api/api-keys';
-import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { createCustomer } from '../../src/ingest/create-customer';
@@ -19,7 +18,7 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
   let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let api: ApiServer;
+  let api: ApiStack['api'];
   let key: string;
   let taskQueue: string;
 

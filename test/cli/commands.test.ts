@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../../src/api/api-keys';
-import type { ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
 import { createCustomer } from '../../src/ingest/create-customer';
 import { handoff } from '../support/customers';
@@ -22,7 +21,7 @@ describe('cli commands', () => {
   let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let database: Database;
-  let api: ApiServer;
+  let api: ApiStack['api'];
   let key: string;
   let taskQueue: string;
   let dir: string;

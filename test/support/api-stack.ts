@@ -1,36 +1,61 @@
 /**
- * What the API tests share: the dev server, a fresh database, a lifecycle worker running on its own
- * task queue, and the API served over real HTTP on a free port.
+ * What the API tests share: the dev server, a fresh database, a lifecycle worker on its own task
+ * queue, and the HTTP API as its own process (`cli api`, as deployed) on a free port.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createApiApp, type ApiDeps } from '../../src/api/app';
-import { startApiServer, type ApiServer } from '../../src/api/server';
 import type { Database } from '../../src/db/database';
+import { startNodeProcess } from './node-process';
 import { connectDevServer, openTestDatabase, startTestWorker } from './servers';
 
 export interface ApiStack {
   env: TestWorkflowEnvironment;
   database: Database;
   taskQueue: string;
-  api: ApiServer;
+  api: { url: string };
   stop(): Promise<void>;
 }
 
-export async function startApiStack(label: string, options: Pick<ApiDeps, 'ingestSecret' | 'maxBodyBytes'> = {}): Promise<ApiStack> {
+export interface ApiProcessSettings {
+  ingestSecret?: string;
+  maxBodyBytes?: number;
+}
+
+export async function startApiStack(label: string, settings: ApiProcessSettings = {}): Promise<ApiStack> {
   const [env, database] = await Promise.all([connectDevServer(), openTestDatabase(label)]);
+  if (database.target.kind !== 'postgres') throw new Error('the API tests need the PostgreSQL test database');
   const { worker, taskQueue } = await startTestWorker(env, database);
   const running = worker.run();
-  const api = await startApiServer(createApiApp({ prisma: database.prisma, client: env.client, taskQueue, ...options }), { port: 0 });
-  return {
-    env,
-    database,
-    taskQueue,
-    api,
-    async stop() {
-      await api.stop();
-      worker.shutdown();
-      await running;
-      await Promise.all([env.teardown(), database.close()]);
-    },
-  };
+  try {
+    const apiProcess = await startNodeProcess(
+      'src/cli/main.ts',
+      ['api'],
+      {
+        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+        DATABASE_URL: database.target.url,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        API_PORT: '0',
+        INGEST_WEBHOOK_SECRET: settings.ingestSecret ?? '',
+        API_MAX_BODY_BYTES: settings.maxBodyBytes === undefined ? '' : String(settings.maxBodyBytes),
+        LIFECYCLE_DEFINITION: '',
+      },
+      /HTTP API on (http:\/\/\S+) /,
+    );
+    return {
+      env,
+      database,
+      taskQueue,
+      api: { url: apiProcess.ready[1]! },
+      async stop() {
+        await apiProcess.stop();
+        worker.shutdown();
+        await running;
+        await Promise.all([env.teardown(), database.close()]);
+      },
+    };
+  } catch (error) {
+    worker.shutdown();
+    await running;
+    await Promise.all([env.teardown(), database.close()]);
+    throw error;
+  }
 }

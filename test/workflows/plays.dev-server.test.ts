@@ -3,7 +3,6 @@
  * (SIGKILL) and replaced still yields exactly one of each email and one task; an SMTP outage is
  * retried with backoff and the email goes out once when the relay is back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Database } from '../../src/db/database';
@@ -15,11 +14,11 @@ import { createMailer } from '../../src/mail/transport';
 import { registerSearchAttributes } from '../../src/temporal/namespace';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventsSignal, getPlayProgressQuery } from '../../workflows/messages';
+import { startNodeProcess, type ReadyProcess } from '../support/node-process';
 import { handoff, milestone } from '../support/customers';
 import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix, workflowBundle } from '../support/servers';
 
 const DEFINITION = resolve(__dirname, '../fixtures/two-step-play-lifecycle.ts');
-const ROOT = resolve(__dirname, '../..');
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -44,12 +43,11 @@ describe('plays (dev server, real time)', () => {
     await Promise.all([env?.teardown(), database?.close(), smtp?.stop()]);
   });
 
-  function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
+  function startWorkerProcess(taskQueue: string): Promise<ReadyProcess> {
+    return startNodeProcess(
+      'test/support/worker-process.ts',
+      [],
+      {
         TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
         DATABASE_URL: database.target.kind === 'postgres' ? database.target.url : '',
         TASK_QUEUE: taskQueue,
@@ -57,24 +55,12 @@ describe('plays (dev server, real time)', () => {
         WORKFLOW_BUNDLE: workflowBundle().codePath,
         LIFECYCLE_DEFINITION: DEFINITION,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolvePromise, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready')) resolvePromise(child);
-      });
-      child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready:\n${stderr}`)));
-    });
+      /^ready$/m,
+    );
   }
 
-  function killed(child: ChildProcess): Promise<void> {
-    return new Promise((resolvePromise) => {
-      child.once('exit', () => resolvePromise());
-      child.kill('SIGKILL');
-    });
-  }
+  // SIGKILL: no goodbye, so its cached workflows and sticky queue die with it.
+  const killed = (worker: ReadyProcess) => worker.stop('SIGKILL');
 
   it('gives exactly one of each email and one task when the worker is killed in the middle of a play', async () => {
     const taskQueue = `plays-kill-${uniqueSuffix()}`;
