@@ -19,7 +19,7 @@ import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
-import { fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
+import { forgetParked, fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
 import { findApiKey, type ApiScope } from './api-keys';
@@ -353,7 +353,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   // --------------------------------------------------------------------------------------- segment
   const ZSegmentResult = z
-    .object({ success: z.boolean(), accepted: z.number(), duplicates: z.number(), skipped: z.array(z.object({ messageId: z.string().optional(), reason: z.string() })) })
+    .object({
+      success: z.boolean(),
+      accepted: z.number(),
+      duplicates: z.number(),
+      skipped: z.array(z.object({ messageId: z.string().optional(), reason: z.string() })),
+      parked: z.array(z.object({ messageId: z.string(), userId: z.string() })),
+    })
     .openapi('SegmentResult');
   const segmentRoute = (kind: 'batch' | 'track' | 'identify' | 'group', schema: z.ZodTypeAny) =>
     createRoute({
@@ -361,19 +367,30 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: `/v1/segment/${kind}`,
       summary: `Segment-spec ${kind} payload, accepted unchanged (point a Segment SDK's host and path here)`,
       request: { body: { content: { 'application/json': { schema } }, required: true } },
-      responses: { 200: json(ZSegmentResult, 'Recorded and delivered; messages that map to no customer are listed as skipped'), ...errorResponses },
+      responses: {
+        200: json(ZSegmentResult, 'Recorded and delivered; tracks from users not yet tied to a customer are parked until a group or identify call ties them; unusable messages are listed as skipped'),
+        ...errorResponses,
+      },
     });
   const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[]) => {
     need(c, 'events:write');
-    const { events, skipped } = await fromSegment(prisma, messages);
+    const { events, skipped, parked, unparked } = await fromSegment(prisma, messages);
     const known = new Set((await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id));
     const deliverable = events.filter((e) => known.has(e.customerId));
     for (const e of events) if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
     // Segment may repeat a message inside one batch (retries): the first copy counts.
     const unique = deliverable.filter((e, i) => deliverable.findIndex((o) => o.event.id === e.event.id) === i);
     const results = unique.length > 0 ? await acceptEvents(deps, unique, 'segment') : [];
+    const deliveredIds = new Set(unique.map((e) => e.event.id));
+    await forgetParked(prisma, unparked.filter((messageId) => deliveredIds.has(`segment:${messageId}`)));
     return c.json(
-      { success: true, accepted: results.filter((r) => r.status === 'accepted').length, duplicates: results.filter((r) => r.status === 'duplicate').length + deliverable.length - unique.length, skipped },
+      {
+        success: true,
+        accepted: results.filter((r) => r.status === 'accepted').length,
+        duplicates: results.filter((r) => r.status === 'duplicate').length + deliverable.length - unique.length,
+        skipped,
+        parked,
+      },
       200,
     );
   };

@@ -9,7 +9,8 @@
  * Reached" (properties.milestone), "Survey Responded" (survey, score), "Ticket Opened" / "Ticket
  * Updated" / "Ticket Resolved" (ticketId, severity) — and every other track is product usage (a
  * login when it is "Logged In" or "Signed In"; `properties.feature` names a key feature). Each
- * message's id is `segment:<messageId>`, so Segment's retries are recognised as repeats.
+ * message's id is `segment:<messageId>`, so Segment's retries are recognised as repeats. A track
+ * from a user no call has tied to a customer yet is parked, not dropped, and delivered once one does.
  */
 import { z } from 'zod';
 import type { TCustomerEvent } from '../domain/customer-events';
@@ -34,9 +35,22 @@ export const ZSegmentBatch = z.object({ batch: z.array(ZSegmentMessage).min(1).m
 
 const who = (m: TSegmentMessage) => m.userId ?? m.anonymousId;
 
-/** Turns Segment messages into customer events; identities learned from group/identify are stored. */
-export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessage[]): Promise<{ events: IncomingEvent[]; skipped: { messageId?: string; reason: string }[] }> {
-  const skipped: { messageId?: string; reason: string }[] = [];
+export interface SegmentIntake {
+  events: IncomingEvent[];
+  /** Messages that cannot become events, with why (answered to the sender; nothing kept). */
+  skipped: { messageId?: string; reason: string }[];
+  /** Tracks from users not yet tied to a customer: kept until a group or identify call ties them. */
+  parked: { messageId: string; userId: string }[];
+  /** Parked messages among `events`, to forget once their events are accepted (`forgetParked`). */
+  unparked: string[];
+}
+
+/**
+ * Turns Segment messages into customer events. Identities learned from group/identify are stored,
+ * and tracks parked earlier for those users come back as events now.
+ */
+export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessage[], now = new Date()): Promise<SegmentIntake> {
+  const skipped: SegmentIntake['skipped'] = [];
   const learned = new Map<string, string>();
   for (const m of messages) {
     const user = who(m);
@@ -46,30 +60,49 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
   for (const [userId, customerId] of learned) {
     await prisma.segmentIdentity.upsert({ where: { userId }, create: { userId, customerId }, update: { customerId } });
   }
-  const users = [...new Set(messages.flatMap((m) => (m.type === 'track' && who(m) ? [who(m)!] : [])))];
+  const waiting = learned.size > 0 ? await prisma.segmentParkedMessage.findMany({ where: { userId: { in: [...learned.keys()] } }, orderBy: { receivedAt: 'asc' } }) : [];
+  const unparked = new Set(waiting.map((row) => row.messageId));
+  const tracks = [
+    ...waiting.map((row) => ZSegmentTrack.parse(row.message)),
+    ...messages.filter((m): m is z.infer<typeof ZSegmentTrack> => m.type === 'track'),
+  ];
+  const users = [...new Set(tracks.flatMap((m) => (who(m) ? [who(m)!] : [])))];
   const known = new Map((await prisma.segmentIdentity.findMany({ where: { userId: { in: users } } })).map((row) => [row.userId, row.customerId]));
 
   const events: IncomingEvent[] = [];
-  for (const m of messages) {
-    if (m.type !== 'track') continue;
+  const parked: SegmentIntake['parked'] = [];
+  const toPark: Array<{ messageId: string; userId: string; message: object }> = [];
+  for (const m of tracks) {
     if (!m.messageId) {
       skipped.push({ reason: `track "${m.event}" has no messageId, so a retry could not be told from a new event` });
       continue;
     }
-    const customerId = stringTrait(m.properties, 'customerId') ?? m.context?.groupId ?? (who(m) ? known.get(who(m)!) ?? learned.get(who(m)!) : undefined);
-    if (!customerId) {
-      skipped.push({ messageId: m.messageId, reason: `no customer for user ${who(m) ?? '(none)'}: send a group call, context.groupId or properties.customerId` });
-      continue;
-    }
-    const candidate = trackToEvent(m);
-    const parsed = ZCustomerEvent.safeParse(candidate);
+    const parsed = ZCustomerEvent.safeParse(trackToEvent(m, now));
     if (!parsed.success) {
       skipped.push({ messageId: m.messageId, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       continue;
     }
+    const user = who(m);
+    const customerId = stringTrait(m.properties, 'customerId') ?? m.context?.groupId ?? (user ? known.get(user) ?? learned.get(user) : undefined);
+    if (!customerId) {
+      if (!user) {
+        skipped.push({ messageId: m.messageId, reason: 'no userId or anonymousId and no customer: send properties.customerId or context.groupId' });
+        continue;
+      }
+      // Kept with the time it happened, so it counts on the right day when it is delivered later.
+      toPark.push({ messageId: m.messageId, userId: user, message: JSON.parse(JSON.stringify({ ...m, timestamp: parsed.data.occurredAt })) });
+      parked.push({ messageId: m.messageId, userId: user });
+      continue;
+    }
     events.push({ customerId, event: parsed.data });
   }
-  return { events, skipped };
+  if (toPark.length > 0) await prisma.segmentParkedMessage.createMany({ data: toPark, skipDuplicates: true });
+  return { events, skipped, parked, unparked: events.flatMap((e) => (unparked.has(e.event.id.replace(/^segment:/, '')) ? [e.event.id.replace(/^segment:/, '')] : [])) };
+}
+
+/** Drops parked messages whose events have been accepted. */
+export async function forgetParked(prisma: PrismaClient, messageIds: string[]): Promise<void> {
+  if (messageIds.length > 0) await prisma.segmentParkedMessage.deleteMany({ where: { messageId: { in: messageIds } } });
 }
 
 function stringTrait(record: Record<string, unknown>, key: string): string | undefined {
@@ -77,9 +110,11 @@ function stringTrait(record: Record<string, unknown>, key: string): string | und
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-function trackToEvent(m: z.infer<typeof ZSegmentTrack>): Omit<TCustomerEvent, 'type'> & { type: string } & Record<string, unknown> {
+function trackToEvent(m: z.infer<typeof ZSegmentTrack>, now: Date): Omit<TCustomerEvent, 'type'> & { type: string } & Record<string, unknown> {
   const id = `segment:${m.messageId}`;
-  const occurredAt = m.timestamp ? new Date(m.timestamp).toISOString() : new Date().toISOString();
+  // An unreadable timestamp stays as sent, so validation names it instead of a 500 losing the batch.
+  const when = m.timestamp === undefined ? now : new Date(m.timestamp);
+  const occurredAt = Number.isNaN(when.getTime()) ? String(m.timestamp) : when.toISOString();
   const p = m.properties;
   const name = m.event.trim().toLowerCase();
   if (name === 'milestone reached') return { id, occurredAt, type: 'milestone', milestone: p.milestone };

@@ -66,6 +66,42 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(await database.prisma.segmentIdentity.findUnique({ where: { userId } })).toMatchObject({ customerId: input.customerId });
   });
 
+  const post = (kind: string, body: unknown) =>
+    fetch(`${api.url}/v1/segment/${kind}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+      body: JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> }));
+
+  it('parks a track from a user no call has tied to a customer yet, and delivers it when one does', async () => {
+    const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
+    const userId = `early-${uniqueSuffix()}`;
+    const early = await post('track', { type: 'track', userId, event: 'Milestone Reached', properties: { milestone: 'setup_done' }, messageId: `early-${userId}`, timestamp: '2026-11-01T09:00:00Z' });
+    expect(early).toMatchObject({ status: 200, body: { accepted: 0, parked: [{ messageId: `early-${userId}`, userId }] } });
+    expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: `segment:early-${userId}` } })).toBe(0);
+
+    const tied = await post('group', { type: 'group', userId, groupId: input.customerId, messageId: `group-${userId}` });
+    expect(tied).toMatchObject({ status: 200, body: { accepted: 1, parked: [] } });
+    const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: `segment:early-${userId}` } });
+    expect(row).toMatchObject({ customerId: input.customerId, type: 'milestone', occurredAt: new Date('2026-11-01T09:00:00Z') });
+    expect(row.deliveredAt).not.toBeNull();
+    expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);
+  });
+
+  it('skips only the message with an unreadable timestamp, naming it', async () => {
+    const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
+    const properties = { customerId: input.customerId };
+    const answer = await post('batch', {
+      batch: [
+        { type: 'track', userId: 'u', event: 'Logged In', properties, messageId: `bad-time-${input.customerId}`, timestamp: 'yesterday' },
+        { type: 'track', userId: 'u', event: 'Logged In', properties, messageId: `good-time-${input.customerId}` },
+      ],
+    });
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 1, skipped: [{ messageId: `bad-time-${input.customerId}`, reason: expect.stringContaining('occurredAt') }] } });
+  });
+
   it('answers an invalid Segment payload with the field', async () => {
     const response = await fetch(`${api.url}/v1/segment/track`, {
       method: 'POST',
