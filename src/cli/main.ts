@@ -7,36 +7,18 @@ import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
 import { runEngine } from './start';
-
-const USAGE = `Usage: npm run cli -- <command> [options]
-
-Run the engine
-  start                      Temporal dev server + Web UI, database, worker, HTTP API and a demo portfolio
-  worker                     only the worker (TEMPORAL_ADDRESS: against an existing Temporal server)
-  api                        only the HTTP API (TEMPORAL_ADDRESS, DATABASE_URL)
-
-Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to the local engine)
-  send-event --customer <id> (--json '<event>' | --file <event.json>)
-                             send one event; its "id" is the idempotency key
-  show <customerId>          stage, SLA, health with its dimensions, what is left, recent timeline
-  metrics [--days 90] [--json]
-                             NRR, GRR, NPS, time to value, health, renewals due, at risk, books of business
-  import <customers.csv>     create customers from sales handoffs; columns customerId,name,arr,
-                             contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,
-                             timezone,championName,championEmail]; every row is checked first
-
-List customers (Temporal visibility)
-  list [--stage S] [--band green|yellow|red] [--csm EMAIL] [--segment ID] [--limit N]
-
-Keys (database)
-  api-key create <name> [--scopes events:write,customers:write,read,tasks:write]
-  api-key revoke <name>
-
-Settings come from the environment (see the README's configuration table).
-`;
+import { commandHelp, USAGE } from './usage';
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
+  // `cli show --help` is a question, not a customer called "--help".
+  if (command && argv.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
+    const help = commandHelp(command);
+    if (help) {
+      process.stdout.write(help);
+      return 0;
+    }
+  }
   switch (command) {
     case 'start':
       await runEngine({ demo: true });

@@ -1,0 +1,47 @@
+/** The CLI's help: the whole usage, and each command's own part of it for `<command> --help`. */
+export const USAGE = `Usage: npm run cli -- <command> [options]
+
+Run the engine
+  start                      Temporal dev server + Web UI, database, worker, HTTP API and a demo portfolio
+  worker                     only the worker (TEMPORAL_ADDRESS: against an existing Temporal server)
+  api                        only the HTTP API (TEMPORAL_ADDRESS, DATABASE_URL)
+
+Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to the local engine)
+  send-event --customer <id> (--json '<event>' | --file <event.json>)
+                             send one event; its "id" is the idempotency key
+  show <customerId>          stage, SLA, health with its dimensions, what is left, recent timeline
+  metrics [--days 90] [--json]
+                             NRR, GRR, NPS, time to value, health, renewals due, at risk, books of business
+  import <customers.csv>     create customers from sales handoffs; columns customerId,name,arr,
+                             contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,
+                             timezone,championName,championEmail]; every row is checked first
+
+List customers (Temporal visibility)
+  list [--stage S] [--band green|yellow|red] [--csm EMAIL] [--segment ID] [--limit N]
+
+Keys (database)
+  api-key create <name> [--scopes events:write,customers:write,read,tasks:write]
+  api-key revoke <name>
+
+Settings come from the environment (see the README's configuration table).
+`;
+
+/** What USAGE says of `command` (its lines and the indented lines under them), as its own help. */
+export function commandHelp(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const entries: string[] = [];
+  lines.forEach((line, index) => {
+    if (!line.startsWith(`  ${command} `) && line !== `  ${command}`) return;
+    const [syntax = '', ...description] = line.trim().split(/\s{2,}/);
+    for (const next of lines.slice(index + 1)) {
+      if (!/^ {4,}\S/.test(next)) break;
+      description.push(next.trim());
+    }
+    // A wrapped list ("arr," / "contractStart") joins without a space.
+    const text = description.reduce((all, part) => (all === '' ? part : all.endsWith(',') ? `${all}${part}` : `${all} ${part}`), '');
+    entries.push(`npm run cli -- ${syntax}${text ? `\n    ${text}` : ''}`);
+  });
+  if (entries.length === 0) return undefined;
+  return `Usage: ${entries.join('\n       ')}\n\nSettings come from the environment (see the README's configuration table).\n`;
+}
+
