@@ -162,7 +162,19 @@ export async function printMetrics(config: TEngineConfig, argv: string[]): Promi
   const { values } = parseArgs({ args: argv, options: { days: { type: 'string' }, json: { type: 'boolean' } } });
   const args = check(z.object({ days: z.coerce.number().int().min(1).max(3650).default(90), json: z.boolean().default(false) }), values, 'metrics');
   type Report = {
-    arr: { total: number; nrr: number | null; grr: number | null; expansionArr: number; churnArr: number; contractionArr: number; cohortCustomers: number };
+    arr: {
+      total: number;
+      nrr: number | null;
+      grr: number | null;
+      expansionArr: number;
+      churnArr: number;
+      contractionArr: number;
+      cohortCustomers: number;
+      churnedCustomers: number;
+      logoChurnRate: number | null;
+      newArr: number;
+      newCustomerChurnArr: number;
+    };
     nps: { score: number | null; responses: number };
     timeToValue: Record<string, { medianDays: number | null; p90Days: number | null; customers: number }>;
     health: Record<string, number>;
@@ -180,6 +192,8 @@ export async function printMetrics(config: TEngineConfig, argv: string[]): Promi
     `Portfolio, last ${args.days} days`,
     `  ARR          ${report.arr.total.toLocaleString('en-US')} (expansion ${report.arr.expansionArr}, contraction ${report.arr.contractionArr}, churn ${report.arr.churnArr})`,
     `  NRR / GRR    ${pct(report.arr.nrr)} / ${pct(report.arr.grr)} (cohort of ${report.arr.cohortCustomers})`,
+    `  logo churn   ${pct(report.arr.logoChurnRate)} (${report.arr.churnedCustomers} of the cohort)`,
+    `  new ARR      ${report.arr.newArr} (churned again within the period: ${report.arr.newCustomerChurnArr})`,
     `  NPS          ${report.nps.score ?? '—'} (${report.nps.responses} responses)`,
     `  health       ${Object.entries(report.health).map(([band, n]) => `${band} ${n}`).join(', ')}`,
     `  time to value ${Object.entries(report.timeToValue).map(([s, t]) => `${s}: median ${t.medianDays} d, p90 ${t.p90Days} d (${t.customers})`).join('; ') || '—'}`,

@@ -17,7 +17,8 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
     prisma.arrMovement.findMany({ select: { customerId: true, kind: true, amount: true, occurredAt: true } }),
     prisma.surveyResponse.findMany({ where: { survey: 'nps', occurredAt: { gte: from } }, select: { score: true } }),
     prisma.ingestedEvent.findMany({
-      where: { type: 'milestone', payload: { path: ['milestone'], equals: 'first_value' } },
+      // Delivered only: an event its sender was told failed (and may never resend) is not a fact yet.
+      where: { type: 'milestone', deliveredAt: { not: null }, payload: { path: ['milestone'], equals: 'first_value' } },
       select: { customerId: true, occurredAt: true },
     }),
     prisma.customer.findMany({

@@ -4,8 +4,11 @@
  *   NRR = (starting ARR + expansion - contraction - churn) / starting ARR
  *   GRR = (starting ARR - contraction - churn) / starting ARR, never above 100 %
  *   NPS = % promoters (9-10) - % detractors (0-6)
- *   time to value = first-value date - contract start (median and p90 by segment)
- * The starting cohort is the customers whose contract began before the period.
+ *   logo churn rate = cohort customers churned in the period / cohort customers
+ *   time to value = first-value date - contract start (median and p90 by segment, interpolated)
+ * The starting cohort is the customers with ARR before the period. Expansion, contraction and churn
+ * ARR are the cohort's (what NRR and GRR are made of); new ARR, and churn of customers who arrived
+ * during the period, are reported beside them so nothing that moved is invisible.
  */
 export type ArrKind = 'new' | 'expansion' | 'contraction' | 'churn';
 export interface ArrMovementRow {
@@ -26,6 +29,12 @@ export interface RetentionResult {
   nrr: number | null;
   grr: number | null;
   cohortCustomers: number;
+  /** Cohort customers who churned in the period, and their share of the cohort. */
+  churnedCustomers: number;
+  logoChurnRate: number | null;
+  /** ARR of customers new in the period, and churn among them (outside NRR and GRR by definition). */
+  newArr: number;
+  newCustomerChurnArr: number;
 }
 
 const signed = (kind: string, amount: number) => (kind === 'new' || kind === 'expansion' ? amount : -amount);
@@ -36,8 +45,10 @@ export function retention(movements: ArrMovementRow[], from: Date, to: Date): Re
     if (m.occurredAt < from) arrAtStart.set(m.customerId, (arrAtStart.get(m.customerId) ?? 0) + signed(m.kind, m.amount));
   }
   const cohort = new Set([...arrAtStart].filter(([, arr]) => arr > 0).map(([id]) => id));
-  const sum = (kind: ArrKind) =>
-    movements.filter((m) => cohort.has(m.customerId) && m.kind === kind && m.occurredAt >= from && m.occurredAt < to).reduce((a, m) => a + m.amount, 0);
+  const inPeriod = movements.filter((m) => m.occurredAt >= from && m.occurredAt < to);
+  const sum = (kind: ArrKind, inCohort = true) =>
+    inPeriod.filter((m) => cohort.has(m.customerId) === inCohort && m.kind === kind).reduce((a, m) => a + m.amount, 0);
+  const churned = new Set(inPeriod.filter((m) => m.kind === 'churn' && cohort.has(m.customerId)).map((m) => m.customerId));
   const startingArr = [...cohort].reduce((a, id) => a + arrAtStart.get(id)!, 0);
   const [expansionArr, contractionArr, churnArr] = [sum('expansion'), sum('contraction'), sum('churn')];
   const ratio = (value: number) => (startingArr > 0 ? Math.round((value / startingArr) * 10_000) / 10_000 : null);
@@ -51,6 +62,10 @@ export function retention(movements: ArrMovementRow[], from: Date, to: Date): Re
     nrr: ratio(startingArr + expansionArr - contractionArr - churnArr),
     grr: startingArr > 0 ? Math.min(1, ratio(startingArr - contractionArr - churnArr)!) : null,
     cohortCustomers: cohort.size,
+    churnedCustomers: churned.size,
+    logoChurnRate: cohort.size > 0 ? Math.round((churned.size / cohort.size) * 10_000) / 10_000 : null,
+    newArr: sum('new', false),
+    newCustomerChurnArr: sum('churn', false),
   };
 }
 
@@ -62,11 +77,17 @@ export function nps(scores: number[]): { score: number | null; responses: number
   return { score, responses: scores.length, promoters, passives, detractors };
 }
 
-/** Nearest-rank percentile (p in 0..100) of sorted values. */
+/**
+ * Percentile (p in 0..100) of sorted values, interpolated between ranks as spreadsheets'
+ * PERCENTILE.INC does, so the median of [10, 20] is 15; rounded to a tenth.
+ */
 export function percentile(sortedValues: number[], p: number): number | null {
   if (sortedValues.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sortedValues.length));
-  return sortedValues[rank - 1]!;
+  const position = (p / 100) * (sortedValues.length - 1);
+  const lower = Math.floor(position);
+  const upper = Math.min(lower + 1, sortedValues.length - 1);
+  const value = sortedValues[lower]! + (position - lower) * (sortedValues[upper]! - sortedValues[lower]!);
+  return Math.round(value * 10) / 10;
 }
 
 export function timeToValue(rows: { segment: string; days: number }[]): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {

@@ -18,12 +18,17 @@ describe('retention (NRR, GRR)', () => {
     [
       'contraction and churn pull both down',
       [m('a', 'new', 100, '2025-06-01'), m('b', 'new', 100, '2025-06-01'), m('a', 'contraction', 30, '2026-02-01'), m('b', 'churn', 100, '2026-03-01')],
-      { startingArr: 200, contractionArr: 30, churnArr: 100, nrr: 0.35, grr: 0.35 },
+      { startingArr: 200, contractionArr: 30, churnArr: 100, nrr: 0.35, grr: 0.35, churnedCustomers: 1, logoChurnRate: 0.5 },
     ],
     [
       'a customer new in the period is outside the cohort',
       [m('a', 'new', 100, '2025-06-01'), m('n', 'new', 500, '2026-02-01'), m('n', 'expansion', 50, '2026-03-01')],
-      { startingArr: 100, expansionArr: 0, nrr: 1, cohortCustomers: 1 },
+      { startingArr: 100, expansionArr: 0, nrr: 1, cohortCustomers: 1, newArr: 500 },
+    ],
+    [
+      'a customer new in the period who churns shows beside the cohort, not in it',
+      [m('a', 'new', 100, '2025-06-01'), m('n', 'new', 500, '2026-02-01'), m('n', 'churn', 500, '2026-03-01')],
+      { churnArr: 0, newArr: 500, newCustomerChurnArr: 500, churnedCustomers: 0, logoChurnRate: 0, nrr: 1 },
     ],
     [
       'movements before the period count in the starting ARR',
@@ -49,12 +54,23 @@ describe('NPS', () => {
 });
 
 describe('time to value', () => {
-  it('gives median and p90 by segment (nearest rank)', () => {
-    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
-    expect(percentile([], 50)).toBeNull();
+  it.each<[number[], number, number | null]>([
+    [[], 50, null],
+    [[7], 50, 7],
+    [[7], 90, 7],
+    [[10, 20], 50, 15],
+    [[10, 20, 30], 50, 20],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9.1],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 100, 10],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0, 1],
+  ])('percentile of %j at p%d is %p', (values, p, expected) => {
+    expect(percentile(values, p)).toBe(expected);
+  });
+
+  it('gives median and p90 by segment', () => {
     expect(timeToValue([{ segment: 'smb', days: 10 }, { segment: 'smb', days: 30 }, { segment: 'smb', days: 20 }, { segment: 'ent', days: 80 }])).toEqual({
       ent: { customers: 1, medianDays: 80, p90Days: 80 },
-      smb: { customers: 3, medianDays: 20, p90Days: 30 },
+      smb: { customers: 3, medianDays: 20, p90Days: 28 },
     });
   });
 });
