@@ -8,6 +8,8 @@ import type { PrismaClient } from '../generated/prisma/client';
 export const API_SCOPES = ['events:write', 'customers:write', 'read', 'tasks:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export async function createApiKey(prisma: PrismaClient, name: string, scopes: readonly ApiScope[] = API_SCOPES): Promise<string> {
@@ -25,6 +27,10 @@ export async function revokeApiKey(prisma: PrismaClient, name: string): Promise<
 export async function findApiKey(prisma: PrismaClient, presented: string): Promise<{ name: string; scopes: string[]; revoked: boolean } | undefined> {
   const row = await prisma.apiKey.findUnique({ where: { keyHash: hash(presented) } });
   if (!row) return undefined;
-  if (!row.revokedAt) await prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  // "Last used" to the minute: a write on every request would cost each event a second database write.
+  const now = new Date();
+  if (!row.revokedAt && (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS)) {
+    await prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  }
   return { name: row.name, scopes: row.scopes, revoked: row.revokedAt !== null };
 }

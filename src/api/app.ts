@@ -75,6 +75,7 @@ const errorResponses = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ZError } } },
   403: { description: 'Key revoked or lacking the scope', content: { 'application/json': { schema: ZError } } },
   413: { description: 'Body too large', content: { 'application/json': { schema: ZError } } },
+  415: { description: 'Body not sent as application/json', content: { 'application/json': { schema: ZError } } },
   422: { description: 'Invalid body: each issue names its field', content: { 'application/json': { schema: ZError } } },
 } as const;
 
@@ -105,8 +106,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.onError((error, c) => {
     if (isApiError(error)) return c.json({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, error.status);
-    if (error instanceof SyntaxError || (error as { status?: number }).status === 400) {
-      return c.json({ error: 'malformed_json', message: 'the body is not valid JSON' }, 400);
+    const status = (error as { status?: number }).status;
+    if (error instanceof SyntaxError || status === 400) {
+      return c.json({ error: 'malformed_json', message: 'the body is empty or not valid JSON' }, 400);
+    }
+    if (status === 415) {
+      return c.json({ error: 'unsupported_media_type', message: 'send the body as JSON with Content-Type: application/json' }, 415);
     }
     console.error('[api] unexpected error', error);
     return c.json({ error: 'internal', message: 'unexpected error; nothing was recorded unless a 2xx was returned' }, 500);
@@ -122,7 +127,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       summary: 'Send one customer event',
       description: 'Answers 202 once the event is recorded and delivered to the customer workflow. A repeated id answers 202 with status "duplicate" and changes nothing.',
       request: { body: { content: { 'application/json': { schema: ZApiEvent } }, required: true } },
-      responses: { 202: json(ZEventResult, 'Recorded and delivered'), 404: json(ZError, 'Unknown customer'), 409: json(ZError, 'Id reused for another event'), ...errorResponses },
+      responses: {
+        202: json(ZEventResult, 'Recorded and delivered'),
+        404: json(ZError, 'Unknown customer'),
+        409: json(ZError, 'Id reused for another event'),
+        503: json(ZError, "The customer's workflow is not running; not acknowledged, send again"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       need(c, 'events:write');
@@ -137,7 +148,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: '/v1/events/batch',
       summary: 'Send up to 500 customer events at once',
       request: { body: { content: { 'application/json': { schema: z.object({ events: z.array(ZApiEvent).min(1).max(500) }) } }, required: true } },
-      responses: { 202: json(z.object({ results: z.array(ZEventResult) }), 'All recorded and delivered'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+      responses: {
+        202: json(z.object({ results: z.array(ZEventResult) }), 'All recorded and delivered'),
+        404: json(ZError, 'Unknown customer'),
+        409: json(ZError, 'Id reused for another event'),
+        503: json(ZError, "A customer's workflow is not running; nothing acknowledged, send again"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       need(c, 'events:write');

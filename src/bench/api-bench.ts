@@ -32,6 +32,7 @@ import { ZMailConfig } from '../mail/mail-config';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer } from '../mail/transport';
 import { createLifecycleWorker } from '../temporal/worker';
+import { mapWithConcurrency } from '../util/concurrency';
 import { customerEventSignal } from '../../workflows/messages';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -41,15 +42,6 @@ const SAMPLES = Number(args.get('samples') ?? 100);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
 const TAG = Date.now().toString(36);
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
@@ -102,14 +94,14 @@ async function main(): Promise<void> {
       });
     log(`creating ${CUSTOMERS} customers`);
     const customers = Array.from({ length: CUSTOMERS }, (_, i) => customer(i, 'tp'));
-    await pool(customers, 4, async (c) => void (await createCustomer({ prisma: database.prisma, client, taskQueue }, c)));
+    await mapWithConcurrency(customers, 4, async (c) => void (await createCustomer({ prisma: database.prisma, client, taskQueue }, c)));
     await new Promise((r) => setTimeout(r, 3000)); // let the handoff plays settle
 
     const usage = (mode: string, n: number): { customerId: string; event: TCustomerEvent } => ({
       customerId: customers[n % customers.length]!.customerId,
       event: { id: `${mode}-${TAG}-${n}`, type: 'usage', logins: 3, keyFeaturesUsed: ['dashboards'], occurredAt: new Date().toISOString() },
     });
-    const measure = async (label: string, run: () => Promise<void>) => {
+    const measure = async (label: string, run: () => Promise<unknown>) => {
       const t0 = performance.now();
       await run();
       const seconds = (performance.now() - t0) / 1000;
@@ -120,7 +112,7 @@ async function main(): Promise<void> {
     const results = [];
     results.push(
       await measure(`bare client.workflow.signal, one event per call, ${CONCURRENCY} in flight`, () =>
-        pool(indexes, CONCURRENCY, async (n) => {
+        mapWithConcurrency(indexes, CONCURRENCY, async (n) => {
           const { customerId, event } = usage('sig', n);
           await client.workflow.getHandle(customerWorkflowId(customerId)).signal(customerEventSignal, event);
         }),
@@ -128,7 +120,7 @@ async function main(): Promise<void> {
     );
     results.push(
       await measure(`HTTP API POST /v1/events, one event per request, ${CONCURRENCY} in flight`, () =>
-        pool(indexes, CONCURRENCY, async (n) => {
+        mapWithConcurrency(indexes, CONCURRENCY, async (n) => {
           const { customerId, event } = usage('api', n);
           await post('/v1/events', { customerId, ...event });
         }),
@@ -137,7 +129,7 @@ async function main(): Promise<void> {
     const batches = Array.from({ length: Math.ceil(EVENTS / 100) }, (_, b) => indexes.slice(b * 100, b * 100 + 100));
     results.push(
       await measure(`HTTP API POST /v1/events/batch, 100 events per request, ${Math.min(CONCURRENCY, 4)} in flight`, () =>
-        pool(batches, Math.min(CONCURRENCY, 4), async (batch) => {
+        mapWithConcurrency(batches, Math.min(CONCURRENCY, 4), async (batch) => {
           await post('/v1/events/batch', { events: batch.map((n) => usage('batch', n)).map(({ customerId, event }) => ({ customerId, ...event })) });
         }),
       ),
@@ -147,7 +139,7 @@ async function main(): Promise<void> {
     // a time on an idle worker (the throughput phases leave thousands of events to work off first),
     // from the 202 to the play's child workflow starting (its own clock, same machine).
     const latencyCustomers = Array.from({ length: SAMPLES }, (_, i) => customer(i, 'lat'));
-    await pool(latencyCustomers, 4, async (c) => void (await createCustomer({ prisma: database.prisma, client, taskQueue }, c)));
+    await mapWithConcurrency(latencyCustomers, 4, async (c) => void (await createCustomer({ prisma: database.prisma, client, taskQueue }, c)));
     log('waiting for the worker to work off the backlog');
     for (let quiet = 0; quiet < 6; ) {
       await new Promise((r) => setTimeout(r, 500));

@@ -49,6 +49,8 @@ import { ZMailConfig } from '../mail/mail-config';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer, type Mailer } from '../mail/transport';
 import { createLifecycleWorker, WORKFLOWS_PATH } from '../temporal/worker';
+import { mapWithConcurrency } from '../util/concurrency';
+import { seededRandom } from '../util/seeded-random';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventsSignal, getStateQuery } from '../../workflows/messages';
 
@@ -121,33 +123,8 @@ const log = (message: string) => process.stderr.write(`[bench ${new Date().toISO
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Customers and their year of events (deterministic: seeded by the customer's index)
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Profile {
   index: number;
@@ -209,7 +186,7 @@ const sendAt = (startMs: number, week: number) => startMs + week * WEEK + week *
 
 /** The customer's weekly batches: `plan[w]` is sent at the end of week w (1..52). */
 function yearPlan(customer: Profile, startMs: number): TCustomerEvent[][] {
-  const rand = random(customer.index * 7919 + 17);
+  const rand = seededRandom(customer.index * 7919 + 17);
   const iso = (ms: number) => new Date(ms).toISOString();
   const plan: TCustomerEvent[][] = Array.from({ length: WEEKS + 1 }, () => []);
   const target = 0.65 + 0.25 * rand(); // share of seats used once adopted
@@ -373,8 +350,8 @@ async function simulateYears(
       await until(start + 365 * DAY);
       const wallMs = performance.now() - t0;
       log(`${label}: ${count} customer-year(s) in ${seconds(wallMs)}; reading histories`);
-      const histories = await pool(handles, 10, (handle) => countHistory(env.client, handle.workflowId, handle.firstExecutionRunId));
-      const stateBytes = await pool(handles, 10, async (handle) => JSON.stringify(await handle.query(getStateQuery)).length);
+      const histories = await mapWithConcurrency(handles, 10, (handle) => countHistory(env.client, handle.workflowId, handle.firstExecutionRunId));
+      const stateBytes = await mapWithConcurrency(handles, 10, async (handle) => JSON.stringify(await handle.query(getStateQuery)).length);
       await Promise.all(handles.map((handle) => handle.terminate('benchmark year done').catch(() => undefined)));
       return { customers: count, wallMs, signals, events, histories, stateBytes };
     });
@@ -486,7 +463,7 @@ async function measureMemory(
         const now = Date.now();
         const ids = Array.from({ length: n - started }, (_, i) => started + i);
         started = n;
-        await pool(ids, 25, (i) =>
+        await mapWithConcurrency(ids, 25, (i) =>
           client.workflow.start(customerLifecycleWorkflow, {
             workflowId: customerWorkflowId(`${prefix}-${i}`),
             taskQueue,
@@ -530,7 +507,7 @@ async function settle(worker: Worker, database: Database, client: Client, prefix
     const idle = status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0;
     quiet = idle && written === expected && status.numCachedWorkflows >= expected ? quiet + 1 : 0;
   }
-  const busy = await pool(Array.from({ length: expected }, (_, i) => i), 20, async (i) => {
+  const busy = await mapWithConcurrency(Array.from({ length: expected }, (_, i) => i), 20, async (i) => {
     const described = await client.workflowService.describeWorkflowExecution({
       namespace: 'default',
       execution: { workflowId: customerWorkflowId(`${prefix}-${i}`) },

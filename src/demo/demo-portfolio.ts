@@ -12,6 +12,7 @@ import { ZCustomerHandoff, type TCustomerEvent, type TCustomerHandoff } from '..
 import type { PrismaClient } from '../generated/prisma/client';
 import { acceptEvents } from '../ingest/accept-events';
 import { createCustomer } from '../ingest/create-customer';
+import { seededRandom } from '../util/seeded-random';
 
 const DAY = 24 * 60 * 60 * 1000;
 /** Distributes over the event union, so each event type keeps its own fields. */
@@ -31,16 +32,6 @@ const NAMES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne
 const SUFFIXES = ['Analytics', 'Logistics', 'Health', 'Retail', 'Energy'];
 const CSMS = ['dana@example.com', 'lee@example.com', 'sam@example.com', 'kim@example.com'];
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface DemoCustomer {
   handoff: TCustomerHandoff;
   archetype: Archetype;
@@ -57,7 +48,7 @@ export function demoPortfolio(now: number): DemoCustomer[] {
 }
 
 function demoCustomer(index: number, archetype: Archetype, now: number): DemoCustomer {
-  const rand = random(index * 7919 + 11);
+  const rand = seededRandom(index * 7919 + 11);
   const id = `demo-${String(index + 1).padStart(2, '0')}`;
   const arr = [8_000, 12_000, 25_000, 40_000, 60_000, 120_000][Math.floor(rand() * 6)]!;
   const seats = Math.max(10, Math.round(arr / 1_000));
@@ -127,7 +118,8 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
         milestone('business_case', Math.min(ageDays, 115));
         push({ type: 'contract', action: 'expanded', arr: Math.round(arr * 1.3), occurredAt: at(Math.min(ageDays, 118)) });
       }
-      if (archetype === 'contracted') push({ type: 'contract', action: 'contracted', arr: Math.round(arr * 0.7), occurredAt: at(Math.min(ageDays, 60)) });
+      // Recent, so the default 90-day metrics window shows contraction (and churn, below) beside expansion.
+      if (archetype === 'contracted') push({ type: 'contract', action: 'contracted', arr: Math.round(arr * 0.7), occurredAt: at(ageDays - 20) });
       break;
     case 'at_risk':
       milestone('setup_done', 10);
@@ -144,7 +136,7 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
     case 'churned':
       milestone('setup_done', 10);
       usageOn(60, 0.2, 10);
-      push({ type: 'contract', action: 'churned', occurredAt: at(Math.min(ageDays, 80)) });
+      push({ type: 'contract', action: 'churned', occurredAt: at(Math.max(61, ageDays - 15)) });
       break;
   }
   return { handoff, archetype, events };

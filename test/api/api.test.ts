@@ -42,6 +42,11 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     }).then(async (response) => ({ status: response.status, body: (await response.json().catch(() => null)) as Record<string, any> }));
 
   const now = () => new Date().toISOString();
+  /** Polls `check` for up to 20 s (a busy 2-core machine runs two test files, their workers and servers). */
+  async function until(check: () => Promise<boolean>): Promise<void> {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
+    throw new Error(`not true within 20 s: ${check.toString()}`);
+  }
   const handoff = (customerId: string) => ({
     customerId,
     name: `API customer ${customerId}`,
@@ -69,7 +74,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(rows[0]!.deliveredAt).not.toBeNull();
     // Delivered before the 202: the workflow has it (or is applying it right now).
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    for (let i = 0; i < 50 && !(await handle.query(getStateQuery)).facts.milestones.setup_done; i += 1) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
     const state = await call('GET', `/v1/customers/${customerId}`);
     expect(state.status).toBe(200);
     expect(state.body.facts.milestones.setup_done).toBeDefined();
@@ -141,9 +146,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     });
     // The API process sweeps every 30 s too; either sweep may be the one that delivers it.
     await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
-    expect((await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt).not.toBeNull();
+    await until(async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null);
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    for (let i = 0; i < 50 && !(await handle.query(getStateQuery)).facts.milestones.setup_done; i += 1) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
     expect((await handle.query(getStateQuery)).facts.milestones.setup_done).toBeDefined();
   });
 
@@ -240,6 +245,16 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       expect(response.status).toBe(status);
       expect(JSON.stringify(response.body)).toMatch(message);
       expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x' } } })).toBe(0);
+    });
+
+    it.each<[string, Record<string, string>, string, number, RegExp]>([
+      ['plain text instead of JSON', { 'content-type': 'text/plain' }, '{}', 415, /unsupported_media_type/],
+      ['no content type', {}, '{}', 415, /Content-Type: application\/json/],
+      ['an empty JSON body', { 'content-type': 'application/json' }, '', 400, /malformed_json/],
+    ])('%s', async (_, headers, body, status, message) => {
+      const response = await fetch(`${api.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body });
+      expect(response.status).toBe(status);
+      expect(await response.text()).toMatch(message);
     });
 
     it('names the field inside a batch', async () => {

@@ -1,0 +1,66 @@
+/**
+ * The demo portfolio `npm start` seeds: varied on paper (archetypes, valid events, the same on every
+ * run), and varied where a first-time user looks — seeded into the dev server through a real worker,
+ * the metrics show every health band, customers at risk, renewals due, expansion and churn.
+ */
+import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
+import { ZCustomerEvent } from '../../src/domain/customer-events';
+import type { Database } from '../../src/db/database';
+import { demoPortfolio, seedDemoPortfolio } from '../../src/demo/demo-portfolio';
+import { portfolioReport } from '../../src/metrics/portfolio-report';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { connectDevServer, openTestDatabase, startTestWorker } from '../support/servers';
+
+const NOW = Date.parse('2026-11-30T12:00:00Z');
+
+describe('demo portfolio', () => {
+  it('has about 50 customers of every kind, with valid, unique events, the same on every run', () => {
+    const portfolio = demoPortfolio(NOW);
+    expect(portfolio).toHaveLength(50);
+    const kinds = new Map<string, number>();
+    for (const c of portfolio) kinds.set(c.archetype, (kinds.get(c.archetype) ?? 0) + 1);
+    expect(Object.fromEntries(kinds)).toEqual({ healthy: 20, stalled: 8, at_risk: 10, expansion_ready: 7, contracted: 3, churned: 2 });
+    const ids = portfolio.flatMap((c) => c.events.map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const c of portfolio) for (const event of c.events) expect(() => ZCustomerEvent.parse(event)).not.toThrow();
+    for (const c of portfolio) for (const event of c.events) expect(Date.parse(event.occurredAt)).toBeLessThan(NOW);
+    expect(demoPortfolio(NOW)).toEqual(portfolio);
+  });
+
+  describe('seeded into the dev server', () => {
+    let env: TestWorkflowEnvironment;
+    let database: Database;
+    beforeAll(async () => {
+      [env, database] = await Promise.all([connectDevServer(), openTestDatabase('demo')]);
+    });
+    afterAll(async () => {
+      await Promise.all([env?.teardown(), database?.close()]);
+    });
+
+    it('shows every health band, risk, renewals, expansion and churn in the metrics', async () => {
+      const { worker, taskQueue } = await startTestWorker(env, database);
+      await worker.runUntil(async () => {
+        const seeded = await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue });
+        expect(seeded).toEqual({ customers: 50, created: 50 });
+        // Seeding again keeps what is there and applies nothing twice.
+        expect(await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue })).toEqual({ customers: 50, created: 0 });
+        // Every workflow has scored its customer once the row carries a band.
+        for (let i = 0; i < 300 && (await database.prisma.customer.count({ where: { healthBand: null } })) > 0; i += 1) await new Promise((r) => setTimeout(r, 200));
+        expect(await database.prisma.customer.count({ where: { healthBand: null } })).toBe(0);
+      });
+      const report = await portfolioReport(database.prisma, DEFAULT_LIFECYCLE, 90);
+      expect(report.health.green).toBeGreaterThan(0);
+      expect(report.health.yellow + report.health.red).toBeGreaterThan(0);
+      expect(report.atRisk.length).toBeGreaterThan(0);
+      expect(report.renewalsDue90Days.length).toBeGreaterThan(0);
+      // The default window (90 days) shows every ARR component moving.
+      expect(report.arr).toMatchObject({ expansionArr: expect.any(Number), contractionArr: expect.any(Number), churnArr: expect.any(Number) });
+      expect([report.arr.expansionArr, report.arr.contractionArr, report.arr.churnArr, report.arr.newArr].every((value) => value > 0)).toBe(true);
+      expect(report.arr.nrr).not.toBeNull();
+      expect(report.nps.responses).toBeGreaterThan(0);
+      expect(Object.keys(report.timeToValue).length).toBeGreaterThan(0);
+      expect(report.booksOfBusiness.map((b) => b.csmOwner).sort()).toEqual(['dana@example.com', 'kim@example.com', 'lee@example.com', 'sam@example.com']);
+      expect(await database.prisma.ingestedEvent.count({ where: { deliveredAt: null } })).toBe(0);
+    });
+  });
+});
