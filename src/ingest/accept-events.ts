@@ -166,12 +166,14 @@ async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
 }
 
 /**
- * Signals each customer's events (in batches of SIGNAL_BATCH) and marks them delivered, customer by
- * customer: a customer that fails does not leave the others' delivered events unmarked.
+ * Signals each customer's events (in batches of SIGNAL_BATCH), then marks what was signalled as
+ * delivered in one write, also when some customer failed: its failure does not leave the others'
+ * delivered events unmarked.
  */
 export async function deliverEvents(deps: { prisma: PrismaClient; client: Client }, events: IncomingEvent[]): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
+  const signalled: string[] = [];
   const outcomes = await Promise.allSettled(
     [...byCustomer].map(async ([customerId, customerEvents]) => {
       const handle = deps.client.workflow.getHandle(customerWorkflowId(customerId));
@@ -186,13 +188,13 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
           }
           throw error;
         }
-        await deps.prisma.ingestedEvent.updateMany({
-          where: { idempotencyKey: { in: batch.map((e) => e.id) }, deliveredAt: null },
-          data: { deliveredAt: new Date() },
-        });
+        signalled.push(...batch.map((e) => e.id));
       }
     }),
   );
+  if (signalled.length > 0) {
+    await deps.prisma.ingestedEvent.updateMany({ where: { idempotencyKey: { in: signalled }, deliveredAt: null }, data: { deliveredAt: new Date() } });
+  }
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
 }
