@@ -19,6 +19,7 @@ import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
+import { newShareToken } from '../ingest/share-token';
 import { forgetParked, fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
@@ -279,6 +280,23 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       if (!row) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
       if (count === 0) throw new ApiError(409, 'plan_changed', `the plan is at version ${row.version} (you edited ${version}): reload and apply your change again`);
       return c.json(planJson(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/customers/{customerId}/success-plan/share-link',
+      summary: 'Issue a new share link for the plan; the old link stops working at once',
+      request: { params: ZCustomerParam },
+      responses: { 200: json(ZPlanResponse, 'The plan with its new share link'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'customers:write');
+      const { customerId } = c.req.valid('param');
+      const { count } = await prisma.successPlan.updateMany({ where: { customerId }, data: { shareToken: newShareToken() } });
+      if (count === 0) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+      return c.json(planJson(await prisma.successPlan.findUniqueOrThrow({ where: { customerId } })), 200);
     },
   );
 

@@ -4,9 +4,9 @@
  * lifecycle workflow. Shared by the API, the CLI and the demo.
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
 import type { TCustomerHandoff } from '../domain/customer-events';
 import { initialSuccessPlan } from '../domain/success-plan';
+import { newShareToken } from './share-token';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import { ApiError } from '../api/errors';
@@ -42,7 +42,7 @@ export async function createCustomer(
       skipDuplicates: true,
     }),
     prisma.successPlan.createMany({
-      data: [{ customerId: handoff.customerId, document: initialSuccessPlan(handoff), shareToken: randomBytes(18).toString('base64url'), updatedBy: 'sales handoff' }],
+      data: [{ customerId: handoff.customerId, document: initialSuccessPlan(handoff), shareToken: newShareToken(), updatedBy: 'sales handoff' }],
       skipDuplicates: true,
     }),
   ]);

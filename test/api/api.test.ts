@@ -204,6 +204,12 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const shared = await call('GET', first.body.shareUrl, undefined, {});
     expect(shared).toMatchObject({ status: 200, body: { customer: `API customer ${customerId}`, version: 2, plan: { objectives: [{ title: 'Dashboards live for ops' }] } } });
     expect((await call('GET', '/v1/shared/success-plans/not-a-real-token', undefined, {})).status).toBe(404);
+    // A new link revokes the old one.
+    const rotated = await call('POST', `/v1/customers/${customerId}/success-plan/share-link`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.shareUrl).not.toBe(first.body.shareUrl);
+    expect((await call('GET', first.body.shareUrl, undefined, {})).status).toBe(404);
+    expect((await call('GET', rotated.body.shareUrl, undefined, {})).status).toBe(200);
   });
 
   it('reports portfolio metrics from the stored components', async () => {
