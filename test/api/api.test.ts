@@ -263,6 +263,30 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       expect(await response.text()).toMatch(message);
     });
 
+    it.each<[string, string, string, unknown, number, RegExp]>([
+      ['an empty batch', 'POST', '/v1/events/batch', { events: [] }, 422, /"path":"events"/],
+      ['a batch over 500', 'POST', '/v1/events/batch', { events: Array.from({ length: 501 }, () => ({})) }, 422, /"path":"events"/],
+      ['a batch that is not a list', 'POST', '/v1/events/batch', { events: 'all of them' }, 422, /"path":"events"/],
+      ['a handoff without ARR', 'POST', '/v1/customers', { customerId: 'no-arr', name: 'X', contractStart: '2026-11-01T00:00:00Z', contractEnd: '2027-11-01T00:00:00Z', stakeholders: [] }, 422, /"path":"arr"/],
+      ['a customer id with a slash', 'GET', '/v1/customers/a%2Fb', undefined, 422, /customerId/],
+      ['an unknown customer', 'GET', '/v1/customers/nobody-here', undefined, 404, /unknown_customer/],
+      ['the timeline of an unknown customer', 'GET', '/v1/customers/nobody-here/timeline', undefined, 404, /unknown_customer/],
+      ['the plan of an unknown customer', 'GET', '/v1/customers/nobody-here/success-plan', undefined, 404, /unknown_customer/],
+      ['a plan saved without a version', 'PUT', '/v1/customers/nobody-here/success-plan', { by: 'x', plan: {} }, 422, /"path":"version"/],
+      ['tasks in an unknown status', 'GET', '/v1/tasks?status=later', undefined, 422, /"path":"status"/],
+      ['completing a task that is not a uuid', 'POST', '/v1/tasks/42/complete', { by: 'dana' }, 422, /"path":"taskId"/],
+      ['completing an unknown task', 'POST', '/v1/tasks/00000000-0000-4000-8000-000000000000/complete', { by: 'dana' }, 404, /unknown_task/],
+      ['completing a task without saying who', 'POST', '/v1/tasks/00000000-0000-4000-8000-000000000000/complete', {}, 422, /"path":"by"/],
+      ['metrics over 0 days', 'GET', '/v1/metrics?days=0', undefined, 422, /"path":"days"/],
+      ['metrics over "a while"', 'GET', '/v1/metrics?days=a%20while', undefined, 422, /"path":"days"/],
+      ['a Segment track without an event name', 'POST', '/v1/segment/track', { type: 'track', userId: 'u1', messageId: 'm1' }, 422, /"path":"event"/],
+      ['a Segment batch of an unknown type', 'POST', '/v1/segment/batch', { batch: [{ type: 'screen', userId: 'u1' }] }, 422, /batch\.0/],
+    ])('%s: %s %s answers %d naming the field', async (_, method, path, body, status, message) => {
+      const response = await call(method, path, body);
+      expect(response.status).toBe(status);
+      expect(JSON.stringify(response.body)).toMatch(message);
+    });
+
     it('names the field inside a batch', async () => {
       const response = await call('POST', '/v1/events/batch', { events: [milestone(customerId, 'ok-1'), { customerId, id: 'bad', type: 'survey', survey: 'nps', score: -1, occurredAt: now() }] });
       expect(response.status).toBe(422);
