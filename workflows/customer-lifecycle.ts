@@ -128,9 +128,12 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     { validator: (sentiment) => void ZCsmSentiment.parse(sentiment) },
   );
 
-  setHandler(getStateQuery, () => current());
-  setHandler(getHealthQuery, () => current().health);
-  setHandler(getTimelineQuery, () => current().timeline);
+  // Reads answer from the carried state while a continued run is still loading its definition: on
+  // a busy worker that can take seconds, and a CS lead's `show` should not fail meanwhile.
+  const readable = (): LifecycleState => state ?? input.carried ?? current();
+  setHandler(getStateQuery, () => readable());
+  setHandler(getHealthQuery, () => readable().health);
+  setHandler(getTimelineQuery, () => readable().timeline);
   setHandler(getUpcomingTimersQuery, () => pendingTimers(current(), definition!, nowIso()));
 
   // The definition is fetched through a local activity so its content is recorded in history:
