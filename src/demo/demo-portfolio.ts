@@ -8,6 +8,7 @@
  * each workflow judges the customer as it stands today (past timers fire at once, past plays run).
  */
 import type { Client } from '@temporalio/client';
+import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { ZCustomerHandoff, type TCustomerEvent, type TCustomerHandoff } from '../domain/customer-events';
 import type { PrismaClient } from '../generated/prisma/client';
 import { acceptEvents } from '../ingest/accept-events';
@@ -87,7 +88,8 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
       activeUsers: Math.round(seats * share),
       seatsUsed: Math.max(1, Math.round(seats * share)),
       seatsPurchased: seats,
-      keyFeaturesUsed: ['dashboards', 'reports', 'alerts', 'integrations', 'api'].slice(0, Math.max(1, Math.round(5 * share))),
+      // The default definition's six key features, so adoption is measured as the lifecycle sees it.
+      keyFeaturesUsed: DEFAULT_LIFECYCLE.keyFeatures.slice(0, Math.max(1, Math.round(DEFAULT_LIFECYCLE.keyFeatures.length * share))),
       lastLoginAt: at(day - loginsAgoDays),
       occurredAt: at(day),
     });
@@ -120,6 +122,11 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
       }
       // Recent, so the default 90-day metrics window shows contraction (and churn, below) beside expansion.
       if (archetype === 'contracted') push({ type: 'contract', action: 'contracted', arr: Math.round(arr * 0.7), occurredAt: at(ageDays - 20) });
+      // The renewal run-up (T-90) for the older healthy customers, and the expansion-ready ones'
+      // conversation: with it they leave retention. Last in the list, as the at-risk ones' below.
+      if (archetype === 'expansion_ready' || (archetype === 'healthy' && ageDays > 270)) {
+        milestone('renewal_conversation_started', Math.min(ageDays, archetype === 'healthy' ? 275 : 100));
+      }
       break;
     case 'at_risk':
       milestone('setup_done', 10);
@@ -132,6 +139,10 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
       ticket('urgent', ageDays - 25);
       ticket('high', ageDays - 10);
       if (index % 2 === 0) push({ type: 'payment', status: 'late', occurredAt: at(ageDays - 5) });
+      // Onboarded long ago, so they are at risk in retention rather than stuck in onboarding. Last in
+      // the list: event ids are numbered in order, and a data folder seeded before keeps its ids.
+      milestone('training_done', 14);
+      milestone('core_training_done', 60);
       break;
     case 'churned':
       milestone('setup_done', 10);
@@ -158,3 +169,4 @@ export async function seedDemoPortfolio(deps: { prisma: PrismaClient; client: Cl
   }
   return { customers: portfolio.length, created };
 }
+

@@ -1,7 +1,8 @@
 /**
  * The demo portfolio `npm start` seeds: varied on paper (archetypes, valid events, the same on every
  * run), and varied where a first-time user looks — seeded into the dev server through a real worker,
- * the metrics show every health band, customers at risk, renewals due, expansion and churn.
+ * every stage is populated and the metrics show every health band, customers at risk, renewals due,
+ * expansion, contraction and churn.
  */
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { ZCustomerEvent } from '../../src/domain/customer-events';
@@ -44,11 +45,21 @@ describe('demo portfolio', () => {
         expect(seeded).toEqual({ customers: 50, created: 50 });
         // Seeding again keeps what is there and applies nothing twice.
         expect(await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue })).toEqual({ customers: 50, created: 0 });
-        // Every workflow has scored its customer once the row carries a band.
-        for (let i = 0; i < 300 && (await database.prisma.customer.count({ where: { healthBand: null } })) > 0; i += 1) await new Promise((r) => setTimeout(r, 200));
+        // Settled: every customer scored, and stages and bands unchanged over two seconds.
+        const snapshot = async () => JSON.stringify(await database.prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
+        let previous = '';
+        for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2_000))) {
+          const now = await snapshot();
+          if (now === previous && !now.includes('"healthBand":null')) break;
+          previous = now;
+        }
         expect(await database.prisma.customer.count({ where: { healthBand: null } })).toBe(0);
       });
       const report = await portfolioReport(database.prisma, DEFAULT_LIFECYCLE, 90);
+      // Customers at every stage, the at-risk ones among the onboarded rather than stuck in onboarding.
+      const stages = new Set((await database.prisma.customer.findMany({ select: { stage: true } })).map((c) => c.stage));
+      expect([...stages].sort()).toEqual(['adoption', 'advocacy', 'expansion', 'onboarding', 'retention']);
+      expect(report.atRisk.every((c) => c.stage !== 'onboarding')).toBe(true);
       expect(report.health.green).toBeGreaterThan(0);
       expect(report.health.yellow + report.health.red).toBeGreaterThan(0);
       expect(report.atRisk.length).toBeGreaterThan(0);
