@@ -57,6 +57,7 @@ import {
   StageKey,
 } from '../src/domain/search-attributes';
 import {
+  CUSTOMER_STARTING,
   customerEventSignal,
   customerEventsSignal,
   getHealthQuery,
@@ -90,7 +91,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   let state: LifecycleState | undefined;
   const ready = () => condition(() => state !== undefined);
   const current = (): LifecycleState => {
-    if (!state) throw new Error('the customer is still starting; ask again in a moment');
+    if (!state) throw new Error(CUSTOMER_STARTING);
     return state;
   };
   const arrivals: TCustomerEvent[] = [];

@@ -11,6 +11,9 @@ import type { TPlay, TPlaySettings } from '../src/domain/play-definition';
 import type { PlayCustomerContext, PlayObservation } from '../src/domain/play-rules';
 import type { Cause } from '../src/domain/lifecycle-state';
 
+/** What a query answers in the moment a new customer's workflow loads its definition (retry soon). */
+export const CUSTOMER_STARTING = 'the customer is still starting; ask again in a moment';
+
 export interface CustomerLifecycleInput {
   handoff: TCustomerHandoff;
   /** State carried over by continue-as-new; absent on the first run. */

@@ -22,7 +22,7 @@ import { createCustomer } from '../ingest/create-customer';
 import { newShareToken } from '../ingest/share-token';
 import { forgetParked, fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
-import { getStateQuery } from '../../workflows/messages';
+import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { findApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
 
@@ -193,7 +193,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: '/v1/customers/{customerId}',
       summary: "A customer's live state, from its workflow",
       request: { params: ZCustomerParam },
-      responses: { 200: json(z.object({}).passthrough(), 'The lifecycle state'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+      responses: {
+        200: json(z.object({}).passthrough(), 'The lifecycle state'),
+        404: json(ZError, 'Unknown customer'),
+        503: json(ZError, 'The customer was created a moment ago and is still starting (Retry-After)'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       need(c, 'read');
@@ -203,6 +208,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
         return c.json(state as unknown as Record<string, unknown>, 200);
       } catch (error) {
         if ((error as Error).name === 'WorkflowNotFoundError') throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+        // The first moment of a new customer's workflow (it loads its definition): ask again shortly.
+        if ((error as Error).message?.includes(CUSTOMER_STARTING)) {
+          c.header('Retry-After', '1');
+          throw new ApiError(503, 'customer_starting', `customer ${customerId} is starting; retry in a second`);
+        }
         throw error;
       }
     },

@@ -12,6 +12,7 @@ import { signWebhook } from '../../src/webhooks/signature';
 import { getStateQuery } from '../../workflows/messages';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
+import { until } from '../support/until';
 
 const INGEST_SECRET = 'ingest-secret-for-tests';
 
@@ -42,11 +43,6 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     }).then(async (response) => ({ status: response.status, body: (await response.json().catch(() => null)) as Record<string, any> }));
 
   const now = () => new Date().toISOString();
-  /** Polls `check` for up to 20 s (a busy 2-core machine runs two test files, their workers and servers). */
-  async function until(check: () => Promise<boolean>): Promise<void> {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
-    throw new Error(`not true within 20 s: ${check.toString()}`);
-  }
   const handoff = (customerId: string) => ({
     customerId,
     name: `API customer ${customerId}`,
@@ -74,7 +70,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(rows[0]!.deliveredAt).not.toBeNull();
     // Delivered before the 202: the workflow has it (or is applying it right now).
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    await until(async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
+    await until('the workflow to apply setup_done', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
     const state = await call('GET', `/v1/customers/${customerId}`);
     expect(state.status).toBe(200);
     expect(state.body.facts.milestones.setup_done).toBeDefined();
@@ -146,20 +142,19 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     });
     // The API process sweeps every 30 s too; either sweep may be the one that delivers it.
     await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
-    await until(async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null);
+    await until('the stranded event to be delivered', async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null);
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    await until(async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
+    await until('the workflow to apply setup_done', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
     expect((await handle.query(getStateQuery)).facts.milestones.setup_done).toBeDefined();
   });
 
   it('lists tasks by assignee and completes one', async () => {
     const customerId = await newCustomer();
     // The onboarding kickoff play creates the CSM's first task.
-    let tasks: { id: string; title: string; link: string }[] = [];
-    for (let i = 0; i < 100 && tasks.length === 0; i += 1) {
-      tasks = (await call('GET', `/v1/tasks?assignee=dana@example.com&customerId=${customerId}`)).body.tasks;
-      if (tasks.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    const tasks: { id: string; title: string; link: string }[] = await until('the kickoff task', async () => {
+      const listed = (await call('GET', `/v1/tasks?assignee=dana@example.com&customerId=${customerId}`)).body.tasks;
+      return listed.length > 0 && listed;
+    });
     expect(tasks[0]).toMatchObject({ title: `Hold the kickoff with API customer ${customerId}`, link: `/v1/customers/${customerId}` });
     const done = await call('POST', `/v1/tasks/${tasks[0]!.id}/complete`, { by: 'dana@example.com' });
     expect(done).toMatchObject({ status: 200, body: { status: 'done' } });

@@ -13,6 +13,7 @@ import { getStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
+import { until } from '../support/until';
 
 describe('Segment payloads (Segment Node SDK against the API)', () => {
   let stack: ApiStack;
@@ -54,12 +55,10 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     ]);
     expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
     const handle = env.client.workflow.getHandle(customerWorkflowId(input.customerId));
-    let state = await handle.query(getStateQuery);
-    for (let i = 0; i < 50 && !state.facts.milestones.setup_done; i += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      state = await handle.query(getStateQuery);
-    }
-    expect(state.facts.milestones.setup_done).toBeDefined();
+    const state = await until('the workflow to apply the Segment events', async () => {
+      const current = await handle.query(getStateQuery);
+      return current.facts.milestones.setup_done !== undefined && current;
+    });
     expect(state.facts.surveys.nps?.score).toBe(9);
     expect(state.facts.keyFeaturesUsed).toContain('reports');
     expect(state.facts.lastLoginAt).toBeDefined();

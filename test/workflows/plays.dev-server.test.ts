@@ -15,20 +15,11 @@ import { registerSearchAttributes } from '../../src/temporal/namespace';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventsSignal, getPlayProgressQuery } from '../../workflows/messages';
 import { startNodeProcess, type ReadyProcess } from '../support/node-process';
+import { until } from '../support/until';
 import { handoff, milestone } from '../support/customers';
 import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix, workflowBundle } from '../support/servers';
 
 const DEFINITION = resolve(__dirname, '../fixtures/two-step-play-lifecycle.ts');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('plays (dev server, real time)', () => {
   let env: TestWorkflowEnvironment;

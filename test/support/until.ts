@@ -1,0 +1,20 @@
+/**
+ * Polls `probe` until it returns something truthy, and returns that. A probe that throws (a
+ * customer still starting, a row not there yet) counts as "not yet"; at the deadline the error
+ * names what was awaited and the probe's last error. Generous by default: a busy 2-core machine
+ * runs two test files, their workers and servers at once.
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
