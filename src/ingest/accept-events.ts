@@ -76,6 +76,14 @@ export async function acceptEvents(
  * applied, so a key two requests race for is applied once.
  */
 async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Promise<Set<string>> {
+  // Requests changing one customer's contract take turns (each ARR movement starts where the
+  // previous one ended). NO KEY UPDATE: it excludes only its own kind, not the key-share locks that
+  // inserting rows which reference the customer takes, so other events and the workflow's own
+  // writes go on, and two of these cannot deadlock over the customer row.
+  const contractCustomers = [...new Set(fresh.filter((e) => e.event.type === 'contract').map((e) => e.customerId))].sort();
+  if (contractCustomers.length > 0) {
+    await tx.$queryRaw`SELECT id FROM customers WHERE id IN (${Prisma.join(contractCustomers)}) ORDER BY id FOR NO KEY UPDATE`;
+  }
   const inserted = await tx.ingestedEvent.createManyAndReturn({
     data: fresh.map(({ customerId, event }) => ({
       idempotencyKey: event.id,
@@ -107,15 +115,9 @@ async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Pro
     });
   }
 
-  // ARR movements are measured against the customer's ARR of record (its current contract term),
-  // with the customer locked: two requests changing one customer's contract take turns, so each
-  // movement starts where the previous one ended.
-  const contractCustomers = [...new Set(apply.filter((e) => e.event.type === 'contract').map((e) => e.customerId))].sort();
+  // ARR movements are measured against the customer's ARR of record (its current contract term).
   const arrOf = new Map<string, number>();
-  if (contractCustomers.length > 0) {
-    await tx.$queryRaw`SELECT id FROM customers WHERE id IN (${Prisma.join(contractCustomers)}) ORDER BY id FOR UPDATE`;
-    for (const customerId of contractCustomers) arrOf.set(customerId, await arrOfRecord(tx, customerId));
-  }
+  for (const customerId of contractCustomers) arrOf.set(customerId, await arrOfRecord(tx, customerId));
   const movements: Array<{ customerId: string; event: TCustomerEvent; kind: string; amount: number }> = [];
   for (const { customerId, event } of apply) {
     if (event.type === 'stakeholder') {
