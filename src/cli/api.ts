@@ -48,11 +48,13 @@ export async function serveApi(
     maxBodyBytes: config.API_MAX_BODY_BYTES,
   });
   const server = await startApiServer(app, { port: config.API_PORT, host: config.API_HOST });
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweeping: Promise<unknown> | undefined;
   const sweep = setInterval(() => {
-    sweeping = redeliverPendingEvents(deps)
+    // One sweep at a time: a slow one (a long backlog) is not joined by the next.
+    sweeping ??= redeliverPendingEvents(deps)
       .then((count) => count > 0 && progress(`delivered ${count} event(s) that were recorded but not delivered`))
-      .catch(() => undefined); // the database or Temporal is away: the next sweep tries again
+      .catch(() => undefined) // the database or Temporal is away: the next sweep tries again
+      .finally(() => (sweeping = undefined));
   }, REDELIVERY_SWEEP_MS);
   sweep.unref();
   return {
