@@ -12,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -36,6 +37,7 @@ import {
   pendingTimers,
   planPlays,
   recordHandoff,
+  recordRejection,
   recordSentiment,
   type Cause,
   type Changes,
@@ -43,6 +45,7 @@ import {
   type PlayStart,
 } from '../src/domain/lifecycle-state';
 import type { PlayObservation } from '../src/domain/play-rules';
+import { admitEvent, MAX_EVENTS_PER_SIGNAL, payloadsOf } from '../src/domain/event-admission';
 import type { TPlaySettings } from '../src/domain/play-definition';
 import { customerDetailsMarkdown } from '../src/domain/customer-summary';
 import {
@@ -70,8 +73,12 @@ import {
   recordCsmSentimentUpdate,
   type CustomerLifecycleInput,
   type PlayFinished,
+  ZPlayFinished,
 } from './messages';
 import { playRunWorkflow } from './play-run';
+
+/** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
+const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -94,14 +101,22 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     if (!state) throw new Error(CUSTOMER_STARTING);
     return state;
   };
-  const arrivals: TCustomerEvent[] = [];
+  // Raw payloads as signalled: validated in the main loop (see `admit`), never trusted here.
+  const arrivals: unknown[] = [];
+  let droppedArrivals = 0;
   const finishedPlays: PlayFinished[] = [];
   let changes: Changes = emptyChanges();
   let dirty = false;
   let pendingCause: Cause | undefined;
 
+  // Handlers only queue: nothing a sender puts in a payload may throw here, since a failing
+  // handler fails the workflow task, and so every later one of this customer.
   setHandler(customerEventSignal, (event) => void arrivals.push(event));
-  setHandler(customerEventsSignal, (events) => void arrivals.push(...events));
+  setHandler(customerEventsSignal, (events: unknown) => {
+    const { payloads, dropped } = payloadsOf(events);
+    arrivals.push(...payloads);
+    droppedArrivals += dropped;
+  });
   setHandler(playFinishedSignal, (finished) => void finishedPlays.push(finished));
 
   setHandler(
@@ -167,16 +182,40 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     let cause: Cause = pendingCause ?? { type: 'timer', id: next?.id ?? 'none' };
     pendingCause = undefined;
     // Checked and applied without an await in between, so a repeat can never slip in twice.
-    for (const event of arrivals.splice(0)) {
+    // Histories recorded before validation moved into the workflow replay unvalidated, as they ran.
+    const validating = patched(VALIDATE_ARRIVALS_PATCH);
+    if (validating && droppedArrivals > 0) {
+      recordRejection(customer, { what: `${droppedArrivals} event(s)`, reason: `more than ${MAX_EVENTS_PER_SIGNAL} in one signal` }, now, changes);
+    }
+    droppedArrivals = 0;
+    for (const raw of arrivals.splice(0)) {
+      let event: TCustomerEvent;
+      if (validating) {
+        const admission = admitEvent(raw, customer.facts.contractStart);
+        if (!admission.ok) {
+          recordRejection(customer, admission, now, changes);
+          continue;
+        }
+        event = admission.event;
+      } else {
+        event = raw as TCustomerEvent;
+      }
       if (!acceptEventId(customer, event.id, now)) continue;
-      applyCustomerEvent(customer, event, changes);
+      applyCustomerEvent(customer, event, changes, validating ? { now } : {});
       cause = { type: 'event', id: event.id, eventType: event.type };
     }
     for (const timer of pendingTimers(customer, rules, now).filter((t) => t.at <= now)) {
       fireTimer(customer, timer, now, changes);
       if (cause.type !== 'event') cause = { type: 'timer', id: timer.id };
     }
-    for (const finished of finishedPlays.splice(0)) finishPlayRun(customer, finished, now, changes);
+    for (const finished of finishedPlays.splice(0)) {
+      // Only our own play runs send this; a malformed one is ignored with a log line, not applied.
+      if (validating && !ZPlayFinished.safeParse(finished).success) {
+        log.warn('ignored a malformed playFinished signal');
+        continue;
+      }
+      finishPlayRun(customer, finished, now, changes);
+    }
     evaluate(customer, rules, now, cause, changes);
     const plays = planPlays(customer, rules, workflowId, now, cause, changes);
     await publish();

@@ -5,16 +5,24 @@
  * Sandbox-safe.
  */
 import { z } from 'zod';
+import { boundedDate, boundedText, contractDate, LIMITS } from './bounds';
+import { CUSTOMER_EVENT_TYPES } from './conditions';
 import { isTimeZone, ZStageId, ZStakeholderRole } from './lifecycle-definition';
 
-const ZIsoDate = z.iso.datetime({ offset: true });
+const ZIsoDate = boundedDate();
+const ZId = boundedText(LIMITS.id);
+const ZName = boundedText(LIMITS.name);
+const ZLine = boundedText(LIMITS.line);
+const ZCount = z.number().int().min(0).max(LIMITS.count);
+const ZArr = z.number().min(0).max(LIMITS.arr);
+const ZEmail = z.email().max(254);
 
 export const ZStakeholder = z
   .object({
-    id: z.string().min(1),
-    name: z.string().min(1),
+    id: ZId,
+    name: ZName,
     role: ZStakeholderRole,
-    email: z.email().optional(),
+    email: ZEmail.optional(),
   })
   .strict();
 export type TStakeholder = z.infer<typeof ZStakeholder>;
@@ -25,26 +33,27 @@ export const ZCustomerId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters,
 export const ZCustomerHandoff = z
   .object({
     customerId: ZCustomerId,
-    name: z.string().min(1),
-    arr: z.number().min(0),
+    name: ZName,
+    arr: ZArr,
     complexity: z.enum(['low', 'medium', 'high']).default('medium'),
     /** Overrides the segment derived from ARR and complexity. */
-    segment: z.string().optional(),
-    contractStart: ZIsoDate,
-    contractEnd: ZIsoDate,
-    csmOwner: z.string().min(1),
-    stakeholders: z.array(ZStakeholder).default([]),
-    successCriteria: z.array(z.string().min(1)).default([]),
-    goals: z.array(z.string().min(1)).default([]),
-    seatsPurchased: z.number().int().min(0).optional(),
+    segment: boundedText(100).optional(),
+    contractStart: contractDate(),
+    contractEnd: contractDate(),
+    csmOwner: ZName,
+    stakeholders: z.array(ZStakeholder).max(LIMITS.stakeholders).default([]),
+    successCriteria: z.array(ZLine).max(LIMITS.listItems).default([]),
+    goals: z.array(ZLine).max(LIMITS.listItems).default([]),
+    seatsPurchased: ZCount.optional(),
     /** IANA time zone for customer-facing email quiet hours; the play settings' default when unset. */
     timezone: z
       .string()
+      .max(64)
       .refine(isTimeZone, { message: 'unknown time zone (use an IANA name such as America/New_York)' })
       .optional(),
     /** What sales learned that CS should know: objections raised, competitors considered. */
-    objections: z.array(z.string().min(1)).default([]),
-    competitors: z.array(z.string().min(1)).default([]),
+    objections: z.array(ZLine).max(LIMITS.listItems).default([]),
+    competitors: z.array(ZLine).max(LIMITS.listItems).default([]),
   })
   .strict()
   .refine((handoff) => Date.parse(handoff.contractEnd) > Date.parse(handoff.contractStart), {
@@ -53,7 +62,7 @@ export const ZCustomerHandoff = z
   });
 export type TCustomerHandoff = z.infer<typeof ZCustomerHandoff>;
 
-const base = { id: z.string().min(1).max(200), occurredAt: ZIsoDate };
+const base = { id: ZId, occurredAt: ZIsoDate };
 
 /**
  * Usage arrives already aggregated (a rollup per period): Temporal's guidance is a few signals per
@@ -63,11 +72,11 @@ export const ZUsageEvent = z
   .object({
     ...base,
     type: z.literal('usage'),
-    logins: z.number().int().min(0),
-    activeUsers: z.number().int().min(0).optional(),
-    seatsUsed: z.number().int().min(0).optional(),
-    seatsPurchased: z.number().int().min(0).optional(),
-    keyFeaturesUsed: z.array(z.string().min(1)).default([]),
+    logins: ZCount,
+    activeUsers: ZCount.optional(),
+    seatsUsed: ZCount.optional(),
+    seatsPurchased: ZCount.optional(),
+    keyFeaturesUsed: z.array(boundedText(LIMITS.featureName)).max(LIMITS.featuresPerEvent).default([]),
     lastLoginAt: ZIsoDate.optional(),
   })
   .strict();
@@ -76,35 +85,36 @@ export const ZTicketEvent = z
   .object({
     ...base,
     type: z.literal('ticket'),
-    ticketId: z.string().min(1),
+    ticketId: ZId,
     action: z.enum(['opened', 'updated', 'resolved']),
     severity: z.enum(['low', 'medium', 'high', 'urgent']),
-    subject: z.string().optional(),
+    subject: ZLine.optional(),
   })
   .strict();
 
-export const ZSurveyEvent = z
+const ZSurveyEventObject = z
   .object({
     ...base,
     type: z.literal('survey'),
     survey: z.enum(['nps', 'csat', 'ces']),
     score: z.number(),
-    respondent: z.string().optional(),
-    comment: z.string().optional(),
+    respondent: ZName.optional(),
+    comment: boundedText(LIMITS.text, 0).optional(),
   })
-  .strict()
-  .refine(
-    (event) =>
-      event.survey === 'nps'
-        ? Number.isInteger(event.score) && event.score >= 0 && event.score <= 10
-        : event.survey === 'csat'
-          ? event.score >= 1 && event.score <= 5
-          : event.score >= 1 && event.score <= 7,
-    { message: 'score out of range for the survey (nps 0-10, csat 1-5, ces 1-7)', path: ['score'] },
-  );
+  .strict();
+const surveyScoreInRange = {
+  check: (event: { survey: 'nps' | 'csat' | 'ces'; score: number }) =>
+    event.survey === 'nps'
+      ? Number.isInteger(event.score) && event.score >= 0 && event.score <= 10
+      : event.survey === 'csat'
+        ? event.score >= 1 && event.score <= 5
+        : event.score >= 1 && event.score <= 7,
+  params: { message: 'score out of range for the survey (nps 0-10, csat 1-5, ces 1-7)', path: ['score'] },
+};
+export const ZSurveyEvent = ZSurveyEventObject.refine(surveyScoreInRange.check, surveyScoreInRange.params);
 
 export const ZMilestoneEvent = z
-  .object({ ...base, type: z.literal('milestone'), milestone: z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case') })
+  .object({ ...base, type: z.literal('milestone'), milestone: z.string().max(100, 'at most 100 characters').regex(/^[a-z0-9_]+$/, 'use lower_snake_case') })
   .strict();
 
 export const ZStakeholderEvent = z
@@ -121,8 +131,8 @@ export const ZContractEvent = z
     ...base,
     type: z.literal('contract'),
     action: z.enum(['renewal_date_moved', 'renewed', 'expanded', 'contracted', 'churned']),
-    contractEnd: ZIsoDate.optional(),
-    arr: z.number().min(0).optional(),
+    contractEnd: contractDate().optional(),
+    arr: ZArr.optional(),
   })
   .strict();
 
@@ -130,21 +140,48 @@ export const ZPaymentEvent = z
   .object({ ...base, type: z.literal('payment'), status: z.enum(['current', 'late', 'failed']) })
   .strict();
 
-export const ZCustomerEvent = z.union([
-  ZUsageEvent,
-  ZTicketEvent,
-  ZSurveyEvent,
-  ZMilestoneEvent,
-  ZStakeholderEvent,
-  ZContractEvent,
-  ZPaymentEvent,
-]);
+/** For an unknown `type`: which value was sent and which are known, instead of zod's generic text. */
+function unknownTypeMessage(issue: { code?: string; input?: unknown }): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const sent = (issue.input as { type?: unknown } | undefined)?.type;
+  const shown = typeof sent === 'string' ? JSON.stringify(sent.slice(0, 50)) : sent === undefined ? 'missing' : typeof sent;
+  return `unknown event type ${shown}; one of ${CUSTOMER_EVENT_TYPES.join(', ')}`;
+}
+
+/**
+ * Told apart by `type`, so an invalid event is answered with the field that is wrong
+ * (`events.3.logins: expected number`) instead of "Invalid input" for the union as a whole.
+ */
+export const ZCustomerEvent = z.discriminatedUnion(
+  'type',
+  [ZUsageEvent, ZTicketEvent, ZSurveyEvent, ZMilestoneEvent, ZStakeholderEvent, ZContractEvent, ZPaymentEvent],
+  { error: unknownTypeMessage },
+);
 export type TCustomerEvent = z.infer<typeof ZCustomerEvent>;
 
-export const ZStageOverride = z.object({ stage: ZStageId, reason: z.string().trim().min(3), by: z.string().min(1) }).strict();
+/**
+ * An event as the API takes it: the event's own fields plus the customer it belongs to. Built
+ * from the same objects as `ZCustomerEvent`, so the OpenAPI document shows every type's fields.
+ */
+const withCustomer = { customerId: ZCustomerId };
+export const ZCustomerEventWithCustomer = z.discriminatedUnion(
+  'type',
+  [
+  ZUsageEvent.extend(withCustomer),
+  ZTicketEvent.extend(withCustomer),
+  ZSurveyEventObject.extend(withCustomer).refine(surveyScoreInRange.check, surveyScoreInRange.params),
+  ZMilestoneEvent.extend(withCustomer),
+  ZStakeholderEvent.extend(withCustomer),
+  ZContractEvent.extend(withCustomer),
+  ZPaymentEvent.extend(withCustomer),
+], { error: unknownTypeMessage });
+
+export const ZStageOverride = z
+  .object({ stage: ZStageId, reason: boundedText(LIMITS.line).pipe(z.string().trim().min(3)), by: ZName })
+  .strict();
 export type TStageOverride = z.infer<typeof ZStageOverride>;
 
 export const ZCsmSentiment = z
-  .object({ score: z.number().int().min(1).max(5), note: z.string().optional(), by: z.string().min(1) })
+  .object({ score: z.number().int().min(1).max(5), note: boundedText(LIMITS.text, 0).optional(), by: ZName })
   .strict();
 export type TCsmSentiment = z.infer<typeof ZCsmSentiment>;

@@ -42,6 +42,21 @@ export interface CustomerFacts {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const KEEP_DAYS = 60;
+/**
+ * Distinct feature names remembered per customer. A definition names a handful of key features;
+ * the cap keeps a sender that invents a new name per event from growing the carried state forever.
+ */
+export const MAX_REMEMBERED_FEATURES = 1_000;
+/** Feature names spelled out in one timeline entry; the rest are counted. */
+const FEATURES_IN_SUMMARY = 10;
+
+export interface ApplyOptions {
+  /**
+   * The workflow's clock, for pruning the rolling windows: pruning relative to the event's own date
+   * let one event dated 9999-12-31 erase the login history. Absent in histories recorded before.
+   */
+  now?: string;
+}
 
 export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string): CustomerFacts {
   return {
@@ -74,7 +89,8 @@ export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string):
 export type FactChange = string;
 
 /** Applies one event in place and says what changed; an event that changes nothing returns []. */
-export function applyEvent(facts: CustomerFacts, event: TCustomerEvent): FactChange[] {
+export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options: ApplyOptions = {}): FactChange[] {
+  const pruneAt = options.now ?? event.occurredAt;
   switch (event.type) {
     case 'usage': {
       const day = event.occurredAt.slice(0, 10);
@@ -84,13 +100,22 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent): FactCha
       if (event.activeUsers !== undefined) facts.activeUsers = event.activeUsers;
       if (event.seatsUsed !== undefined) facts.seatsUsed = event.seatsUsed;
       if (event.seatsPurchased !== undefined) facts.seatsPurchased = event.seatsPurchased;
-      const newFeatures = event.keyFeaturesUsed.filter((f) => !facts.keyFeaturesUsed.includes(f));
+      // A set, not includes() per name: linear in the event and the features known, whatever their number.
+      const known = new Set(facts.keyFeaturesUsed);
+      const newFeatures: string[] = [];
+      for (const feature of event.keyFeaturesUsed) {
+        if (known.has(feature) || known.size >= MAX_REMEMBERED_FEATURES) continue;
+        known.add(feature);
+        newFeatures.push(feature);
+      }
       facts.keyFeaturesUsed.push(...newFeatures);
-      pruneOld(facts, event.occurredAt);
+      pruneOld(facts, pruneAt);
+      const named = newFeatures.slice(0, FEATURES_IN_SUMMARY).join(', ');
+      const more = newFeatures.length > FEATURES_IN_SUMMARY ? ` and ${newFeatures.length - FEATURES_IN_SUMMARY} more` : '';
       return [
         `usage: ${event.logins} logins` +
           (event.activeUsers !== undefined ? `, ${event.activeUsers} active users` : '') +
-          (newFeatures.length ? `, first use of ${newFeatures.join(', ')}` : ''),
+          (newFeatures.length ? `, first use of ${named}${more}` : ''),
       ];
     }
     case 'ticket': {
@@ -103,7 +128,7 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent): FactCha
       const known = facts.openTickets[event.ticketId];
       if (event.action === 'opened' && !known && high) facts.highSeverityOpenedAt.push(event.occurredAt);
       facts.openTickets[event.ticketId] = { severity: event.severity, openedAt: known?.openedAt ?? event.occurredAt };
-      pruneOld(facts, event.occurredAt);
+      pruneOld(facts, pruneAt);
       return [`ticket ${event.ticketId} ${known ? 'updated' : 'opened'} (${event.severity})`];
     }
     case 'survey':
@@ -166,7 +191,9 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent): FactCha
 function pruneOld(facts: CustomerFacts, nowIso: string): void {
   const cutoff = Date.parse(nowIso) - KEEP_DAYS * DAY_MS;
   for (const day of Object.keys(facts.dailyLogins)) {
-    if (Date.parse(`${day}T00:00:00Z`) < cutoff) delete facts.dailyLogins[day];
+    // A day that does not parse (never written by this code) is dropped rather than kept forever.
+    const at = Date.parse(`${day}T00:00:00Z`);
+    if (!(at >= cutoff)) delete facts.dailyLogins[day];
   }
   facts.highSeverityOpenedAt = facts.highSeverityOpenedAt.filter((at) => Date.parse(at) >= cutoff);
 }

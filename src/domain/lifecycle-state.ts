@@ -9,7 +9,7 @@
  * write, so a retried or replayed activity never records an entry twice.
  */
 import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from './customer-events';
-import { applyEvent, factsFromHandoff, type CustomerFacts } from './customer-facts';
+import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
 import { stageOf, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import { computeMetrics, type Metrics } from './metrics';
@@ -51,7 +51,7 @@ export type Cause =
   | { type: 'update'; by: string }
   | { type: 'handoff' };
 
-export type TimelineKind = 'handoff' | 'event' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play';
+export type TimelineKind = 'handoff' | 'event' | 'rejected' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play';
 
 export interface TimelineEntry {
   seq: number;
@@ -149,9 +149,9 @@ export function acceptEventId(state: LifecycleState, eventId: string, now: strin
   return true;
 }
 
-export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent, changes: Changes): void {
+export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent, changes: Changes, options: ApplyOptions = {}): void {
   changes.occurrences.push({ kind: 'event', event });
-  const described = applyEvent(state.facts, event);
+  const described = applyEvent(state.facts, event, options);
   if (described.length === 0) return;
   append(state, changes, {
     at: event.occurredAt,
@@ -159,6 +159,20 @@ export function applyCustomerEvent(state: LifecycleState, event: TCustomerEvent,
     summary: described.join('; '),
     cause: { type: 'event', id: event.id, eventType: event.type },
     detail: { eventType: event.type },
+  });
+}
+
+/**
+ * A message the workflow refused (it failed validation): recorded in the timeline with the reason,
+ * so whoever sent it can see why nothing happened, and the customer goes on.
+ */
+export function recordRejection(state: LifecycleState, rejection: { id?: string; what: string; reason: string }, now: string, changes: Changes): void {
+  append(state, changes, {
+    at: now,
+    kind: 'rejected',
+    summary: `${rejection.what} rejected: ${rejection.reason}`.slice(0, 1_000),
+    cause: rejection.id ? { type: 'event', id: rejection.id, eventType: 'rejected' } : { type: 'rule', id: 'validation' },
+    detail: { rejected: rejection.what },
   });
 }
 

@@ -1,5 +1,5 @@
 import type { TCustomerEvent } from '../../src/domain/customer-events';
-import { applyEvent, type CustomerFacts, factsFromHandoff } from '../../src/domain/customer-facts';
+import { applyEvent, type CustomerFacts, factsFromHandoff, MAX_REMEMBERED_FEATURES } from '../../src/domain/customer-facts';
 import { event, facts, HANDOFF_AT, handoff, stakeholder, stakeholders } from './fixtures';
 
 const T1 = '2026-02-01T09:00:00.000Z';
@@ -346,5 +346,27 @@ describe('applyEvent: payment', () => {
     const f = facts({ payment: before });
     expect(applyEvent(f, event({ type: 'payment', occurredAt: T1, status }))).toEqual(changes);
     expect(f.payment).toBe(status);
+  });
+});
+
+describe('applyEvent against hostile senders', () => {
+  it('prunes relative to the workflow clock, so a far-future event cannot erase the login history', () => {
+    const f = facts();
+    applyEvent(f, event({ type: 'usage', occurredAt: T1, logins: 3 }), { now: T1 });
+    applyEvent(f, event({ type: 'usage', occurredAt: '2026-02-03T10:00:00.000Z', logins: 2 }), { now: T2 });
+    // Dated 60+ days ahead of the clock (the API and the workflow refuse such events; the rule holds anyway).
+    applyEvent(f, event({ type: 'usage', occurredAt: '2026-06-01T00:00:00.000Z', logins: 1 }), { now: T3 });
+    expect(Object.keys(f.dailyLogins).sort()).toEqual(['2026-02-01', '2026-02-03', '2026-06-01']);
+  });
+
+  it('remembers at most MAX_REMEMBERED_FEATURES, and names only ten', () => {
+    const f = facts();
+    const names = Array.from({ length: 60_000 }, (_, i) => `feature-${i}`);
+    // Past the schemas' 200 per event, as a history recorded before the bounds may hold.
+    const unbounded = (at: string) => ({ ...event({ type: 'usage', occurredAt: at, logins: 1 }), keyFeaturesUsed: names }) as TCustomerEvent;
+    const [summary] = applyEvent(f, unbounded(T1));
+    applyEvent(f, unbounded(T2));
+    expect(f.keyFeaturesUsed).toHaveLength(MAX_REMEMBERED_FEATURES);
+    expect(summary).toMatch(/first use of feature-0, .*feature-9 and 990 more$/);
   });
 });

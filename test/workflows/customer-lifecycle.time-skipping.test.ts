@@ -6,6 +6,8 @@ import type { TCustomerEvent, TCustomerHandoff } from '../../src/domain/customer
 import type { Database } from '../../src/db/database';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import {
+  customerEventSignal,
+  customerEventsSignal,
   getStateQuery,
   getTimelineQuery,
   getUpcomingTimersQuery,
@@ -187,5 +189,42 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
       },
     );
     expect(await database.prisma.timelineEntry.count({ where: { customerId, kind: 'event' } })).toBe(1);
+  });
+
+  it('rejects malformed signals into the timeline and goes on applying valid events', async () => {
+    const customerId = await scenario(
+      (startAt) => handoff({ startAt }),
+      async ({ handle, day, env }) => {
+        const at = await day(2);
+        // Sent past the API, as `temporal workflow signal` would: no type-specific fields, no id,
+        // a far-future date, 60,000 feature names, and a signal argument that is not even a list.
+        await handle.signal(customerEventSignal, { id: 'x', type: 'usage' } as never);
+        await handle.signal(customerEventsSignal, [
+          { type: 'milestone', milestone: 'kickoff_held', occurredAt: new Date(at).toISOString() },
+          { ...usage(at), id: 'far-future', occurredAt: '9999-12-31T00:00:00Z' },
+          { ...usage(at), id: 'huge', keyFeaturesUsed: Array.from({ length: 60_000 }, (_, i) => `feature-${i}`) },
+        ] as never);
+        await handle.signal(customerEventsSignal, { not: 'a list' } as never);
+        const valid = milestone('setup_done', at);
+        await handle.signal(customerEventsSignal, [valid]);
+        await env.sleep('1 minute');
+
+        const state = await handle.query(getStateQuery);
+        const rejected = state.timeline.filter((e) => e.kind === 'rejected').map((e) => e.summary);
+        expect(rejected).toEqual([
+          expect.stringMatching(/^event "x" rejected: occurredAt: .*; logins: /),
+          expect.stringMatching(/^event \(no id\) rejected: id: /),
+          expect.stringMatching(/^event "far-future" rejected: occurredAt: must not be more than a day in the future/),
+          expect.stringMatching(/^event "huge" rejected: keyFeaturesUsed: /),
+          expect.stringMatching(/^event \(no id\) rejected: type: /),
+        ]);
+        expect(state.facts.milestones.setup_done).toBeDefined();
+        expect(Object.keys(state.facts.dailyLogins).some((d) => d.startsWith('9999'))).toBe(false);
+        // The rejected ids are not remembered: a corrected event with the same id still applies.
+        expect(state.seenEventIds.x).toBeUndefined();
+      },
+    );
+    const rows = await database.prisma.timelineEntry.findMany({ where: { customerId, kind: 'rejected' } });
+    expect(rows).toHaveLength(5);
   });
 });
