@@ -6,17 +6,16 @@
  * senders that cannot hold a key. Errors are mapped to HTTP in one place and name the field.
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { CUSTOMER_EVENT_TYPES } from '../domain/conditions';
-import { ZCustomerEvent, ZCustomerHandoff, ZCustomerId } from '../domain/customer-events';
+import { ZCustomerEventWithCustomer, ZCustomerHandoff, ZCustomerId, type TCustomerEvent } from '../domain/customer-events';
 import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
-import { acceptEvents } from '../ingest/accept-events';
+import { acceptEvents, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
-import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
+import { HEALTH_BANDS, STAGE_IDS, type TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
 import { newShareToken } from '../ingest/share-token';
@@ -25,6 +24,7 @@ import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/si
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { findApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
+import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
 
 export interface ApiDeps {
   prisma: PrismaClient;
@@ -36,39 +36,42 @@ export interface ApiDeps {
   maxBodyBytes?: number;
   /** For each segment's CSM ratio in the books of business; the built-in default when unset. */
   definition?: TLifecycleDefinition;
+  /** Logs PostgreSQL or Temporal going away and coming back, once each; stderr by default. */
+  availability?: AvailabilityLog;
 }
 
 
 type Env = { Variables: { scopes: string[]; caller: string } };
 
-const EVENT_TYPES = CUSTOMER_EVENT_TYPES;
-
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
-const ZApiEvent = z
-  .object({ customerId: ZCustomerId })
-  .passthrough()
-  .transform((value, ctx) => {
-    const { customerId, ...rest } = value;
-    // The event union would say only "Invalid input" for an unknown type: name the field and the choices.
-    if (!EVENT_TYPES.includes(rest.type as never)) {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown event type ${JSON.stringify(rest.type)}; one of ${EVENT_TYPES.join(', ')}` });
-      return z.NEVER;
-    }
-    const event = ZCustomerEvent.safeParse(rest);
-    if (!event.success) {
-      for (const issue of event.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
-      return z.NEVER;
-    }
-    return { customerId, event: event.data };
-  })
-  .openapi('CustomerEvent', {
-    description: 'A customer event with `customerId`; `id` is the idempotency key. See the event types in src/domain/customer-events.ts.',
-    example: { customerId: 'acme', id: 'nps-2026-11-acme-7', type: 'survey', survey: 'nps', score: 9, occurredAt: '2026-11-24T10:00:00Z' },
+const ZApiEvent = ZCustomerEventWithCustomer.openapi('CustomerEvent', {
+  description: 'A customer event with `customerId`; `id` is the idempotency key. Told apart by `type`; see the event types in src/domain/customer-events.ts.',
+  example: { customerId: 'acme', id: 'nps-2026-11-acme-7', type: 'survey', survey: 'nps', score: 9, occurredAt: '2026-11-24T10:00:00Z' },
+});
+const asIncoming = (value: z.infer<typeof ZApiEvent>): IncomingEvent => {
+  const { customerId, ...event } = value;
+  return { customerId, event: event as TCustomerEvent };
+};
+/** Up to 500 events, each id once: a repeat inside one request names the second one's path. */
+const ZEventBatch = z
+  .object({ events: z.array(ZApiEvent).min(1).max(500) })
+  .superRefine((batch, ctx) => {
+    const first = new Map<string, number>();
+    batch.events.forEach((event, index) => {
+      const seen = first.get(event.id);
+      if (seen === undefined) first.set(event.id, index);
+      else ctx.addIssue({ code: 'custom', path: ['events', index, 'id'], message: `event id "${event.id}" appears twice in this request (first at events.${seen})` });
+    });
   });
 
 const ZEventResult = z.object({ id: z.string(), customerId: z.string(), status: z.enum(['accepted', 'duplicate']) }).openapi('EventResult');
 const ZError = z
-  .object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+  .object({
+    error: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
   .openapi('Error');
 
 const errorResponses = {
@@ -78,12 +81,70 @@ const errorResponses = {
   413: { description: 'Body too large', content: { 'application/json': { schema: ZError } } },
   415: { description: 'Body not sent as application/json', content: { 'application/json': { schema: ZError } } },
   422: { description: 'Invalid body: each issue names its field', content: { 'application/json': { schema: ZError } } },
+  503: {
+    description: 'PostgreSQL or Temporal is unreachable (Retry-After); `details.recorded` says whether the events were recorded (then they are delivered later)',
+    content: { 'application/json': { schema: ZError } },
+  },
 } as const;
+
+const ZTimelineEntry = z
+  .object({
+    occurredAt: z.string(),
+    kind: z.string(),
+    summary: z.string(),
+    causeType: z.string().nullable(),
+    causeId: z.string().nullable(),
+    definitionVersion: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TimelineEntry');
+
+/** A timeline page's position: the last entry's time and id, opaque to callers. */
+const encodeTimelineCursor = (entry: { occurredAt: Date; id: string }) =>
+  Buffer.from(`${entry.occurredAt.toISOString()}|${entry.id}`, 'utf8').toString('base64url');
+const ZTimelineCursor = z
+  .string()
+  .max(200)
+  .transform((value, ctx) => {
+    const [at, id, ...rest] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+    if (!at || !id || rest.length > 0 || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) {
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out (use nextCursor from the previous page)' });
+      return z.NEVER;
+    }
+    return { at: new Date(at), id };
+  });
+
+/** The customer's live state as its workflow answers it; the main fields, others may follow. */
+const ZCustomerState = z
+  .looseObject({
+    facts: z.looseObject({
+      customerId: z.string(),
+      name: z.string(),
+      arr: z.number(),
+      csmOwner: z.string(),
+      contractStart: z.string(),
+      contractEnd: z.string(),
+      contractStatus: z.enum(['active', 'churned']),
+    }),
+    segment: z.string(),
+    stage: z.enum(STAGE_IDS),
+    stageEnteredAt: z.string(),
+    sla: z.enum(['on_track', 'behind', 'stuck']),
+    exit: z.looseObject({ ready: z.boolean(), required: z.array(z.looseObject({ label: z.string(), met: z.boolean() })) }),
+    health: z
+      .looseObject({ score: z.number().nullable(), band: z.enum(HEALTH_BANDS).nullable(), trend: z.string(), at: z.string() })
+      .nullable(),
+    timeline: z.array(z.looseObject({ seq: z.number(), at: z.string(), kind: z.string(), summary: z.string() })),
+    definitionVersion: z.string(),
+  })
+  .openapi('CustomerState', { description: "The customer's lifecycle state: facts, stage and SLA, exit progress, health with its dimensions, recent timeline" });
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   const { prisma, client } = deps;
+  const availability = deps.availability ?? new AvailabilityLog();
+  const ingest = { prisma, client, availability };
   const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
   const definition = deps.definition ?? DEFAULT_LIFECYCLE;
   const app = new OpenAPIHono<Env>({
@@ -103,10 +164,27 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       onError: (c) => c.json({ error: 'payload_too_large', message: `body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes` }, 413),
     }),
   );
-  app.use('/v1/*', authenticate(deps));
+  app.use('/v1/*', authenticate(deps, availability));
+  app.use('/v1/*', rejectInvalidUtf8);
 
   app.onError((error, c) => {
-    if (isApiError(error)) return c.json({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, error.status);
+    if (isApiError(error)) {
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json(
+        { error: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}), ...(error.details ? { details: error.details } : {}) },
+        error.status,
+      );
+    }
+    if (isDatabaseUnavailable(error)) {
+      availability.failed('database', error);
+      c.header('Retry-After', '10');
+      return c.json({ error: 'database_unavailable', message: 'PostgreSQL is unreachable: nothing was recorded or changed; try again', details: { recorded: false } }, 503);
+    }
+    if (isTemporalUnavailable(error)) {
+      availability.failed('temporal', error);
+      c.header('Retry-After', '10');
+      return c.json({ error: 'temporal_unavailable', message: 'Temporal is unreachable; try again', details: { recorded: false } }, 503);
+    }
     const status = (error as { status?: number }).status;
     if (error instanceof SyntaxError || status === 400) {
       return c.json({ error: 'malformed_json', message: 'the body is empty or not valid JSON' }, 400);
@@ -115,7 +193,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       return c.json({ error: 'unsupported_media_type', message: 'send the body as JSON with Content-Type: application/json' }, 415);
     }
     console.error('[api] unexpected error', error);
-    return c.json({ error: 'internal', message: 'unexpected error; nothing was recorded unless a 2xx was returned' }, 500);
+    return c.json({ error: 'internal', message: 'unexpected error; events in this request may or may not be recorded: sending them again is safe (ids are idempotency keys)' }, 500);
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -123,6 +201,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   // ---------------------------------------------------------------------------------------- events
   app.openapi(
     createRoute({
+      middleware: [requireScope('events:write')] as const,
       method: 'post',
       path: '/v1/events',
       summary: 'Send one customer event',
@@ -132,34 +211,33 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
         202: json(ZEventResult, 'Recorded and delivered'),
         404: json(ZError, 'Unknown customer'),
         409: json(ZError, 'Id reused for another event'),
-        503: json(ZError, "The customer's workflow is not running; not acknowledged, send again"),
         ...errorResponses,
+        503: json(ZError, "The customer's workflow is not running; not acknowledged, send again"),
       },
     }),
     async (c) => {
-      need(c, 'events:write');
-      const [result] = await acceptEvents(deps, [c.req.valid('json')]);
+      const [result] = await acceptEvents(ingest, [asIncoming(c.req.valid('json'))], { pathOf: () => '' });
       return c.json(result!, 202);
     },
   );
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('events:write')] as const,
       method: 'post',
       path: '/v1/events/batch',
       summary: 'Send up to 500 customer events at once',
-      request: { body: { content: { 'application/json': { schema: z.object({ events: z.array(ZApiEvent).min(1).max(500) }) } }, required: true } },
+      request: { body: { content: { 'application/json': { schema: ZEventBatch } }, required: true } },
       responses: {
         202: json(z.object({ results: z.array(ZEventResult) }), 'All recorded and delivered'),
         404: json(ZError, 'Unknown customer'),
         409: json(ZError, 'Id reused for another event'),
-        503: json(ZError, "A customer's workflow is not running; nothing acknowledged, send again"),
         ...errorResponses,
+        503: json(ZError, "A customer's workflow is not running; nothing acknowledged, send again"),
       },
     }),
     async (c) => {
-      need(c, 'events:write');
-      const results = await acceptEvents(deps, c.req.valid('json').events);
+      const results = await acceptEvents(ingest, c.req.valid('json').events.map(asIncoming));
       return c.json({ results }, 202);
     },
   );
@@ -167,6 +245,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   // ------------------------------------------------------------------------------------- customers
   app.openapi(
     createRoute({
+      middleware: [requireScope('customers:write')] as const,
       method: 'post',
       path: '/v1/customers',
       summary: 'Create a customer from the sales handoff (starts its lifecycle workflow)',
@@ -178,7 +257,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     }),
     async (c) => {
-      need(c, 'customers:write');
       const handoff = c.req.valid('json');
       const { workflowId } = await createCustomer({ prisma, client, taskQueue }, handoff);
       return c.json({ customerId: handoff.customerId, workflowId }, 201);
@@ -189,27 +267,28 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/customers/{customerId}',
       summary: "A customer's live state, from its workflow",
       request: { params: ZCustomerParam },
       responses: {
-        200: json(z.object({}).passthrough(), 'The lifecycle state'),
+        200: json(ZCustomerState, 'The lifecycle state'),
         404: json(ZError, 'Unknown customer'),
-        503: json(ZError, 'The customer was created a moment ago and is still starting (Retry-After)'),
         ...errorResponses,
+        503: json(ZError, 'The customer was created a moment ago and is still starting (Retry-After)'),
       },
     }),
     async (c) => {
-      need(c, 'read');
       const { customerId } = c.req.valid('param');
       try {
         const state = await client.workflow.getHandle(customerWorkflowId(customerId)).query(getStateQuery);
-        return c.json(state as unknown as Record<string, unknown>, 200);
+        return c.json(state as unknown as z.infer<typeof ZCustomerState>, 200);
       } catch (error) {
-        if ((error as Error).name === 'WorkflowNotFoundError') throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
+        if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
         // The first moment of a new customer's workflow (it loads its definition): ask again shortly.
-        if ((error as Error).message?.includes(CUSTOMER_STARTING)) {
+        // A query's failure crosses the server as a message only: the constant is the contract.
+        if (error instanceof Error && error.message.includes(CUSTOMER_STARTING)) {
           c.header('Retry-After', '1');
           throw new ApiError(503, 'customer_starting', `customer ${customerId} is starting; retry in a second`);
         }
@@ -220,23 +299,47 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/customers/{customerId}/timeline',
       summary: 'Everything that happened to a customer, each with its cause and definition version',
-      request: { params: ZCustomerParam, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }) },
-      responses: { 200: json(z.object({ entries: z.array(z.object({}).passthrough()) }), 'Newest first'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
+      description: 'Newest first, `limit` at a time; pass the answer\'s `nextCursor` as `cursor` for the next page (absent on the last page).',
+      request: {
+        params: ZCustomerParam,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          cursor: ZTimelineCursor.optional(),
+        }),
+      },
+      responses: {
+        200: json(z.object({ entries: z.array(ZTimelineEntry), nextCursor: z.string().optional() }), 'Newest first'),
+        404: json(ZError, 'Unknown customer'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
-      need(c, 'read');
       const { customerId } = c.req.valid('param');
+      const { limit, cursor } = c.req.valid('query');
       await knownCustomer(prisma, customerId);
-      const entries = await prisma.timelineEntry.findMany({
-        where: { customerId },
-        orderBy: { occurredAt: 'desc' },
-        take: c.req.valid('query').limit,
-        select: { occurredAt: true, kind: true, summary: true, causeType: true, causeId: true, definitionVersion: true, detail: true },
+      // Keyset paging on (occurredAt, id): stable while new entries arrive, and as fast on page 100 as on page 1.
+      const rows = await prisma.timelineEntry.findMany({
+        where: {
+          customerId,
+          ...(cursor ? { OR: [{ occurredAt: { lt: cursor.at } }, { occurredAt: cursor.at, id: { lt: cursor.id } }] } : {}),
+        },
+        orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        select: { id: true, occurredAt: true, kind: true, summary: true, causeType: true, causeId: true, definitionVersion: true, detail: true },
       });
-      return c.json({ entries: entries.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })) }, 200);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return c.json(
+        {
+          entries: page.map(({ id: _id, ...e }) => ({ ...e, occurredAt: e.occurredAt.toISOString(), detail: e.detail as Record<string, unknown> })),
+          ...(rows.length > limit && last ? { nextCursor: encodeTimelineCursor(last) } : {}),
+        },
+        200,
+      );
     },
   );
 
@@ -255,6 +358,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/customers/{customerId}/success-plan',
       summary: "The customer's success plan: objectives, milestones, metrics, risks, cadence",
@@ -262,7 +366,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(ZPlanResponse, 'The plan and its share link'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'read');
       const { customerId } = c.req.valid('param');
       const row = await prisma.successPlan.findUnique({ where: { customerId } });
       if (!row) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
@@ -272,6 +375,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('customers:write')] as const,
       method: 'put',
       path: '/v1/customers/{customerId}/success-plan',
       summary: 'Replace the success plan (optimistic: send the version you edited)',
@@ -282,7 +386,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(ZPlanResponse, 'Saved as the next version'), 404: json(ZError, 'Unknown customer'), 409: json(ZError, 'Edited meanwhile'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'customers:write');
       const { customerId } = c.req.valid('param');
       const { version, by, plan } = c.req.valid('json');
       const { count } = await prisma.successPlan.updateMany({ where: { customerId, version }, data: { document: plan, version: version + 1, updatedBy: by } });
@@ -295,6 +398,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('customers:write')] as const,
       method: 'post',
       path: '/v1/customers/{customerId}/success-plan/share-link',
       summary: 'Issue a new share link for the plan; the old link stops working at once',
@@ -302,7 +406,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(ZPlanResponse, 'The plan with its new share link'), 404: json(ZError, 'Unknown customer'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'customers:write');
       const { customerId } = c.req.valid('param');
       const { count } = await prisma.successPlan.updateMany({ where: { customerId }, data: { shareToken: newShareToken() } });
       if (count === 0) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
@@ -356,6 +459,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/tasks',
       summary: "A CSM's tasks (or anyone's), soonest due first",
@@ -363,7 +467,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(z.object({ tasks: z.array(ZTask) }), 'Tasks'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'read');
       const { assignee, status, customerId } = c.req.valid('query');
       const tasks = await prisma.csmTask.findMany({
         where: { status, ...(assignee ? { assignee } : {}), ...(customerId ? { customerId } : {}) },
@@ -376,6 +479,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('tasks:write')] as const,
       method: 'post',
       path: '/v1/tasks/{taskId}/complete',
       summary: 'Mark a task done',
@@ -386,7 +490,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(ZTask, 'Done (completing twice is harmless)'), 404: json(ZError, 'Unknown task'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'tasks:write');
       const { taskId } = c.req.valid('param');
       const { by } = c.req.valid('json');
       const task = await prisma.csmTask.findUnique({ where: { id: taskId } });
@@ -408,6 +511,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     .openapi('SegmentResult');
   const segmentRoute = (kind: 'batch' | 'track' | 'identify' | 'group', schema: z.ZodTypeAny) =>
     createRoute({
+      middleware: [requireScope('events:write')] as const,
       method: 'post',
       path: `/v1/segment/${kind}`,
       summary: `Segment-spec ${kind} payload, accepted unchanged (point a Segment SDK's host and path here)`,
@@ -418,14 +522,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     });
   const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[]) => {
-    need(c, 'events:write');
     const { events, skipped, parked, unparked } = await fromSegment(prisma, messages);
     const known = new Set((await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id));
     const deliverable = events.filter((e) => known.has(e.customerId));
     for (const e of events) if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
     // Segment may repeat a message inside one batch (retries): the first copy counts.
     const unique = deliverable.filter((e, i) => deliverable.findIndex((o) => o.event.id === e.event.id) === i);
-    const results = unique.length > 0 ? await acceptEvents(deps, unique, 'segment') : [];
+    const results = unique.length > 0 ? await acceptEvents(ingest, unique, 'segment') : [];
     const deliveredIds = new Set(unique.map((e) => e.event.id));
     await forgetParked(prisma, unparked.filter((messageId) => deliveredIds.has(`segment:${messageId}`)));
     return c.json(
@@ -447,6 +550,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   // --------------------------------------------------------------------------------------- metrics
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/metrics',
       summary: 'Portfolio metrics: NRR, GRR, churn and expansion ARR, NPS, time to value, health, renewals due, at risk, books of business',
@@ -454,7 +558,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(z.object({}).passthrough(), 'Metrics'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'read');
       const { days } = c.req.valid('query');
       return c.json(await portfolioReport(prisma, definition, days), 200);
     },
@@ -463,14 +566,34 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Customer-success lifecycle engine API', version: '1' },
-    security: [{ apiKey: [] }],
+    // Any one of these: a key as a bearer token or in x-api-key, a Segment write key (Basic), or
+    // for the event routes a body signed with INGEST_WEBHOOK_SECRET.
+    security: [{ bearer: [] }, { apiKeyHeader: [] }, { segmentWriteKey: [] }, { signedBody: [] }],
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key (csk_…) from `cli api-key create`' });
+  const securitySchemes = {
+    bearer: { type: 'http', scheme: 'bearer', description: 'An API key (csk_…) from `cli api-key create`: `Authorization: Bearer csk_…`' },
+    apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same API key in the x-api-key header' },
+    segmentWriteKey: { type: 'http', scheme: 'basic', description: "Segment's SDKs: the API key as the Basic-auth user name, empty password" },
+    signedBody: {
+      type: 'apiKey',
+      in: 'header',
+      name: WEBHOOK_SIGNATURE_HEADER,
+      description: 'Event and Segment routes only: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with INGEST_WEBHOOK_SECRET>`',
+    },
+  } as const;
+  for (const [name, scheme] of Object.entries(securitySchemes)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   return app;
 }
 
-function need(c: Context<Env>, scope: ApiScope): void {
-  if (!c.get('scopes').includes(scope)) throw new ApiError(403, 'missing_scope', `this key (${c.get('caller')}) lacks the scope ${scope}`);
+/**
+ * A route's scope, checked before its body is read or validated: a read-only key posting anything
+ * is told it lacks the scope (403), not what is wrong with a body it may not send at all (422).
+ */
+function requireScope(scope: ApiScope): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (!c.get('scopes').includes(scope)) throw new ApiError(403, 'missing_scope', `this key (${c.get('caller')}) lacks the scope ${scope}`);
+    await next();
+  };
 }
 
 async function knownCustomer(prisma: PrismaClient, customerId: string): Promise<void> {
@@ -479,8 +602,41 @@ async function knownCustomer(prisma: PrismaClient, customerId: string): Promise<
   }
 }
 
+/**
+ * A body that is not valid UTF-8 is refused: decoding would silently turn its bad bytes into U+FFFD,
+ * and two garbled ids would then collide as one idempotency key.
+ */
+const rejectInvalidUtf8: MiddlewareHandler<Env> = async (c, next) => {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8Byte(bytes);
+    throw new ApiError(400, 'invalid_utf8', `the body is not valid UTF-8 (first bad byte at offset ${at}); send text as UTF-8`);
+  }
+  return next();
+};
+
+function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  // Binary search on the longest prefix that decodes; cheap, and only on the error path.
+  let ok = 0;
+  let bad = bytes.length;
+  while (bad - ok > 1) {
+    const mid = (ok + bad) >> 1;
+    try {
+      // stream: a sequence cut by the prefix's end is not yet an error.
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      ok = mid;
+    } catch {
+      bad = mid;
+    }
+  }
+  return ok;
+}
+
 /** API key (Bearer or x-api-key), or for event routes an HMAC-signed body. */
-function authenticate(deps: ApiDeps): MiddlewareHandler<Env> {
+function authenticate(deps: ApiDeps, availability: AvailabilityLog): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (c.req.path === '/v1/openapi.json' || c.req.path.startsWith('/v1/shared/')) return next();
     const signature = c.req.header(WEBHOOK_SIGNATURE_HEADER);
@@ -499,6 +655,7 @@ function authenticate(deps: ApiDeps): MiddlewareHandler<Env> {
     const presented = bearer ?? basicUser ?? c.req.header('x-api-key');
     if (!presented) throw new ApiError(401, 'unauthenticated', 'send an API key: Authorization: Bearer csk_…');
     const key = await findApiKey(deps.prisma, presented);
+    availability.succeeded('database');
     if (!key) throw new ApiError(401, 'unauthenticated', 'unknown API key');
     if (key.revoked) throw new ApiError(403, 'key_revoked', `the API key "${key.name}" was revoked`);
     c.set('scopes', key.scopes);

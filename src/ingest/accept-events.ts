@@ -7,11 +7,13 @@
  * Derived read-model rows (survey responses, ARR movements) are written in the same transaction,
  * keyed by the event id, so they are as exactly-once as the event.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TCustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { ApiError } from '../api/errors';
+import { LIMITS } from '../domain/bounds';
+import { isDatabaseUnavailable, isTemporalUnavailable, type AvailabilityLog } from '../util/availability';
 import { customerEventsSignal } from '../../workflows/messages';
 
 export interface IncomingEvent {
@@ -27,48 +29,136 @@ export interface EventResult {
 
 /** Events per signal: Temporal advises a few signals per second per workflow, so a batch is one signal. */
 const SIGNAL_BATCH = 100;
+/** How long one signal may take before Temporal counts as away (its client would wait ~20 s). */
+const SIGNAL_DEADLINE_MS = 5_000;
+
+export interface AcceptOptions {
+  /** Where the events came from, recorded with each (`api`, `segment`, `demo`). */
+  source?: string;
+  /** Each event's field path prefix in the request, for errors (`events.3.`); default `events.N.`. */
+  pathOf?: (index: number) => string;
+}
 
 export async function acceptEvents(
-  deps: { prisma: PrismaClient; client: Client },
+  deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog },
   incoming: IncomingEvent[],
-  source = 'api',
+  options: AcceptOptions | string = {},
 ): Promise<EventResult[]> {
-  const { prisma, client } = deps;
+  const { source = 'api', pathOf = (index: number) => `events.${index}.` } = typeof options === 'string' ? { source: options } : options;
+  const { prisma } = deps;
   const ids = incoming.map((e) => e.event.id);
-  const repeatedInRequest = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (repeatedInRequest) {
-    throw new ApiError(422, 'duplicate_id_in_request', `event id "${repeatedInRequest}" appears twice in this request`);
-  }
+  const firstIndex = new Map<string, number>();
+  ids.forEach((id, index) => {
+    if (firstIndex.has(id)) throw invalid([{ path: `${pathOf(index)}id`, message: `event id "${id}" appears twice in this request` }]);
+    firstIndex.set(id, index);
+  });
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
-  const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true } });
-  const unknown = customerIds.filter((id) => !known.some((k) => k.id === id));
+  const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true, contractStart: true } });
+  const knownById = new Map(known.map((k) => [k.id, k]));
+  const unknown = customerIds.filter((id) => !knownById.has(id));
   if (unknown.length > 0) {
-    throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { customerIds: unknown });
+    throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { details: { customerIds: unknown } });
+  }
+  // An event long before its customer's contract is a wrong date, not history (documented bound).
+  const tooEarly = incoming.flatMap(({ customerId, event }, index) => {
+    const start = knownById.get(customerId)?.contractStart;
+    return start && Date.parse(event.occurredAt) < start.getTime() - LIMITS.beforeContractStartMs
+      ? [{ path: `${pathOf(index)}occurredAt`, message: `must not be more than a year before the contract start (${start.toISOString().slice(0, 10)})` }]
+      : [];
+  });
+  if (tooEarly.length > 0) throw invalid(tooEarly);
+
+  // 1. Record (or find) every event. A key already recorded must carry the same event: the same
+  //    customer, type and payload. Anything else is a different event reusing the key (409).
+  const existing = new Map((await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } })).map((row) => [row.idempotencyKey, row]));
+  assertSameEvents(incoming, existing, pathOf);
+  const fresh = incoming.filter((e) => !existing.has(e.event.id));
+  const recordedHere = fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)).catch(databaseAway(deps, false)) : new Set<string>();
+  // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
+  // that request stored, and never delivered with this request's payload.
+  const lostKeys = fresh.filter((e) => !recordedHere.has(e.event.id)).map((e) => e.event.id);
+  const winners = new Map(
+    lostKeys.length > 0
+      ? (await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: lostKeys } } }).catch(databaseAway(deps, recordedHere.size > 0))).map((row) => [row.idempotencyKey, row])
+      : [],
+  );
+  let conflict: ApiError | undefined;
+  try {
+    assertSameEvents(incoming, winners, pathOf);
+  } catch (error) {
+    conflict = error as ApiError;
   }
 
-  // 1. Record (or find) every event.
-  const existing = await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } });
-  for (const row of existing) {
-    const sent = incoming.find((e) => e.event.id === row.idempotencyKey)!;
-    if (row.customerId !== sent.customerId || row.type !== sent.event.type) {
-      throw new ApiError(409, 'idempotency_key_reused', `event id "${row.idempotencyKey}" was already used for another ${row.type} event of customer ${row.customerId}`);
-    }
-  }
-  const fresh = incoming.filter((e) => !existing.some((row) => row.idempotencyKey === e.event.id));
-  // The keys this request recorded itself. A concurrent request with the same key may record it
-  // first; then this one answers "duplicate" and applies nothing of it.
-  const recordedHere = fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)) : new Set<string>();
-
-  // 2. Deliver what is not known to be delivered (new, or recorded by a request that died before
-  //    delivering, or being delivered by a concurrent request): the workflow ignores an id it has seen.
-  const delivered = new Set(existing.filter((row) => row.deliveredAt !== null).map((row) => row.idempotencyKey));
-  await deliverEvents(deps, incoming.filter((e) => !delivered.has(e.event.id)));
+  // 2. Deliver what is not known to be delivered: new, recorded by a request that died (or answered
+  //    503) before delivering, or being delivered by a concurrent request — the workflow ignores an
+  //    id it has seen. Only events whose stored payload is this one are delivered.
+  const deliverable = incoming.filter(({ customerId, event }) => {
+    if (recordedHere.has(event.id)) return true;
+    const row = existing.get(event.id) ?? winners.get(event.id);
+    return row !== undefined && row.deliveredAt === null && row.customerId === customerId && sameEvent(row, event);
+  });
+  await deliverEvents(deps, deliverable);
+  if (conflict) throw conflict;
   return incoming.map(({ customerId, event }) => ({
     id: event.id,
     customerId,
+    // Accepted: this request recorded it. Duplicate: an earlier or concurrent request did (an earlier
+    // one that answered 503 said so: `details.recorded`), and this one applied nothing new.
     status: recordedHere.has(event.id) ? 'accepted' : 'duplicate',
   }));
 }
+
+/**
+ * PostgreSQL went away mid-request: 503 saying truthfully whether this request recorded anything
+ * (what it recorded is delivered by the sweep; sending again is safe either way).
+ */
+function databaseAway(deps: { availability?: AvailabilityLog }, recorded: boolean) {
+  return (error: unknown): never => {
+    if (!isDatabaseUnavailable(error)) throw error;
+    deps.availability?.failed('database', error);
+    throw new ApiError(
+      503,
+      'database_unavailable',
+      recorded
+        ? 'PostgreSQL became unreachable: events recorded before that will be delivered; sending them again is safe'
+        : 'PostgreSQL is unreachable: nothing was recorded; send the events again',
+      { details: { recorded }, retryAfterSeconds: 10 },
+    );
+  };
+}
+
+type EventRow = { idempotencyKey: string; customerId: string; type: string; payload: unknown; deliveredAt: Date | null };
+
+function sameEvent(row: EventRow, event: TCustomerEvent): boolean {
+  return row.type === event.type && canonicalJson(row.payload) === canonicalJson(JSON.parse(JSON.stringify(event)));
+}
+
+function assertSameEvents(incoming: IncomingEvent[], rows: Map<string, EventRow>, pathOf: (index: number) => string): void {
+  incoming.forEach(({ customerId, event }, index) => {
+    const row = rows.get(event.id);
+    if (!row) return;
+    if (row.customerId !== customerId) {
+      throw new ApiError(409, 'idempotency_key_reused', `${pathOf(index)}id: event id "${event.id}" was already used for an event of another customer`, {
+        issues: [{ path: `${pathOf(index)}id`, message: 'already used for an event of another customer' }],
+      });
+    }
+    if (!sameEvent(row, event)) {
+      throw new ApiError(409, 'idempotency_key_reused', `${pathOf(index)}id: event id "${event.id}" was already used for a different ${row.type} event of this customer`, {
+        issues: [{ path: `${pathOf(index)}id`, message: `already used for a different ${row.type} event of this customer` }],
+      });
+    }
+  });
+}
+
+/** JSON with object keys sorted, so a stored payload (jsonb reorders keys) compares with a sent one. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+const invalid = (issues: { path: string; message: string }[]) =>
+  new ApiError(422, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
 
 /**
  * Writes the event rows and what they imply for the read model (survey responses, stakeholders,
@@ -170,9 +260,13 @@ async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
 /**
  * Signals each customer's events (in batches of SIGNAL_BATCH), then marks what was signalled as
  * delivered in one write, also when some customer failed: its failure does not leave the others'
- * delivered events unmarked.
+ * delivered events unmarked. Every event given is already recorded: a failure here is answered
+ * 503 saying so, and the redelivery sweep (or the sender's retry) delivers it later.
  */
-export async function deliverEvents(deps: { prisma: PrismaClient; client: Client }, events: IncomingEvent[]): Promise<void> {
+export async function deliverEvents(
+  deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog },
+  events: IncomingEvent[],
+): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
   const signalled: string[] = [];
@@ -182,20 +276,38 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
       for (let i = 0; i < customerEvents.length; i += SIGNAL_BATCH) {
         const batch = customerEvents.slice(i, i + SIGNAL_BATCH);
         try {
-          await handle.signal(customerEventsSignal, batch);
+          // A deadline: with Temporal away the client would otherwise retry for ~20 s per request.
+          await deps.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, batch));
         } catch (error) {
-          if ((error as Error).name === 'WorkflowNotFoundError') {
-            // The record stays undelivered: a retry (or the redelivery sweep) delivers it once the customer runs.
-            throw new ApiError(503, 'customer_not_running', `customer ${customerId} has no running workflow; retry later`);
+          if (error instanceof WorkflowNotFoundError) {
+            throw new ApiError(503, 'customer_not_running', `customer ${customerId} has no running workflow; the events are recorded and will be delivered once it runs`, {
+              details: { recorded: true },
+              retryAfterSeconds: 5,
+            });
+          }
+          if (isTemporalUnavailable(error)) {
+            deps.availability?.failed('temporal', error);
+            throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable: the events are recorded and will be delivered within minutes of its return; sending them again is safe', {
+              details: { recorded: true },
+              retryAfterSeconds: 10,
+            });
           }
           throw error;
         }
+        deps.availability?.succeeded('temporal');
         signalled.push(...batch.map((e) => e.id));
       }
     }),
   );
   if (signalled.length > 0) {
-    await deps.prisma.ingestedEvent.updateMany({ where: { idempotencyKey: { in: signalled }, deliveredAt: null }, data: { deliveredAt: new Date() } });
+    try {
+      await deps.prisma.ingestedEvent.updateMany({ where: { idempotencyKey: { in: signalled }, deliveredAt: null }, data: { deliveredAt: new Date() } });
+    } catch (error) {
+      // Recorded and signalled: the answer is true as it stands. Unmarked rows are signalled again
+      // by the sweep, and the workflow ignores an id it has seen.
+      if (!isDatabaseUnavailable(error)) throw error;
+      deps.availability?.failed('database', error);
+    }
   }
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;

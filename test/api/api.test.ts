@@ -4,7 +4,7 @@
  * by field, and every auth case answers as documented.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createApiKey, revokeApiKey } from '../../src/api/api-keys';
+import { API_SCOPES, createApiKey, revokeApiKey } from '../../src/api/api-keys';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { redeliverPendingEvents } from '../../src/ingest/accept-events';
@@ -133,6 +133,47 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(movements).toHaveLength(8); // new, renewal, the raced two, up-1, up-2, down, churn
   });
 
+  it('applies one id raced across two customers to one of them only, and refuses the other with 409', async () => {
+    const [a, b] = [await newCustomer(), await newCustomer()];
+    const ids = Array.from({ length: 30 }, (_, i) => `cross-${uniqueSuffix()}-${i}`);
+    const pairs = await Promise.all(ids.map((id) => Promise.all([call('POST', '/v1/events', milestone(a, id, 'setup_done')), call('POST', '/v1/events', milestone(b, id, 'setup_done'))])));
+    for (const pair of pairs) {
+      expect(pair.map((r) => r.status).sort()).toEqual([202, 409]);
+      expect(pair.find((r) => r.status === 409)!.body).toMatchObject({ error: 'idempotency_key_reused', issues: [{ path: 'id' }] });
+    }
+    // Each id was applied by the workflow of the customer its row belongs to, and by no other.
+    const rows = await database.prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } });
+    expect(rows).toHaveLength(30);
+    const owner = new Map(rows.map((r) => [r.idempotencyKey, r.customerId]));
+    for (const customerId of [a, b]) {
+      const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+      const mine = ids.filter((id) => owner.get(id) === customerId);
+      const seen = await until(`${customerId}'s workflow to apply its ${mine.length} ids`, async () => {
+        const state = await handle.query(getStateQuery);
+        return mine.every((id) => state.seenEventIds[id] !== undefined) && state.seenEventIds;
+      });
+      expect(ids.filter((id) => seen[id] !== undefined).sort()).toEqual(mine.sort());
+    }
+  });
+
+  it('delivers the stored payload when one id is raced with two payloads for one customer', async () => {
+    const customerId = await newCustomer();
+    const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+    const usageWith = (id: string, logins: number) => ({ customerId, id, type: 'usage', logins, occurredAt: now() });
+    for (let round = 0; round < 10; round += 1) {
+      const id = `payload-${uniqueSuffix()}`;
+      const answers = await Promise.all([call('POST', '/v1/events', usageWith(id, 3)), call('POST', '/v1/events', usageWith(id, 7))]);
+      expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+      const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: id } });
+      const stored = (row.payload as { logins: number }).logins;
+      const timeline = await until('the workflow to apply the usage', async () => {
+        const entries = (await handle.query(getStateQuery)).timeline.filter((e) => e.cause.type === 'event' && e.cause.id === id).map((e) => e.summary);
+        return entries.length > 0 && entries;
+      });
+      expect(timeline).toEqual([`usage: ${stored} logins`]);
+    }
+  });
+
   it('finishes a creation whose workflow never started instead of answering 409', async () => {
     const customerId = `api-${uniqueSuffix()}`;
     // What a first attempt leaves when Temporal is away at the start: the row, no workflow.
@@ -252,6 +293,21 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       ['an unknown field', () => ({ customerId, id: 'x6', type: 'payment', status: 'late', occurredAt: now(), extra: 1 }), 422, /extra/],
       ['an unknown customer', () => milestone('nobody-here', 'x7'), 404, /unknown customer: nobody-here/],
       ['a body over the limit', () => ({ ...milestone(customerId, 'x8'), padding: 'x'.repeat(70 * 1024) }), 413, /payload_too_large/],
+      // Each answered with the field, not "(body): Invalid input" for the union as a whole.
+      ['logins as a string', () => ({ customerId, id: 'x9', type: 'usage', logins: '3', occurredAt: now() }), 422, /"path":"logins","message":"Invalid input: expected number/],
+      ['an unknown severity', () => ({ customerId, id: 'x10', type: 'ticket', ticketId: 't', action: 'opened', severity: 'critical', occurredAt: now() }), 422, /"path":"severity"/],
+      ['an unknown payment status', () => ({ customerId, id: 'x11', type: 'payment', status: 'paid', occurredAt: now() }), 422, /"path":"status"/],
+      ['no id', () => ({ customerId, type: 'milestone', milestone: 'a', occurredAt: now() }), 422, /"path":"id"/],
+      ['a NUL in the id', () => ({ ...milestone(customerId, 'x12\u0000'), id: 'x12\u0000' }), 422, /"path":"id","message":"must not contain a NUL/],
+      ['a NUL in a text field', () => ({ customerId, id: 'x13', type: 'ticket', ticketId: 't', action: 'opened', severity: 'low', subject: 'a\u0000b', occurredAt: now() }), 422, /"path":"subject"/],
+      ['a lone surrogate', () => `{"customerId":"${customerId}","id":"x14\\ud800","type":"milestone","milestone":"a","occurredAt":"${now()}"}`, 422, /"path":"id","message":"must not contain an unpaired/],
+      ['a contract ARR of 1e13', () => ({ customerId, id: 'x15', type: 'contract', action: 'expanded', arr: 1e13, occurredAt: now() }), 422, /"path":"arr"/],
+      ['a date in year 9999', () => ({ ...milestone(customerId, 'x16'), occurredAt: '9999-12-31T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be more than a day in the future/],
+      ['a date in year 1', () => ({ ...milestone(customerId, 'x17'), occurredAt: '0001-01-01T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be before 2000/],
+      ['a date long before the contract', () => ({ ...milestone(customerId, 'x18'), occurredAt: '2020-01-01T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be more than a year before the contract start/],
+      ['201 feature names', () => ({ customerId, id: 'x19', type: 'usage', logins: 1, keyFeaturesUsed: Array.from({ length: 201 }, (_, i) => `f${i}`), occurredAt: now() }), 422, /"path":"keyFeaturesUsed"/],
+      ['a feature name of 101 characters', () => ({ customerId, id: 'x20', type: 'usage', logins: 1, keyFeaturesUsed: ['f'.repeat(101)], occurredAt: now() }), 422, /"path":"keyFeaturesUsed.0"/],
+      ['ten million and one logins', () => ({ customerId, id: 'x21', type: 'usage', logins: 10_000_001, occurredAt: now() }), 422, /"path":"logins"/],
     ])('%s', async (_, body, status, message) => {
       const response = await call('POST', '/v1/events', body());
       expect(response.status).toBe(status);
@@ -273,6 +329,10 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       ['an empty batch', 'POST', '/v1/events/batch', { events: [] }, 422, /"path":"events"/],
       ['a batch over 500', 'POST', '/v1/events/batch', { events: Array.from({ length: 501 }, () => ({})) }, 422, /"path":"events"/],
       ['a batch that is not a list', 'POST', '/v1/events/batch', { events: 'all of them' }, 422, /"path":"events"/],
+      ['a handoff ARR of 1e13', 'POST', '/v1/customers', { ...handoff('big-arr'), arr: 1e13 }, 422, /"path":"arr"/],
+      ['a handoff with 101 stakeholders', 'POST', '/v1/customers', { ...handoff('many'), stakeholders: Array.from({ length: 101 }, (_, i) => ({ id: `s${i}`, name: 'S', role: 'user' })) }, 422, /"path":"stakeholders"/],
+      ['a handoff name of 201 characters', 'POST', '/v1/customers', { ...handoff('long'), name: 'n'.repeat(201) }, 422, /"path":"name"/],
+      ['a timeline cursor this API never gave out', 'GET', '/v1/customers/nobody-here/timeline?cursor=bm9wZQ', undefined, 422, /"path":"cursor"/],
       ['a handoff without ARR', 'POST', '/v1/customers', { customerId: 'no-arr', name: 'X', contractStart: '2026-11-01T00:00:00Z', contractEnd: '2027-11-01T00:00:00Z', stakeholders: [] }, 422, /"path":"arr"/],
       ['a customer id with a slash', 'GET', '/v1/customers/a%2Fb', undefined, 422, /customerId/],
       ['an unknown customer', 'GET', '/v1/customers/nobody-here', undefined, 404, /unknown_customer/],
@@ -291,6 +351,54 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const response = await call(method, path, body);
       expect(response.status).toBe(status);
       expect(JSON.stringify(response.body)).toMatch(message);
+    });
+
+    it('refuses a body that is not valid UTF-8 instead of turning its bytes into U+FFFD', async () => {
+      const json = Buffer.from(JSON.stringify(milestone(customerId, 'x-utf8-ZZ')), 'utf8');
+      const at = json.indexOf('ZZ');
+      json[at] = 0xff; // never valid in UTF-8
+      json[at + 1] = 0xfe;
+      const response = await fetch(`${api.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: json });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_utf8' });
+      expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x-utf8' } } })).toBe(0);
+    });
+
+    it('names the repeated id inside a batch', async () => {
+      const event = milestone(customerId, `twice-${uniqueSuffix()}`);
+      const response = await call('POST', '/v1/events/batch', { events: [event, milestone(customerId, 'other'), event] });
+      expect(response.status).toBe(422);
+      expect(response.body.issues).toContainEqual({ path: 'events.2.id', message: expect.stringContaining('appears twice') });
+    });
+
+    it('checks the scope before the body: a read-only key posting anything gets 403', async () => {
+      for (const body of [{ nonsense: true }, 'not json at all']) {
+        expect((await call('POST', '/v1/events', body, { authorization: `Bearer ${readOnlyKey}` })).status).toBe(403);
+      }
+      expect((await call('POST', '/v1/customers', {}, { authorization: `Bearer ${readOnlyKey}` })).status).toBe(403);
+    });
+
+    it('pages through a long timeline with a cursor', async () => {
+      const events = Array.from({ length: 30 }, (_, i) => ({ ...milestone(customerId, `page-${uniqueSuffix()}-${i}`, `page_${i}`) }));
+      expect((await call('POST', '/v1/events/batch', { events })).status).toBe(202);
+      await until('the milestones to reach the timeline', async () => (await database.prisma.timelineEntry.count({ where: { customerId, kind: 'event' } })) >= 30);
+      // And the workflow done writing what they caused (health, stage): the timeline holds still.
+      await until('the timeline to settle', async () => {
+        const before = await database.prisma.timelineEntry.count({ where: { customerId } });
+        await new Promise((r) => setTimeout(r, 1_000));
+        return before === (await database.prisma.timelineEntry.count({ where: { customerId } }));
+      });
+      const all = await database.prisma.timelineEntry.findMany({ where: { customerId }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 20; page += 1) {
+        const response = await call('GET', `/v1/customers/${customerId}/timeline?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.status).toBe(200);
+        seen.push(...response.body.entries.map((e: { summary: string; occurredAt: string }) => `${e.occurredAt} ${e.summary}`));
+        cursor = response.body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(all.map((e) => `${e.occurredAt.toISOString()} ${e.summary}`));
     });
 
     it('names the field inside a batch', async () => {
@@ -331,6 +439,27 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const [method, path] = route.split(' ') as [string, string];
       const body = method === 'POST' ? milestone(customerId, `auth-${uniqueSuffix()}`) : undefined;
       expect((await call(method, path, body, headers())).status).toBe(status);
+    });
+
+    it.each<[string, string, string]>([
+      ['POST', '/v1/events', 'events:write'],
+      ['POST', '/v1/events/batch', 'events:write'],
+      ['POST', '/v1/segment/track', 'events:write'],
+      ['POST', '/v1/segment/batch', 'events:write'],
+      ['POST', '/v1/customers', 'customers:write'],
+      ['GET', '/v1/customers/nobody-here', 'read'],
+      ['GET', '/v1/customers/nobody-here/timeline', 'read'],
+      ['GET', '/v1/customers/nobody-here/success-plan', 'read'],
+      ['PUT', '/v1/customers/nobody-here/success-plan', 'customers:write'],
+      ['POST', '/v1/customers/nobody-here/success-plan/share-link', 'customers:write'],
+      ['GET', '/v1/tasks', 'read'],
+      ['POST', '/v1/tasks/00000000-0000-4000-8000-000000000000/complete', 'tasks:write'],
+      ['GET', '/v1/metrics', 'read'],
+    ])('%s %s needs the scope %s', async (method, path, scope) => {
+      const others = API_SCOPES.filter((s) => s !== scope);
+      const lacking = await createApiKey(database.prisma, `lacks-${uniqueSuffix()}`, others);
+      const response = await call(method, path, method === 'GET' ? undefined : {}, { authorization: `Bearer ${lacking}` });
+      expect(response).toMatchObject({ status: 403, body: { error: 'missing_scope', message: expect.stringContaining(scope) } });
     });
 
     it('accepts an event body signed with the ingest secret instead of a key, and refuses a bad signature', async () => {
