@@ -11,6 +11,11 @@
  * login when it is "Logged In" or "Signed In"; `properties.feature` names a key feature). Each
  * message's id is `segment:<messageId>`, so Segment's retries are recognised as repeats. A track
  * from a user no call has tied to a customer yet is parked, not dropped, and delivered once one does.
+ *
+ * Every string, array, object and number is bounded (`SEGMENT_LIMITS`, shown in the OpenAPI
+ * document), and strings must be storable: PostgreSQL text cannot hold NUL, and a lone UTF-16
+ * surrogate cannot be encoded as UTF-8 or stored in jsonb. What a message carries beyond the fields
+ * below (`integrations`, `_metadata`, `sentAt`, a batch's `writeKey`) is ignored and never stored.
  */
 import { z } from 'zod';
 import type { TCustomerEvent } from '../domain/customer-events';
@@ -18,20 +23,137 @@ import { ZCustomerEvent } from '../domain/customer-events';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { IncomingEvent } from './accept-events';
 
-const ZContext = z.object({ groupId: z.string().optional() }).passthrough().optional();
+export const SEGMENT_LIMITS = {
+  /** Messages in one batch. */
+  batchMessages: 1000,
+  /** Event ids are at most 200 characters and are `segment:` + messageId. */
+  messageIdLength: 192,
+  /** userId, anonymousId, previousId, groupId. */
+  idLength: 256,
+  /** Event, page and screen names and categories. */
+  nameLength: 200,
+  timestampLength: 64,
+  /** Any string inside properties, traits or context. */
+  stringLength: 8192,
+  /** Any key inside properties, traits or context. */
+  keyLength: 200,
+  keysPerObject: 200,
+  arrayItems: 500,
+  /** Objects and arrays nested in one another, the outermost (properties itself) counting as 1. */
+  depth: 10,
+  /** Serialized properties, traits or context: Segment's own limit for a whole message is 32 KB. */
+  objectBytes: 32 * 1024,
+} as const;
+const L = SEGMENT_LIMITS;
+
+// A NUL, or a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored as PostgreSQL text or jsonb, or undefined when it can. */
+export function unstorableText(value: string): string | undefined {
+  const found = UNSTORABLE.exec(value);
+  if (!found) return undefined;
+  return found[0] === '\u0000' ? 'contains a NUL character, which cannot be stored' : 'contains a lone UTF-16 surrogate (broken Unicode), which cannot be stored';
+}
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = unstorableText(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+const numericId = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const idError = { error: (issue: { input: unknown }) => (issue.input === undefined ? 'required: a string or an integer id' : 'expected a string or an integer id') };
+/** Segment ids may be strings or numbers; kept as strings. */
+const ZSegmentId = z.union([text(L.idLength).min(1), numericId], idError).transform(String);
+/** analytics.js sends `"userId": null` for anonymous users: the same as leaving it out, as is "". */
+const ZOptionalSegmentId = z
+  .union([text(L.idLength), numericId], idError)
+  .nullish()
+  .transform((value) => (value === null || value === undefined || value === '' ? undefined : String(value)));
+
+interface JsonProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Finds the first value that breaks SEGMENT_LIMITS. Recursion stops at the depth limit, so a
+ * payload nested 100,000 deep is refused here instead of overflowing the stack later
+ * (JSON.stringify, Prisma, PostgreSQL).
+ */
+function jsonProblem(value: unknown, path: (string | number)[], depth: number): JsonProblem | undefined {
+  if (value === null || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: 'not a finite number' };
+  if (typeof value === 'string') {
+    if (value.length > L.stringLength) return { path, message: `longer than ${L.stringLength} characters` };
+    const problem = unstorableText(value);
+    return problem ? { path, message: problem } : undefined;
+  }
+  if (typeof value !== 'object') return { path, message: 'not a JSON value' };
+  if (depth > L.depth) return { path, message: `nested deeper than ${L.depth} levels` };
+  if (Array.isArray(value)) {
+    if (value.length > L.arrayItems) return { path, message: `more than ${L.arrayItems} items` };
+    for (let i = 0; i < value.length; i++) {
+      const problem = jsonProblem(value[i], [...path, i], depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > L.keysPerObject) return { path, message: `more than ${L.keysPerObject} keys` };
+  for (const [key, child] of entries) {
+    if (key.length > L.keyLength) return { path: [...path, key], message: `key longer than ${L.keyLength} characters` };
+    const keyProblem = unstorableText(key);
+    if (keyProblem) return { path: [...path, key], message: `key ${keyProblem}` };
+    const problem = jsonProblem(child, [...path, key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const BOUNDS_DESCRIPTION =
+  `at most ${L.objectBytes / 1024} KiB as JSON, ${L.depth} levels of nesting, ${L.keysPerObject} keys per object (keys up to ${L.keyLength} characters), ` +
+  `${L.arrayItems} items per array, ${L.stringLength} characters per string, finite numbers; no NUL characters or lone surrogates`;
+
+/** A free-form JSON object (properties, traits, context) within SEGMENT_LIMITS. */
+function boundedObject<S extends z.ZodRawShape>(shape: S, description: string) {
+  return z
+    .object(shape)
+    .catchall(z.unknown())
+    .superRefine((value, ctx) => {
+      const problem = jsonProblem(value, [], 1);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+        return;
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+      if (bytes > L.objectBytes) ctx.addIssue({ code: 'custom', message: `${bytes} bytes as JSON; at most ${L.objectBytes}` });
+    })
+    .describe(`${description}; ${BOUNDS_DESCRIPTION}`);
+}
+
+const ZProperties = boundedObject({}, 'Free-form properties').default({});
+const ZTraits = boundedObject({}, 'Free-form traits').default({});
+const ZContext = boundedObject({ groupId: ZOptionalSegmentId }, 'Segment context; `groupId` names the customer').optional();
+
 const common = {
-  messageId: z.string().min(1).optional(),
-  userId: z.union([z.string(), z.number()]).transform(String).optional(),
-  anonymousId: z.union([z.string(), z.number()]).transform(String).optional(),
-  timestamp: z.union([z.string(), z.date()]).optional(),
+  messageId: text(L.messageIdLength).min(1).optional().describe('Segment message id; the event id is `segment:<messageId>`, so a retry is recognised as a repeat'),
+  userId: ZOptionalSegmentId,
+  anonymousId: ZOptionalSegmentId,
+  timestamp: text(L.timestampLength).optional(),
   context: ZContext,
 };
-export const ZSegmentTrack = z.object({ type: z.literal('track'), event: z.string().min(1), properties: z.record(z.string(), z.unknown()).default({}), ...common }).passthrough();
-export const ZSegmentIdentify = z.object({ type: z.literal('identify'), traits: z.record(z.string(), z.unknown()).default({}), ...common }).passthrough();
-export const ZSegmentGroup = z.object({ type: z.literal('group'), groupId: z.union([z.string(), z.number()]).transform(String), traits: z.record(z.string(), z.unknown()).default({}), ...common }).passthrough();
+const trackShape = { event: text(L.nameLength).min(1), properties: ZProperties, ...common };
+export const ZSegmentTrack = z.object({ type: z.literal('track'), ...trackShape });
+export const ZSegmentIdentify = z.object({ type: z.literal('identify'), traits: ZTraits, ...common });
+export const ZSegmentGroup = z.object({ type: z.literal('group'), groupId: ZSegmentId.describe('The customer id'), traits: ZTraits, ...common });
 export const ZSegmentMessage = z.discriminatedUnion('type', [ZSegmentTrack, ZSegmentIdentify, ZSegmentGroup]);
 export type TSegmentMessage = z.infer<typeof ZSegmentMessage>;
-export const ZSegmentBatch = z.object({ batch: z.array(ZSegmentMessage).min(1).max(1000) }).passthrough();
+export const ZSegmentBatch = z.object({ batch: z.array(ZSegmentMessage).min(1).max(L.batchMessages) });
 
 const who = (m: TSegmentMessage) => m.userId ?? m.anonymousId;
 
@@ -61,11 +183,22 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
     await prisma.segmentIdentity.upsert({ where: { userId }, create: { userId, customerId }, update: { customerId } });
   }
   const waiting = learned.size > 0 ? await prisma.segmentParkedMessage.findMany({ where: { userId: { in: [...learned.keys()] } }, orderBy: { receivedAt: 'asc' } }) : [];
-  const unparked = new Set(waiting.map((row) => row.messageId));
-  const tracks = [
-    ...waiting.map((row) => ZSegmentTrack.parse(row.message)),
-    ...messages.filter((m): m is z.infer<typeof ZSegmentTrack> => m.type === 'track'),
-  ];
+  const unparked = new Set<string>();
+  const unreadableParked: string[] = [];
+  const waitingTracks: z.infer<typeof ZSegmentTrack>[] = [];
+  for (const row of waiting) {
+    const read = ZSegmentTrack.safeParse(row.message);
+    if (read.success) {
+      waitingTracks.push(read.data);
+      unparked.add(row.messageId);
+    } else {
+      // Kept by an older version under looser rules: say so once, rather than fail every call.
+      skipped.push({ messageId: row.messageId, reason: `parked message no longer readable: ${read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      unreadableParked.push(row.messageId);
+    }
+  }
+  await forgetParked(prisma, unreadableParked);
+  const tracks = [...waitingTracks, ...messages.filter((m): m is z.infer<typeof ZSegmentTrack> => m.type === 'track')];
   const users = [...new Set(tracks.flatMap((m) => (who(m) ? [who(m)!] : [])))];
   const known = new Map((await prisma.segmentIdentity.findMany({ where: { userId: { in: users } } })).map((row) => [row.userId, row.customerId]));
 

@@ -110,4 +110,70 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(response.status).toBe(422);
     expect(((await response.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('event');
   });
+
+  const postRaw = (kind: string, body: string) =>
+    fetch(`${api.url}/v1/segment/${kind}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+      body,
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> }));
+
+  const newCustomer = async () => {
+    const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
+    return input;
+  };
+
+  it('answers a track nested 100,000 deep from an untied user with the field, not a 500', async () => {
+    const userId = `deep-${uniqueSuffix()}`;
+    const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const single = await postRaw('track', `{"type":"track","userId":"${userId}","event":"Deep","messageId":"deep-${userId}","properties":${deep}}`);
+    expect(single.status).toBe(422);
+    expect(single.body.issues[0].path).toMatch(/^properties(\.a)+$/);
+    expect(single.body.issues[0].message).toContain('deeper than');
+
+    expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);
+  });
+
+  const untied = () => `untied-${uniqueSuffix()}`;
+  const track = (extra: Record<string, unknown>) => ({ type: 'track', userId: untied(), event: 'Report Exported', messageId: `m-${uniqueSuffix()}`, ...extra });
+  it.each([
+    ['a NUL in the userId', 'track', track({ userId: 'a\u0000b' }), 'userId'],
+    ['a lone surrogate in the event name', 'track', track({ event: 'Exported \ud800' }), 'event'],
+    ['a NUL in a property value', 'track', track({ properties: { note: 'x\u0000y' } }), 'properties.note'],
+    ['a lone surrogate in a property name', 'track', track({ properties: { ['\udc00key']: 1 } }), 'properties.\udc00key'],
+    ['a NUL in the groupId', 'group', { type: 'group', userId: untied(), groupId: 'acme\u0000' }, 'groupId'],
+    ['a NUL in a group trait', 'group', { type: 'group', userId: untied(), groupId: 'acme', traits: { name: 'Acme\u0000' } }, 'traits.name'],
+    ['a messageId longer than 192 characters', 'track', track({ messageId: 'm'.repeat(193) }), 'messageId'],
+    ['an event name longer than 200 characters', 'track', track({ event: 'E'.repeat(201) }), 'event'],
+    ['a userId longer than 256 characters', 'track', track({ userId: 'u'.repeat(257) }), 'userId'],
+    ['a property string longer than 8,192 characters', 'track', track({ properties: { note: 'x'.repeat(8193) } }), 'properties.note'],
+    ['more than 32 KiB of properties', 'track', track({ properties: Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`note${n}`, 'x'.repeat(8000)])) }), 'properties'],
+    ['more than 200 properties', 'track', track({ properties: Object.fromEntries(Array.from({ length: 201 }, (_, n) => [`p${n}`, n])) }), 'properties'],
+    ['an array property of more than 500 items', 'track', track({ properties: { list: Array.from({ length: 501 }, (_, n) => n) } }), 'properties.list'],
+    ['properties nested 11 levels deep', 'track', track({ properties: JSON.parse('{"a":'.repeat(11) + '1' + '}'.repeat(11)) }), 'properties.a.a.a.a.a.a.a.a.a.a'],
+  ])('answers %s with a 422 naming the field', async (_what, kind, body, field) => {
+    const answer = await post(kind, body);
+    expect(answer.status).toBe(422);
+    expect(answer.body.issues.map((i: { path: string }) => i.path)).toContain(field);
+  });
+
+  it('reports a parked message the current schema cannot read, instead of failing the call that ties its user', async () => {
+    const input = await newCustomer();
+    const userId = `old-${uniqueSuffix()}`;
+    // As an older version might have kept it: a shape today's schema refuses.
+    await database.prisma.segmentParkedMessage.create({ data: { messageId: `old-${userId}`, userId, message: { type: 'track', userId, messageId: `old-${userId}` } } });
+    const tied = await post('group', { type: 'group', userId, groupId: input.customerId, messageId: `group-${userId}` });
+    expect(tied).toMatchObject({ status: 200, body: { accepted: 0, skipped: [{ messageId: `old-${userId}`, reason: expect.stringContaining('event') }] } });
+    expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);
+  });
+
+  it('documents the Segment bounds in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${api.url}/v1/openapi.json`)).json()) as { paths: Record<string, any> };
+    const trackBody = doc.paths['/v1/segment/track'].post.requestBody.content['application/json'].schema;
+    expect(trackBody.properties.messageId.maxLength).toBe(192);
+    expect(trackBody.properties.event.maxLength).toBe(200);
+    expect(trackBody.properties.properties.description).toMatch(/32 KiB/);
+    expect(doc.paths['/v1/segment/batch'].post.requestBody.content['application/json'].schema.properties.batch.maxItems).toBe(1000);
+  });
 });
