@@ -19,7 +19,7 @@ import { HEALTH_BANDS, STAGE_IDS, type TLifecycleDefinition } from '../domain/li
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
 import { newShareToken } from '../ingest/share-token';
-import { forgetParked, fromSegment, ZSegmentBatch, ZSegmentGroup, ZSegmentIdentify, ZSegmentTrack, type TSegmentMessage } from '../ingest/segment';
+import { forgetParked, fromSegment, SEGMENT_SINGLE_CALLS, ZSegmentBatch, type SegmentSkip, type TSegmentCallType, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { findApiKey, type ApiScope } from './api-keys';
@@ -509,7 +509,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       parked: z.array(z.object({ messageId: z.string(), userId: z.string() })),
     })
     .openapi('SegmentResult');
-  const segmentRoute = (kind: 'batch' | 'track' | 'identify' | 'group', schema: z.ZodTypeAny) =>
+  const segmentRoute = (kind: 'batch' | TSegmentCallType, schema: z.ZodTypeAny) =>
     createRoute({
       middleware: [requireScope('events:write')] as const,
       method: 'post',
@@ -517,18 +517,20 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       summary: `Segment-spec ${kind} payload, accepted unchanged (point a Segment SDK's host and path here)`,
       request: { body: { content: { 'application/json': { schema } }, required: true } },
       responses: {
-        200: json(ZSegmentResult, 'Recorded and delivered; tracks from users not yet tied to a customer are parked until a group or identify call ties them; unusable messages are listed as skipped'),
+        200: json(ZSegmentResult, 'Recorded and delivered; tracks from users not yet tied to a customer are parked until a group, identify or alias call ties them; unusable messages are listed as skipped with the reason'),
         ...errorResponses,
       },
     });
-  const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[]) => {
-    const { events, skipped, parked, unparked } = await fromSegment(prisma, messages);
+  const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[], unreadable: SegmentSkip[] = []) => {
+    const { events, skipped: unusable, parked, unparked } = await fromSegment(prisma, messages);
+    const skipped = [...unreadable, ...unusable];
     const known = new Set((await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id));
     const deliverable = events.filter((e) => known.has(e.customerId));
     for (const e of events) if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
-    // Segment may repeat a message inside one batch (retries): the first copy counts.
-    const unique = deliverable.filter((e, i) => deliverable.findIndex((o) => o.event.id === e.event.id) === i);
-    const results = unique.length > 0 ? await acceptEvents(ingest, unique, 'segment') : [];
+    // Segment may repeat a message inside one batch (retries): the first copy counts (a set: linear).
+    const firstIds = new Set<string>();
+    const unique = deliverable.filter((e) => !firstIds.has(e.event.id) && Boolean(firstIds.add(e.event.id)));
+    const results = unique.length > 0 ? await acceptEvents(ingest, unique, { source: 'segment', checkContractDates: false }) : [];
     const deliveredIds = new Set(unique.map((e) => e.event.id));
     await forgetParked(prisma, unparked.filter((messageId) => deliveredIds.has(`segment:${messageId}`)));
     return c.json(
@@ -542,10 +544,14 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       200,
     );
   };
-  app.openapi(segmentRoute('batch', ZSegmentBatch), async (c) => takeSegment(c, (c.req.valid('json') as z.infer<typeof ZSegmentBatch>).batch));
-  app.openapi(segmentRoute('track', ZSegmentTrack), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
-  app.openapi(segmentRoute('identify', ZSegmentIdentify), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
-  app.openapi(segmentRoute('group', ZSegmentGroup), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
+  // Each message of a batch is read on its own: the unreadable ones are answered as skipped.
+  app.openapi(segmentRoute('batch', ZSegmentBatch), async (c) => {
+    const { messages, skipped } = c.req.valid('json') as z.infer<typeof ZSegmentBatch>;
+    return takeSegment(c, messages, skipped);
+  });
+  for (const kind of Object.keys(SEGMENT_SINGLE_CALLS) as TSegmentCallType[]) {
+    app.openapi(segmentRoute(kind, SEGMENT_SINGLE_CALLS[kind]), async (c) => takeSegment(c, [c.req.valid('json') as TSegmentMessage]));
+  }
 
   // --------------------------------------------------------------------------------------- metrics
   app.openapi(

@@ -37,6 +37,11 @@ export interface AcceptOptions {
   source?: string;
   /** Each event's field path prefix in the request, for errors (`events.3.`); default `events.N.`. */
   pathOf?: (index: number) => string;
+  /**
+   * Refuse (422) events dated over a year before their contract start. Segment turns this off: one
+   * old message must not fail a whole SDK flush; the workflow records such an event as rejected.
+   */
+  checkContractDates?: boolean;
 }
 
 export async function acceptEvents(
@@ -44,7 +49,7 @@ export async function acceptEvents(
   incoming: IncomingEvent[],
   options: AcceptOptions | string = {},
 ): Promise<EventResult[]> {
-  const { source = 'api', pathOf = (index: number) => `events.${index}.` } = typeof options === 'string' ? { source: options } : options;
+  const { source = 'api', pathOf = (index: number) => `events.${index}.`, checkContractDates = true } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
   const ids = incoming.map((e) => e.event.id);
   const firstIndex = new Map<string, number>();
@@ -62,7 +67,7 @@ export async function acceptEvents(
   // An event long before its customer's contract is a wrong date, not history (documented bound).
   const tooEarly = incoming.flatMap(({ customerId, event }, index) => {
     const start = knownById.get(customerId)?.contractStart;
-    return start && Date.parse(event.occurredAt) < start.getTime() - LIMITS.beforeContractStartMs
+    return checkContractDates && start && Date.parse(event.occurredAt) < start.getTime() - LIMITS.beforeContractStartMs
       ? [{ path: `${pathOf(index)}occurredAt`, message: `must not be more than a year before the contract start (${start.toISOString().slice(0, 10)})` }]
       : [];
   });
