@@ -163,7 +163,13 @@ export async function seedDemoPortfolio(deps: { prisma: PrismaClient; client: Cl
       portfolio.slice(i, i + 5).map(async ({ handoff, archetype, events }) => {
         const result = await createCustomer(deps, handoff, { ifExists: 'keep', summary: `${handoff.name}: demo, ${archetype.replace('_', ' ')}` });
         if (result.created) created += 1;
-        await acceptEvents(deps, events.map((event) => ({ customerId: handoff.customerId, event })), 'demo');
+        // A second start dates the same history relative to a later "now": the ids it recorded
+        // before are the same events, so they are not sent again (a changed payload would be a 409).
+        const recorded = new Set(
+          (await deps.prisma.ingestedEvent.findMany({ where: { customerId: handoff.customerId }, select: { idempotencyKey: true } })).map((row) => row.idempotencyKey),
+        );
+        const missing = events.filter((event) => !recorded.has(event.id));
+        if (missing.length > 0) await acceptEvents(deps, missing.map((event) => ({ customerId: handoff.customerId, event })), 'demo');
       }),
     );
   }
