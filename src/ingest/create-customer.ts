@@ -3,7 +3,7 @@
  * stakeholders, first contract term, first success plan and first ARR movement ("new"), and its
  * lifecycle workflow. Shared by the API, the CLI and the demo.
  */
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TCustomerHandoff } from '../domain/customer-events';
 import { initialSuccessPlan } from '../domain/success-plan';
 import { newShareToken } from './share-token';
@@ -61,7 +61,7 @@ export async function createCustomer(
       ...(options.summary ? { staticSummary: options.summary } : {}),
     });
   } catch (error) {
-    if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     throw new ApiError(409, 'customer_exists', `customer ${handoff.customerId} already has a lifecycle`);
   }
   return { customerId: handoff.customerId, workflowId, created: !exists || unfinished };
@@ -72,7 +72,7 @@ async function workflowExists(client: Client, workflowId: string): Promise<boole
     await client.workflow.getHandle(workflowId).describe();
     return true;
   } catch (error) {
-    if ((error as Error).name === 'WorkflowNotFoundError') return false;
+    if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }
 }
