@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Entry of `npm start` and `npm test` on a fresh clone: plain Node with no dependencies, because it
- * runs before `node_modules` exists. It installs the npm dependencies when they are missing or older
+ * Entry of `npm start` and `npm test` on a fresh clone (and of `setup`, the install alone, which CI
+ * runs before linting): plain Node with no dependencies, because it runs before `node_modules`
+ * exists. It installs the npm dependencies when they are missing or older
  * than package-lock.json (which also generates the Prisma client through our postinstall), then hands
  * over to the TypeScript entry points. Provisioning of servers happens there, not here.
  */
@@ -89,13 +90,17 @@ async function main() {
     case 'start':
       code = await runForeground(bin('tsx'), ['src/cli/main.ts', 'start', ...rest]);
       break;
+    case 'setup':
+      // Only the install above: what `npm run lint` and `npm run format:check` need on a fresh clone.
+      code = 0;
+      break;
     case 'test':
       process.stderr.write('[test] type-checking …\n');
       code = await runForeground(bin('tsc'), ['--noEmit', '-p', '.']);
       if (code === 0) code = await runForeground(bin('jest'), rest, jestEnv());
       break;
     default:
-      fail(`unknown task "${task}"`, 'use `npm start` or `npm test`.');
+      fail(`unknown task "${task}"`, 'use `npm start`, `npm test` or `node src/bootstrap.cjs setup`.');
   }
   process.exit(code);
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { progress, withHeartbeat } from './progress';
+import { withHeartbeat } from './progress';
 import { SetupError } from './setup-error';
 
 const run = promisify(execFile);

@@ -171,6 +171,7 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /** Maven's colour codes and boilerplate ("re-run with -e", help links) would bury the actual error. */
 const lastLines = (text: string, n: number) =>
+  // eslint-disable-next-line no-control-regex -- \x1b starts the ANSI colour codes being stripped
   text.replace(/\x1b\[[0-9;]*m/g, '').split('\n')
     .filter((line) => /\w/.test(line.replace(/^\[\w+\]/, '')))
     .filter((line) => !/Re-run Maven|full stack trace|more information about|^\[\w+\] \[Help \d+\]/.test(line))

@@ -61,6 +61,7 @@ export const SEGMENT_LIMITS = {
 const L = SEGMENT_LIMITS;
 
 // A NUL, or a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+// eslint-disable-next-line no-control-regex -- the NUL is what this refuses
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a string cannot be stored as PostgreSQL text or jsonb, or undefined when it can. */

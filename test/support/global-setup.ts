@@ -30,7 +30,6 @@ export interface GlobalHandles {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var __csTestHandles: GlobalHandles | undefined;
 }
 
