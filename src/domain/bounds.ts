@@ -56,24 +56,31 @@ export function boundedText(max: number, min = 1) {
     .superRefine((value, ctx) => {
       const problem = textProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+    })
+    .describe('Unicode text without NUL characters or unpaired surrogates');
 }
 
 /** An ISO-8601 date-time with an offset, not before 2000 and not more than a day ahead of now. */
 export function boundedDate() {
-  return z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
-    const at = Date.parse(value);
-    if (at < Date.parse(EARLIEST_DATE)) ctx.addIssue({ code: 'custom', message: `must not be before ${EARLIEST_DATE.slice(0, 10)}` });
-    // Date.now() is the workflow's own clock inside the sandbox: the same rule holds on replay.
-    else if (at > Date.now() + LIMITS.futureSkewMs) ctx.addIssue({ code: 'custom', message: 'must not be more than a day in the future' });
-  });
+  return z.iso
+    .datetime({ offset: true })
+    .superRefine((value, ctx) => {
+      const at = Date.parse(value);
+      if (at < Date.parse(EARLIEST_DATE)) ctx.addIssue({ code: 'custom', message: `must not be before ${EARLIEST_DATE.slice(0, 10)}` });
+      // Date.now() is the workflow's own clock inside the sandbox: the same rule holds on replay.
+      else if (at > Date.now() + LIMITS.futureSkewMs) ctx.addIssue({ code: 'custom', message: 'must not be more than a day in the future' });
+    })
+    .describe("ISO 8601 date-time with an offset; from 2000-01-01, at most a day ahead of the receiver's clock, and at most a year before the contract start");
 }
 
 /** A date on a contract (start, end, a moved end): it may lie years ahead, but not in another era. */
 export function contractDate() {
-  return z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
-    const at = Date.parse(value);
-    if (at < Date.parse(EARLIEST_DATE)) ctx.addIssue({ code: 'custom', message: `must not be before ${EARLIEST_DATE.slice(0, 10)}` });
-    else if (at > Date.parse('2200-01-01T00:00:00Z')) ctx.addIssue({ code: 'custom', message: 'must be before 2200-01-01' });
-  });
+  return z.iso
+    .datetime({ offset: true })
+    .superRefine((value, ctx) => {
+      const at = Date.parse(value);
+      if (at < Date.parse(EARLIEST_DATE)) ctx.addIssue({ code: 'custom', message: `must not be before ${EARLIEST_DATE.slice(0, 10)}` });
+      else if (at > Date.parse('2200-01-01T00:00:00Z')) ctx.addIssue({ code: 'custom', message: 'must be before 2200-01-01' });
+    })
+    .describe('ISO 8601 date-time with an offset, between 2000-01-01 and 2200-01-01');
 }

@@ -275,6 +275,14 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/customers', '/v1/customers/{customerId}', '/v1/customers/{customerId}/success-plan', '/v1/tasks', '/v1/metrics', '/v1/segment/batch']),
     );
+    // The event and the customer are described field by field, bounds included, not as {}.
+    const { schemas, securitySchemes } = doc.body.components;
+    expect(schemas.CustomerEvent.oneOf.map((s: any) => s.properties.type.enum[0]).sort()).toEqual(['contract', 'milestone', 'payment', 'stakeholder', 'survey', 'ticket', 'usage']);
+    const usage = schemas.CustomerEvent.oneOf.find((s: any) => s.properties.type.enum[0] === 'usage');
+    expect(usage.properties.keyFeaturesUsed).toMatchObject({ maxItems: 200, items: { maxLength: 100 } });
+    expect(usage.properties.occurredAt.description).toMatch(/at most a day ahead/);
+    expect(Object.keys(schemas.CustomerState.properties)).toEqual(expect.arrayContaining(['facts', 'stage', 'health', 'timeline']));
+    expect(Object.keys(securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearer', 'segmentWriteKey', 'signedBody']);
   });
 
   describe('bad input is answered with what is wrong and where, and records nothing', () => {
