@@ -1,14 +1,15 @@
 /**
  * The side effects of plays: email through the outbox, CSM tasks, signed webhooks, and the play
  * run's own record. Each takes an idempotency key (customer workflow + play run + step) and looks
- * it up first, so a retry, a worker killed mid-step or a replayed history does the work once.
+ * it up first, so a retry, a worker killed mid-step or a replayed history does the work once
+ * (email: but for the relay's answer time, where a second copy goes out marked; see sendPlayEmail).
  *
  * Errors: a transient fault (SMTP or the webhook target down) is a plain Error, which Temporal
  * retries with backoff; a permanent one is a non-retryable ApplicationFailure whose `type` the
  * play workflow tells apart.
  */
-import { ApplicationFailure } from '@temporalio/activity';
-import type { Mailer } from '../src/mail/transport';
+import { ApplicationFailure, asyncLocalStorage, type Context } from '@temporalio/activity';
+import { EMAIL_OUTCOME_UNKNOWN, PERMANENT_EMAIL_FAILURE, type Mailer } from '../src/mail/transport';
 import type { TWebhookTargets } from '../src/webhooks/webhook-config';
 import { deliverWebhook } from '../src/webhooks/deliver';
 import type { Cause } from '../src/domain/lifecycle-state';
@@ -75,9 +76,95 @@ export interface PlayRunRecord {
 export const messageIdFor = (idempotencyKey: string) =>
   `<${idempotencyKey.replace(/[^A-Za-z0-9._-]+/g, '.')}@cs-lifecycle.invalid>`;
 
+/** Marks a copy sent after an attempt whose outcome is unknown; its value is the (same) Message-ID. */
+export const RESEND_OF_HEADER = 'X-CS-Resend-Of';
+
+/** How often a running email attempt tells Temporal it is alive (see the heartbeat timeout in play-run.ts). */
+const EMAIL_HEARTBEAT_INTERVAL_MS = 1_000;
+
+/** The running activity's context, or none when an activity function is called outside a worker. */
+const currentActivity = (): Context | undefined => asyncLocalStorage.getStore();
+
+/**
+ * Heartbeats until stopped, so a worker that dies mid-send is noticed within the heartbeat timeout
+ * instead of the whole start-to-close timeout, and the retry comes that much sooner.
+ */
+function keepHeartbeating(): () => void {
+  const context = currentActivity();
+  if (!context) return () => undefined;
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), EMAIL_HEARTBEAT_INTERVAL_MS);
+  return () => clearInterval(timer);
+}
+
 const causeIdOf = (cause: Cause): string | null => ('id' in cause ? cause.id : 'by' in cause ? cause.by : null);
 
 export function createPlayActivities({ prisma, mailer, webhookTargets }: PlayActivityDeps) {
+  async function sendThroughOutbox(email: PlayEmailRequest): Promise<{ status: 'sent' | 'already sent'; messageId: string }> {
+    const messageId = messageIdFor(email.idempotencyKey);
+    const existing = await prisma.emailOutbox.upsert({
+      where: { idempotencyKey: email.idempotencyKey },
+      create: {
+        idempotencyKey: email.idempotencyKey,
+        messageId,
+        customerId: email.customerId,
+        playRunId: email.runId,
+        stepId: email.stepId,
+        toAddress: email.to,
+        recipientRole: email.recipientRole,
+        subject: email.subject,
+        body: email.text,
+        plannedAt: new Date(email.plannedAt),
+      },
+      update: {},
+    });
+    if (existing.status === 'sent') return { status: 'already sent', messageId };
+    // A reply still pending is an earlier attempt that sent its end of DATA and never heard back.
+    const uncertainAt = existing.uncertainAt ?? existing.replyPendingAt;
+    await prisma.emailOutbox.update({
+      where: { id: existing.id },
+      data: {
+        attempts: { increment: 1 },
+        lastAttemptAt: new Date(),
+        ...(uncertainAt ? { uncertainAt, replyPendingAt: null, resends: { increment: 1 } } : {}),
+      },
+    });
+    try {
+      await mailer.send(
+        {
+          messageId: existing.messageId,
+          to: existing.toAddress,
+          subject: existing.subject,
+          text: existing.body,
+          ...(uncertainAt ? { headers: { [RESEND_OF_HEADER]: existing.messageId } } : {}),
+        },
+        {
+          beforeEndOfData: async () => {
+            await prisma.emailOutbox.update({ where: { id: existing.id }, data: { replyPendingAt: new Date() } });
+          },
+          signal: currentActivity()?.cancellationSignal,
+        },
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      const permanent = (error as Error).name === PERMANENT_EMAIL_FAILURE;
+      // An answer (a refusal) clears the pending reply; no answer after the end of DATA leaves it
+      // set for the next attempt, exactly as a worker that died there would.
+      const answered = (error as Error).name !== EMAIL_OUTCOME_UNKNOWN;
+      await prisma.emailOutbox.update({
+        where: { id: existing.id },
+        data: { lastError: message.slice(0, 1000), ...(answered ? { replyPendingAt: null } : {}), ...(permanent ? { status: 'failed' } : {}) },
+      });
+      if (permanent) throw ApplicationFailure.create({ type: PERMANENT_EMAIL_FAILURE, message, nonRetryable: true });
+      throw error;
+    }
+    await prisma.emailOutbox.update({
+      where: { id: existing.id },
+      data: { status: 'sent', sentAt: new Date(), lastError: null, replyPendingAt: null },
+    });
+    return { status: 'sent', messageId };
+  }
+
   return {
     async recordPlayRun(run: PlayRunRecord): Promise<void> {
       const row = {
@@ -97,44 +184,21 @@ export function createPlayActivities({ prisma, mailer, webhookTargets }: PlayAct
     },
 
     /**
-     * Sends one email at most once: the outbox row is written first; a row already marked sent
-     * returns without sending. The only window left is between the SMTP server's acceptance and the
-     * row's update (milliseconds); the stable Message-ID makes a resend there recognisable.
+     * Sends one email, and never an unmarked second copy. The outbox row is written first; a row
+     * already marked sent returns without sending. What remains is the relay's answer time: from the
+     * end of DATA until the row is marked sent, a dead worker (or a dropped connection) leaves it
+     * unknown whether the relay took the message. The row records that moment (`replyPendingAt`,
+     * written before the end of DATA goes out), so the next attempt knows and sends the copy marked
+     * `X-CS-Resend-Of` with the same Message-ID (`uncertainAt`, `resends`) instead of a blind resend.
+     * An attempt that died before the end of DATA left nothing at the relay: its retry is a plain send.
      */
     async sendPlayEmail(email: PlayEmailRequest): Promise<{ status: 'sent' | 'already sent'; messageId: string }> {
-      const messageId = messageIdFor(email.idempotencyKey);
-      const existing = await prisma.emailOutbox.upsert({
-        where: { idempotencyKey: email.idempotencyKey },
-        create: {
-          idempotencyKey: email.idempotencyKey,
-          messageId,
-          customerId: email.customerId,
-          playRunId: email.runId,
-          stepId: email.stepId,
-          toAddress: email.to,
-          recipientRole: email.recipientRole,
-          subject: email.subject,
-          body: email.text,
-          plannedAt: new Date(email.plannedAt),
-        },
-        update: {},
-      });
-      if (existing.status === 'sent') return { status: 'already sent', messageId };
-      await prisma.emailOutbox.update({ where: { id: existing.id }, data: { attempts: { increment: 1 } } });
+      const stopHeartbeats = keepHeartbeating();
       try {
-        await mailer.send({ messageId, to: existing.toAddress, subject: existing.subject, text: existing.body });
-      } catch (error) {
-        const message = (error as Error).message;
-        const permanent = (error as Error).name === 'PermanentEmailFailure';
-        await prisma.emailOutbox.update({
-          where: { id: existing.id },
-          data: { lastError: message.slice(0, 1000), ...(permanent ? { status: 'failed' } : {}) },
-        });
-        if (permanent) throw ApplicationFailure.create({ type: 'PermanentEmailFailure', message, nonRetryable: true });
-        throw error;
+        return await sendThroughOutbox(email);
+      } finally {
+        stopHeartbeats();
       }
-      await prisma.emailOutbox.update({ where: { id: existing.id }, data: { status: 'sent', sentAt: new Date(), lastError: null } });
-      return { status: 'sent', messageId };
     },
 
     async createCsmTask(task: CsmTaskRequest): Promise<{ taskId: string; created: boolean }> {

@@ -17,6 +17,7 @@ import {
   log,
   patched,
   proxyActivities,
+  type RetryPolicy,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
@@ -43,14 +44,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 // Email and webhooks wait out an outage: retried with backoff, without a cap, until they land or a
 // permanent failure (a 5xx rejection, a 4xx from the webhook) says retrying cannot help.
-const { sendPlayEmail, sendPlayWebhook } = proxyActivities<PlayActivities>({
+const outageRetry: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 minutes',
+  nonRetryableErrorTypes: ['PermanentEmailFailure', 'PermanentWebhookFailure'],
+};
+const { sendPlayWebhook } = proxyActivities<PlayActivities>({ startToCloseTimeout: '1 minute', retry: outageRetry });
+// An email attempt heartbeats every second, so a worker that dies mid-send is retried about 15 s
+// later (10 s + the first backoff) rather than after the whole minute. Activity options are not part
+// of what a replay checks, so running histories are unaffected.
+const { sendPlayEmail } = proxyActivities<PlayActivities>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PermanentEmailFailure', 'PermanentWebhookFailure'],
-  },
+  heartbeatTimeout: '10 seconds',
+  retry: outageRetry,
 });
 const { createCsmTask, recordPlayRun } = proxyActivities<PlayActivities>({
   startToCloseTimeout: '30 seconds',

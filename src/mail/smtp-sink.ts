@@ -2,8 +2,11 @@
  * A real SMTP server in-process: the tests send play email to it and assert on what arrived, and
  * `npm start` uses it as the embedded default when no SMTP_URL is set (each message is saved as an
  * .eml file). `pause()` answers with transient 4xx codes, as a relay outage would, so retries can be
- * tested against a real conversation.
+ * tested against a real conversation. `beforeReply` holds the answer to the end of DATA (the message is
+ * already received, as a relay that queued it but has not yet said so), and `dropConnections()` cuts
+ * the clients off: the window in which a sender cannot know whether its message went out.
  */
+import type { Socket } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -27,6 +30,8 @@ export interface SmtpSink {
   /** New mail is refused with 451 (try again later) until `resume()`. */
   pause(): void;
   resume(): void;
+  /** Destroys every client connection at once, as a relay or network failing mid-conversation. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,11 @@ export interface SmtpSinkOptions {
   /** Recipients refused with 550 (a permanent failure). */
   rejectRecipients?: string[];
   onMessage?: (mail: ReceivedMail) => void;
+  /**
+   * Runs once a message is received (in `messages`, waiters told) and before the server answers its
+   * end of DATA; the answer (250) waits for it. A rejection is the answer instead.
+   */
+  beforeReply?: (mail: ReceivedMail) => Promise<void>;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -92,13 +102,19 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
               if (waiter.predicate(mail)) waiter.resolve(mail);
               else waiters.push(waiter);
             }
-            callback();
+            return options.beforeReply?.(mail);
           })
+          .then(() => callback())
           .catch((error: Error) => callback(error));
       });
     },
   });
   server.on('error', () => undefined); // a client dropping mid-conversation is not the sink's problem
+  const sockets = new Set<Socket>();
+  server.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   const port = await new Promise<number>((resolve, reject) => {
     server.server.once('error', reject);
@@ -119,6 +135,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     pause: () => void (paused = true),
     resume: () => void (paused = false),
+    dropConnections: () => sockets.forEach((socket) => socket.destroy()),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,7 +1,11 @@
-/** The SMTP transport against a real SMTP server in-process: delivery, transient and permanent failures. */
+/**
+ * The SMTP transport against a real SMTP server in-process: delivery, transient and permanent
+ * failures, and the end of DATA (the caller hears of it before it goes out; no answer after it is
+ * an unknown outcome; an abort before it sends nothing).
+ */
 import { ZMailConfig } from '../../src/mail/mail-config';
 import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
-import { createMailer, mailTransportOptions, PERMANENT_EMAIL_FAILURE, type Mailer } from '../../src/mail/transport';
+import { createMailer, EMAIL_OUTCOME_UNKNOWN, mailTransportOptions, PERMANENT_EMAIL_FAILURE, type Mailer } from '../../src/mail/transport';
 
 describe('mail settings', () => {
   it.each([
@@ -56,5 +60,67 @@ describe('mailer (real SMTP sink)', () => {
 
   it('fails permanently on a 5xx rejection', async () => {
     await expect(mailer.send({ messageId: '<rejected@cs-lifecycle.invalid>', to: 'nobody@example.invalid', subject: 's', text: 't' })).rejects.toMatchObject({ name: PERMANENT_EMAIL_FAILURE });
+  });
+
+  it('asks the caller before the end of DATA, with the whole message at the relay but not yet complete', async () => {
+    const seen: string[] = [];
+    await mailer.send(
+      { messageId: '<end-of-data@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Dot', text: 'a line\n.\nand a dot' },
+      {
+        beforeEndOfData: async () => {
+          seen.push(`hook: ${sink.messages.filter((m) => m.messageId === '<end-of-data@cs-lifecycle.invalid>').length} received`);
+        },
+      },
+    );
+    const mail = await sink.waitFor((m) => m.messageId === '<end-of-data@cs-lifecycle.invalid>');
+    expect(seen).toEqual(['hook: 0 received']);
+    expect(mail.text).toBe('a line\n.\nand a dot\n');
+  });
+
+  it('sends nothing when aborted before the end of DATA', async () => {
+    const abort = new AbortController();
+    const send = mailer.send(
+      { messageId: '<aborted@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Never', text: 'x' },
+      { beforeEndOfData: async () => abort.abort('attempt cancelled'), signal: abort.signal },
+    );
+    await expect(send).rejects.toMatchObject({ name: 'AbortError' });
+    // The relay saw DATA and the body but never the end of it: nothing to deliver.
+    await mailer.send({ messageId: '<after-abort@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Next', text: 'y' });
+    await sink.waitFor((m) => m.messageId === '<after-abort@cs-lifecycle.invalid>');
+    expect(sink.messages.filter((m) => m.messageId === '<aborted@cs-lifecycle.invalid>')).toHaveLength(0);
+  });
+});
+
+describe('mailer when the relay does not answer the end of DATA', () => {
+  it('reports an unknown outcome (transient) when the connection drops after the end of DATA', async () => {
+    const sink = await startSmtpSink({ beforeReply: async () => sink.dropConnections() });
+    const mailer = createMailer({ ...ZMailConfig.parse({ SMTP_URL: sink.url }), SMTP_URL: sink.url });
+    try {
+      const send = mailer.send({ messageId: '<dropped@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Maybe', text: 'x' });
+      await expect(send).rejects.toMatchObject({ name: EMAIL_OUTCOME_UNKNOWN });
+      expect(sink.messages.map((m) => m.messageId)).toEqual(['<dropped@cs-lifecycle.invalid>']);
+    } finally {
+      mailer.close();
+      await sink.stop();
+    }
+  });
+
+  it('leaves the message unfinished, and the failure its own, when the caller cannot record the end of DATA', async () => {
+    const sink = await startSmtpSink();
+    const mailer = createMailer({ ...ZMailConfig.parse({ SMTP_URL: sink.url }), SMTP_URL: sink.url });
+    try {
+      const outboxDown = Object.assign(new Error('outbox unavailable'), { name: 'OutboxDown' });
+      const send = mailer.send(
+        { messageId: '<unrecorded@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Unrecorded', text: 'x' },
+        { beforeEndOfData: () => Promise.reject(outboxDown) },
+      );
+      await expect(send).rejects.toMatchObject({ name: 'OutboxDown' });
+      await mailer.send({ messageId: '<recorded@cs-lifecycle.invalid>', to: 'dana@example.com', subject: 'Recorded', text: 'y' });
+      await sink.waitFor((m) => m.messageId === '<recorded@cs-lifecycle.invalid>');
+      expect(sink.messages.map((m) => m.messageId)).toEqual(['<recorded@cs-lifecycle.invalid>']);
+    } finally {
+      mailer.close();
+      await sink.stop();
+    }
   });
 });
