@@ -63,7 +63,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (isSetupError(error)) {
       process.stderr.write(formatSetupError(error));
-    } else if (error instanceof Error && (error.name === 'ConfigError' || error.name === 'UsageError')) {
+    } else if (error instanceof Error && ['ConfigError', 'UsageError', 'ApiCallError', 'ApiUnreachableError'].includes(error.name)) {
       process.stderr.write(`\n✖ ${error.message}\n`);
     } else if (error instanceof Error && error.name === 'TypeError' && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`\n✖ ${error.message}\n\n${USAGE}`);

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createApiKey, findApiKey } from '../api/api-keys';
+import { API_SCOPES, createApiKey, findApiKey, grantApiKeyScopes } from '../api/api-keys';
+import type { PrismaClient } from '../generated/prisma/client';
 import { seedDemoPortfolio } from '../demo/demo-portfolio';
 import { serveApi } from './api';
 import { Client, Connection } from '@temporalio/client';
@@ -114,7 +115,7 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
     if (options.demo) {
       const server = await serveApi(config, { prisma: database.prisma, client, definition });
       cleanups.push(server.stop);
-      api = { url: server.url, key: await localApiKey(database, dataDir) };
+      api = { url: server.url, key: await localApiKey(database.prisma, dataDir) };
       progress('seeding the demo portfolio (50 customers) …');
       const seeded = await seedDemoPortfolio({ prisma: database.prisma, client, taskQueue: config.TEMPORAL_TASK_QUEUE });
       demo = `${seeded.customers} customers (${seeded.created} new), workflows customer:demo-01 … customer:demo-${String(seeded.customers).padStart(2, '0')}`;
@@ -165,18 +166,22 @@ async function openMail(config: TEngineConfig, saveDir: string): Promise<{ maile
 
 /**
  * A key for trying the API on this machine, created on the first start and kept in the data folder
- * (the database holds only its hash). Not for production: there, create keys with `cli api-key create`.
+ * (the database holds only its hash). It carries every scope, keys:write too, so `cli api-key` can
+ * make keys through the running engine; a local key from an older version is granted the scopes it
+ * lacks. Not for production: there, create keys with `cli api-key create`.
  */
-async function localApiKey(database: Database, dataDir: string): Promise<string> {
+export async function localApiKey(prisma: PrismaClient, dataDir: string): Promise<string> {
   const file = join(dataDir, 'local-api-key');
   if (existsSync(file)) {
     const saved = readFileSync(file, 'utf8').trim();
-    const found = await findApiKey(database.prisma, saved);
-    if (found && !found.revoked) return saved;
+    const found = await findApiKey(prisma, saved);
+    if (found && !found.revoked) {
+      await grantApiKeyScopes(prisma, saved, API_SCOPES);
+      return saved;
+    }
   }
-  const key = await createApiKey(database.prisma, `local-${Date.now().toString(36)}`);
+  const key = await createApiKey(prisma, `local-${Date.now().toString(36)}`, API_SCOPES);
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
-
