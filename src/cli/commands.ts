@@ -99,7 +99,7 @@ export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<
     values,
     'send-event',
   );
-  const text = args.json ?? readFileSync(args.file!, 'utf8');
+  const text = args.json ?? readEventFile(args.file!);
   let event: unknown;
   try {
     event = JSON.parse(text);
@@ -108,6 +108,15 @@ export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<
   }
   const result = await api<{ id: string; status: string }>(config, 'POST', '/v1/events', { ...(event as object), customerId: args.customer });
   process.stdout.write(`${result.status}: event ${result.id} for ${args.customer}\n`);
+}
+
+function readEventFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`send-event: cannot read the event file ${file} (${why})`);
+  }
 }
 
 export async function showCustomer(config: TEngineConfig, argv: string[]): Promise<void> {
@@ -245,6 +254,8 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
   } catch (error) {
     throw new UsageError(`import: cannot read ${file} as CSV (${(error as Error).message})`);
   }
+  // "imported 0" would read as success for a file that was truncated or is the wrong one.
+  if (records.length === 0) throw new UsageError(`import: ${file} has no rows (a header line, then one customer per line)`);
   const handoffs: TCustomerHandoff[] = [];
   const problems: string[] = [];
   records.forEach((record, index) => {
