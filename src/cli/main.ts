@@ -6,7 +6,8 @@ import { loadConfig } from '../config';
 import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
-import { runEngine } from './start';
+import { runStart } from './start';
+import { runWorker } from './worker';
 import { commandHelp, USAGE } from './usage';
 
 async function main(argv: string[]): Promise<number> {
@@ -21,10 +22,10 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'start':
-      await runEngine({ demo: true });
+      await runStart();
       return 0;
     case 'worker':
-      await runEngine({ demo: false });
+      await runWorker();
       return 0;
     case 'api':
       await runApi(loadConfig());
