@@ -114,7 +114,15 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
     // One port for the API's whole life: a restarted API answers where the banner said.
     const apiPort = config.API_PORT === 0 ? await freePort(config.API_HOST) : config.API_PORT;
     await assertPortFree(config.API_HOST, apiPort, 'API_PORT', 'the HTTP API');
-    const childEnv = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, SMTP_URL: smtpUrl, API_PORT: String(apiPort) };
+    const childEnv = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: address,
+      SMTP_URL: smtpUrl,
+      API_PORT: String(apiPort),
+      // The children run in the project folder: paths the user gave relative to theirs, made absolute.
+      CS_DATA_DIR: dataDir,
+      LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
+    };
     progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
     const worker = superviseChild('worker', childEnv, () => interrupted);
     const api = superviseChild('api', childEnv, () => interrupted);
