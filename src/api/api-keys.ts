@@ -5,22 +5,45 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 
-export const API_SCOPES = ['events:write', 'customers:write', 'read', 'tasks:write'] as const;
+/** `keys:write` is the admin scope: it creates and revokes keys (`/v1/api-keys`). */
+export const API_SCOPES = ['events:write', 'customers:write', 'read', 'tasks:write', 'keys:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
+/** What a key gets when no scopes are named: everything but the admin scope, which is asked for by name. */
+export const DEFAULT_API_SCOPES: readonly ApiScope[] = ['events:write', 'customers:write', 'read', 'tasks:write'];
+/** Key names: what `cli api-key` and `/v1/api-keys` accept. */
+export const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
-export async function createApiKey(prisma: PrismaClient, name: string, scopes: readonly ApiScope[] = API_SCOPES): Promise<string> {
+/** A key name is unique for good (a revoked key keeps its name), so a second create is refused. */
+export class ApiKeyNameTakenError extends Error {
+  override readonly name = 'ApiKeyNameTakenError';
+  constructor(readonly keyName: string) {
+    super(`an API key named "${keyName}" exists already (revoked keys keep their name): choose another name`);
+  }
+}
+
+export async function createApiKey(prisma: PrismaClient, name: string, scopes: readonly ApiScope[] = DEFAULT_API_SCOPES): Promise<string> {
   const key = `csk_${randomBytes(24).toString('base64url')}`;
-  await prisma.apiKey.create({ data: { name, keyHash: hash(key), prefix: key.slice(0, 8), scopes: [...scopes] } });
+  // ON CONFLICT DO NOTHING: a taken name is told by the count, not by parsing a driver's error.
+  const { count } = await prisma.apiKey.createMany({ data: [{ name, keyHash: hash(key), prefix: key.slice(0, 8), scopes: [...scopes] }], skipDuplicates: true });
+  if (count === 0) throw new ApiKeyNameTakenError(name);
   return key;
 }
 
 export async function revokeApiKey(prisma: PrismaClient, name: string): Promise<boolean> {
   const { count } = await prisma.apiKey.updateMany({ where: { name, revokedAt: null }, data: { revokedAt: new Date() } });
   return count > 0;
+}
+
+/** Adds `scopes` to the key (a key made by an older version lacks scopes added since). */
+export async function grantApiKeyScopes(prisma: PrismaClient, presented: string, scopes: readonly ApiScope[]): Promise<void> {
+  const row = await prisma.apiKey.findUnique({ where: { keyHash: hash(presented) }, select: { id: true, scopes: true } });
+  if (!row) return;
+  const missing = scopes.filter((scope) => !row.scopes.includes(scope));
+  if (missing.length > 0) await prisma.apiKey.update({ where: { id: row.id }, data: { scopes: [...row.scopes, ...missing] } });
 }
 
 /** The key's row when it exists; `revoked` tells a revoked key (403) from an unknown one (401). */

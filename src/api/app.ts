@@ -22,7 +22,7 @@ import { newShareToken } from '../ingest/share-token';
 import { forgetParked, fromSegment, SEGMENT_SINGLE_CALLS, ZSegmentBatch, type SegmentSkip, type TSegmentCallType, type TSegmentMessage } from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
-import { findApiKey, type ApiScope } from './api-keys';
+import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey, revokeApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
 import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
 
@@ -566,6 +566,64 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     async (c) => {
       const { days } = c.req.valid('query');
       return c.json(await portfolioReport(prisma, definition, days), 200);
+    },
+  );
+
+  // -------------------------------------------------------------------------------------- api keys
+  // Keys are made and revoked through the running engine, so the embedded database is never opened
+  // by a second process (`cli api-key` calls these). Admin scope: `keys:write`.
+  const ZKeyName = z.string().regex(API_KEY_NAME, 'a name of letters, digits, _ . - (max 64)');
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/api-keys',
+      summary: 'Create an API key (shown once in the answer; stored only as a hash)',
+      request: {
+        body: {
+          content: {
+            'application/json': {
+              schema: z.object({
+                name: ZKeyName,
+                scopes: z.array(z.enum(API_SCOPES)).min(1).max(API_SCOPES.length).optional().openapi({ description: `Default: ${DEFAULT_API_SCOPES.join(', ')} (keys:write only when named)` }),
+              }),
+            },
+          },
+          required: true,
+        },
+      },
+      responses: {
+        201: json(z.object({ name: z.string(), key: z.string(), scopes: z.array(z.string()) }).openapi('CreatedApiKey'), 'Created; the key is in the answer only'),
+        409: json(ZError, 'A key with this name exists (revoked keys keep their name)'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      need(c, 'keys:write');
+      const { name, scopes = [...DEFAULT_API_SCOPES] } = c.req.valid('json');
+      const unique = [...new Set(scopes)];
+      try {
+        const key = await createApiKey(prisma, name, unique);
+        return c.json({ name, key, scopes: unique }, 201);
+      } catch (error) {
+        if ((error as Error).name === 'ApiKeyNameTakenError') throw new ApiError(409, 'key_exists', (error as Error).message);
+        throw error;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/api-keys/{name}/revoke',
+      summary: 'Revoke an API key: it is refused (403) from the next request on',
+      request: { params: z.object({ name: ZKeyName.openapi({ param: { name: 'name', in: 'path' } }) }) },
+      responses: { 200: json(z.object({ name: z.string(), revoked: z.literal(true) }), 'Revoked'), 404: json(ZError, 'No active key with this name'), ...errorResponses },
+    }),
+    async (c) => {
+      need(c, 'keys:write');
+      const { name } = c.req.valid('param');
+      if (!(await revokeApiKey(prisma, name))) throw new ApiError(404, 'unknown_key', `no active API key named "${name}"`);
+      return c.json({ name, revoked: true as const }, 200);
     },
   );
 

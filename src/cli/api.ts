@@ -1,6 +1,7 @@
 /**
  * `cli api`: the HTTP API on its own, for deployments that run workers and API separately (with
- * DATABASE_URL and TEMPORAL_ADDRESS). `npm start` runs it inside the engine instead.
+ * DATABASE_URL and TEMPORAL_ADDRESS). `npm start` runs it as a child process beside the worker, so
+ * a crashed worker does not take the API with it (`start.ts`).
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,7 @@ import { progress } from '../dev-infra/progress';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { redeliverPendingEvents } from '../ingest/accept-events';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { onSupervisorGone, tellSupervisor } from './supervised';
 
 export async function runApi(config: TEngineConfig): Promise<void> {
   const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
@@ -24,9 +26,11 @@ export async function runApi(config: TEngineConfig): Promise<void> {
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const server = await serveApi(config, { prisma: database.prisma, client, definition });
   progress(`HTTP API on ${server.url} (OpenAPI: ${server.url}/v1/openapi.json), Temporal ${address}, task queue ${config.TEMPORAL_TASK_QUEUE}`);
+  tellSupervisor({ ready: 'api', url: server.url });
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    onSupervisorGone(done);
   });
   await server.stop();
   await connection.close();

@@ -1,7 +1,7 @@
 /**
  * The CLI's everyday commands. Those that read or write customers go through the HTTP API (so they
  * work while `npm start` holds the embedded database), `list` asks Temporal visibility directly,
- * and `api-key` works on the database. Arguments are parsed with node:util and validated with zod:
+ * and `api-key` goes through the API too, writing the database itself only when no engine runs. Arguments are parsed with node:util and validated with zod:
  * a wrong one is answered with its name and what is expected.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from '../api/api-keys';
+import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, revokeApiKey } from '../api/api-keys';
 import type { TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
+import { livePgliteLockHolder } from '../db/pglite-lock';
 import { ZCustomerHandoff, type TCustomerHandoff } from '../domain/customer-events';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
 
@@ -30,12 +31,40 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 // ------------------------------------------------------------------------------------ API access
 
-function apiAccess(config: TEngineConfig): { url: string; key: string } {
-  const url = process.env.CS_API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
+/** The API answered with an error status; `status` tells the cases apart (a 409 on import is fine). */
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Nothing answered at the API's address: the engine is not running there. */
+export class ApiUnreachableError extends Error {
+  override readonly name = 'ApiUnreachableError';
+}
+
+const isApiCallError = (error: unknown): error is ApiCallError => (error as Error | undefined)?.name === 'ApiCallError';
+const isApiUnreachable = (error: unknown): error is ApiUnreachableError => (error as Error | undefined)?.name === 'ApiUnreachableError';
+
+function apiUrl(config: TEngineConfig): string {
+  // Empty means unset, as for every other setting.
+  return process.env.CS_API_URL || `http://${config.API_HOST}:${config.API_PORT}`;
+}
+
+/** CS_API_KEY, else the local key `npm start` keeps in the data folder; undefined when neither exists. */
+function apiKeyAtHand(config: TEngineConfig): string | undefined {
   const keyFile = join(resolve(config.CS_DATA_DIR), 'local-api-key');
-  const key = process.env.CS_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  return process.env.CS_API_KEY || (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() || undefined : undefined);
+}
+
+function apiAccess(config: TEngineConfig): { url: string; key: string } {
+  const key = apiKeyAtHand(config);
   if (!key) throw new UsageError(`no API key: set CS_API_KEY (create one with \`cli api-key create <name>\`), or run \`npm start\` once for a local key`);
-  return { url, key };
+  return { url: apiUrl(config), key };
 }
 
 async function api<T>(config: TEngineConfig, method: string, path: string, body?: unknown): Promise<T> {
@@ -48,12 +77,12 @@ async function api<T>(config: TEngineConfig, method: string, path: string, body?
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new UsageError(`cannot reach the API at ${url}: is the engine running (\`npm start\`)? Set CS_API_URL for another address.`);
+    throw new ApiUnreachableError(`cannot reach the API at ${url}: is the engine running (\`npm start\`)? Set CS_API_URL for another address.`);
   }
   const payload = (await response.json().catch(() => ({}))) as { message?: string; issues?: { path: string; message: string }[] };
   if (!response.ok) {
     const issues = payload.issues?.map((i) => `  ${i.path}: ${i.message}`).join('\n');
-    throw new UsageError(`the API answered ${response.status}: ${issues ? `\n${issues}` : payload.message ?? ''}`);
+    throw new ApiCallError(response.status, `the API answered ${response.status}: ${issues ? `\n${issues}` : payload.message ?? ''}`);
   }
   return payload as T;
 }
@@ -70,7 +99,7 @@ export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<
     values,
     'send-event',
   );
-  const text = args.json ?? readFileSync(args.file!, 'utf8');
+  const text = args.json ?? readEventFile(args.file!);
   let event: unknown;
   try {
     event = JSON.parse(text);
@@ -79,6 +108,15 @@ export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<
   }
   const result = await api<{ id: string; status: string }>(config, 'POST', '/v1/events', { ...(event as object), customerId: args.customer });
   process.stdout.write(`${result.status}: event ${result.id} for ${args.customer}\n`);
+}
+
+function readEventFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`send-event: cannot read the event file ${file} (${why})`);
+  }
 }
 
 export async function showCustomer(config: TEngineConfig, argv: string[]): Promise<void> {
@@ -216,6 +254,8 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
   } catch (error) {
     throw new UsageError(`import: cannot read ${file} as CSV (${(error as Error).message})`);
   }
+  // "imported 0" would read as success for a file that was truncated or is the wrong one.
+  if (records.length === 0) throw new UsageError(`import: ${file} has no rows (a header line, then one customer per line)`);
   const handoffs: TCustomerHandoff[] = [];
   const problems: string[] = [];
   records.forEach((record, index) => {
@@ -244,7 +284,7 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
       await api(config, 'POST', '/v1/customers', handoff);
       created += 1;
     } catch (error) {
-      if (!(error as Error).message.includes('409')) throw error;
+      if (!(isApiCallError(error) && error.status === 409)) throw error;
       existing += 1;
     }
     if ((index + 1) % 10 === 0 || index + 1 === handoffs.length) {
@@ -255,24 +295,70 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
   process.stdout.write(`imported ${created} customer(s); ${existing} already existed\n`);
 }
 
+/**
+ * Keys are made through the running engine (POST /v1/api-keys, scope keys:write) whenever one
+ * answers: the embedded database belongs to the engine's process, and a key written beside it
+ * would never be seen. The database is written directly only when nothing answers and nobody
+ * holds it: PostgreSQL (DATABASE_URL; also how the first key of a deployment is made) or an
+ * embedded database no live process has open.
+ */
 export async function apiKeyCommand(config: TEngineConfig, argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scopes: { type: 'string' } } });
   const args = check(
     z.object({
       action: z.enum(['create', 'revoke'], { error: 'use `api-key create <name>` or `api-key revoke <name>`' }),
-      name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name of letters, digits, _ . - (max 64)'),
-      scopes: z.array(z.enum(API_SCOPES)).min(1).default([...API_SCOPES]),
+      name: z.string().regex(API_KEY_NAME, 'a name of letters, digits, _ . - (max 64)'),
+      scopes: z
+        .array(z.enum(API_SCOPES))
+        .min(1)
+        .max(API_SCOPES.length)
+        .transform((scopes) => [...new Set(scopes)])
+        .default([...DEFAULT_API_SCOPES]),
     }),
     { action, name: positionals[0], scopes: values.scopes?.split(',').map((s) => s.trim()) },
     'api-key',
   );
+  const report = (key: string) => {
+    process.stdout.write(`${key}\n`);
+    process.stderr.write(`API key "${args.name}" (${args.scopes.join(', ')}): shown once, stored only as a hash.\n`);
+  };
+
+  const key = apiKeyAtHand(config);
+  if (key) {
+    try {
+      if (args.action === 'create') {
+        report((await api<{ key: string }>(config, 'POST', '/v1/api-keys', { name: args.name, scopes: args.scopes })).key);
+      } else {
+        await api(config, 'POST', `/v1/api-keys/${encodeURIComponent(args.name)}/revoke`).catch((error: unknown) => {
+          throw isApiCallError(error) && error.status === 404 ? new UsageError(`api-key: no active key named "${args.name}"`) : error;
+        });
+        process.stdout.write(`revoked ${args.name}\n`);
+      }
+      return;
+    } catch (error) {
+      if (!isApiUnreachable(error)) throw error;
+      // Nothing answers: the database directly, below, unless a live engine holds it.
+    }
+  }
+  if (!config.DATABASE_URL) {
+    const dataDir = join(resolve(config.CS_DATA_DIR), 'pglite');
+    const holder = livePgliteLockHolder(dataDir);
+    if (holder) {
+      throw new UsageError(
+        `api-key: the embedded database in ${dataDir} is held by process ${holder.pid} (${holder.command}) and no API answers at ${apiUrl(config)}${key ? '' : ' (nor is there a key to call one with)'}, so the key is not written: a second process's write there would be lost; point CS_API_URL and CS_API_KEY (a key with keys:write) at that engine's API.`,
+      );
+    }
+  }
   const database = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(resolve(config.CS_DATA_DIR), 'pglite') });
   try {
     if (args.action === 'create') {
-      const key = await createApiKey(database.prisma, args.name, args.scopes as ApiScope[]);
-      process.stdout.write(`${key}\n`);
-      process.stderr.write(`API key "${args.name}" (${args.scopes.join(', ')}): shown once, stored only as a hash.\n`);
+      try {
+        report(await createApiKey(database.prisma, args.name, args.scopes));
+      } catch (error) {
+        if ((error as Error).name === 'ApiKeyNameTakenError') throw new UsageError(`api-key: ${(error as Error).message}`);
+        throw error;
+      }
     } else {
       const revoked = await revokeApiKey(database.prisma, args.name);
       if (!revoked) throw new UsageError(`api-key: no active key named "${args.name}"`);

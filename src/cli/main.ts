@@ -6,7 +6,8 @@ import { loadConfig } from '../config';
 import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
-import { runEngine } from './start';
+import { runStart } from './start';
+import { runWorker } from './worker';
 import { commandHelp, USAGE } from './usage';
 
 async function main(argv: string[]): Promise<number> {
@@ -21,10 +22,10 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'start':
-      await runEngine({ demo: true });
+      await runStart();
       return 0;
     case 'worker':
-      await runEngine({ demo: false });
+      await runWorker();
       return 0;
     case 'api':
       await runApi(loadConfig());
@@ -63,7 +64,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (isSetupError(error)) {
       process.stderr.write(formatSetupError(error));
-    } else if (error instanceof Error && (error.name === 'ConfigError' || error.name === 'UsageError')) {
+    } else if (error instanceof Error && ['ConfigError', 'UsageError', 'ApiCallError', 'ApiUnreachableError'].includes(error.name)) {
       process.stderr.write(`\n✖ ${error.message}\n`);
     } else if (error instanceof Error && error.name === 'TypeError' && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`\n✖ ${error.message}\n\n${USAGE}`);

@@ -1,45 +1,47 @@
 /**
- * `npm start` (and `cli worker`): the engine on one machine. Starts the Temporal dev server unless
- * TEMPORAL_ADDRESS names one, opens the database (embedded PGlite unless DATABASE_URL is set), runs
- * the worker and, for `start`, a demo customer, then prints where to look. Ctrl-C stops everything
- * it started, in reverse order, and leaves no process behind.
+ * `npm start`: the engine on one machine, as a supervisor of its parts. It owns what must exist
+ * once — the Temporal dev server (under a watchdog), the database (embedded PGlite, served to the
+ * other processes over the PostgreSQL wire protocol on a loopback port), the embedded SMTP sink —
+ * and runs the worker and the HTTP API as child processes (`cli worker`, `cli api`). So a crash of
+ * one (the worker aborting on a workflow isolate timeout) does not take the other: the API goes on
+ * acknowledging events and the restarted worker applies them. A child that crashes is restarted
+ * with a backoff and one line of log. The children and the dev server stop when the supervisor
+ * dies, however it dies; Ctrl-C stops everything, newest first, and leaves no process behind.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createApiKey, findApiKey } from '../api/api-keys';
-import { seedDemoPortfolio } from '../demo/demo-portfolio';
-import { serveApi } from './api';
+import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { API_SCOPES, createApiKey, findApiKey, grantApiKeyScopes } from '../api/api-keys';
 import { loadConfig, type TEngineConfig } from '../config';
-import { openDatabase, type Database } from '../db/database';
-import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
+import { openDatabase } from '../db/database';
+import { servePglite } from '../db/pglite-server';
+import { seedDemoPortfolio } from '../demo/demo-portfolio';
+import { assertPortFree, freePort, startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
 import { progress } from '../dev-infra/progress';
+import { SetupError } from '../dev-infra/setup-error';
 import { ensureTemporalCli } from '../dev-infra/temporal-cli';
-import { startSmtpSink } from '../mail/smtp-sink';
-import { createMailer, type Mailer } from '../mail/transport';
-import { registerSearchAttributes } from '../temporal/namespace';
-import { createLifecycleWorker } from '../temporal/worker';
+import type { PrismaClient } from '../generated/prisma/client';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { startSmtpSink } from '../mail/smtp-sink';
+import { registerSearchAttributes } from '../temporal/namespace';
+import type { SupervisorMessage } from './supervised';
 
 type Cleanup = () => Promise<void>;
 
-export interface EngineOptions {
-  /** Start the demo customer (`npm start`); a plain worker (`cli worker`) does not. */
-  demo: boolean;
-}
+const ROOT = resolve(__dirname, '../..');
+const CLI_MAIN = join(__dirname, 'main.ts');
 
-export async function runEngine(options: EngineOptions, config: TEngineConfig = loadConfig()): Promise<void> {
-  // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+export async function runStart(config: TEngineConfig = loadConfig()): Promise<void> {
   const cleanups: Cleanup[] = [];
-  // Ctrl-C and the worker's own shutdown can both ask to stop: run the cleanups once, newest first.
+  // Ctrl-C reaches every process of the group at once; the supervisor stops its children (they may
+  // have stopped already), then what they used: run the cleanups once, newest first.
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     })());
-  // Until the worker runs, a Ctrl-C simply unwinds what was started so far.
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -51,19 +53,29 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
 
   try {
     const dataDir = resolve(config.CS_DATA_DIR);
-    // Validated before anything starts: a wrong definition should not cost a server start-up.
-    const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
+    // Validated before anything starts (the worker loads it again): a wrong definition should not
+    // cost a server start-up.
+    loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
+
     // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
-    const database: Database = await openDatabase(
-      config.DATABASE_URL
-        ? { kind: 'postgres', url: config.DATABASE_URL }
-        : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
-    );
+    let databaseUrl = config.DATABASE_URL;
+    let databaseLine = 'PostgreSQL (DATABASE_URL)';
+    let applied: string[] = [];
+    if (!databaseUrl) {
+      const embedded = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
+      cleanups.push(embedded.close);
+      const served = await servePglite(embedded.pglite!);
+      cleanups.push(served.stop);
+      databaseUrl = served.url;
+      applied = embedded.appliedMigrations;
+      databaseLine = `embedded PGlite in ${join(dataDir, 'pglite')}, served to the worker and the API on ${new URL(served.url).host}`;
+    }
+    // The supervisor's own writes (the local key, the demo) go through the same URL as everyone's:
+    // PGlite has one session, which the server hands out in turns.
+    const database = await openDatabase({ kind: 'postgres', url: databaseUrl });
     cleanups.push(database.close);
-    progress(
-      `database: ${database.target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}` +
-        (database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''),
-    );
+    applied = [...applied, ...database.appliedMigrations];
+    progress(`database: ${databaseLine}${applied.length ? `, applied ${applied.join(', ')}` : ''}`);
 
     let address = config.TEMPORAL_ADDRESS;
     let devServer: DevServerHandle | undefined;
@@ -81,44 +93,50 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
       cleanups.push(devServer.stop);
       address = devServer.address;
     }
-
     const clientConnection = await Connection.connect({ address });
     cleanups.push(() => clientConnection.close());
     // Our own dev server was prepared when it started; a server someone else runs may lack our
     // search attributes, and without them every customer workflow task would fail.
     if (!devServer) await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
-    const workerConnection = await NativeConnection.connect({ address });
-    cleanups.push(() => workerConnection.close());
-    progress('bundling workflows and starting the worker …');
-    const mail = await openMail(config, join(dataDir, 'mail'));
-    cleanups.push(mail.close);
-    progress(mail.description);
-    const worker = await createLifecycleWorker({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      prisma: database.prisma,
-      definition,
-      mailer: mail.mailer,
-      webhookTargets: config.WEBHOOK_TARGETS,
-    });
-    const workerRun = worker.run();
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+
+    // The sink lives here, so mail sent by a restarted worker lands where the earlier mail did.
+    let smtpUrl = config.SMTP_URL;
+    if (smtpUrl) {
+      progress(`email: SMTP ${new URL(smtpUrl).host}`);
+    } else {
+      const sink = await startSmtpSink({ saveDir: join(dataDir, 'mail') });
+      cleanups.push(sink.stop);
+      smtpUrl = sink.url;
+      progress(`email: embedded SMTP sink (set SMTP_URL for a real relay); messages saved in ${join(dataDir, 'mail')}`);
+    }
+
+    // One port for the API's whole life: a restarted API answers where the banner said.
+    const apiPort = config.API_PORT === 0 ? await freePort(config.API_HOST) : config.API_PORT;
+    await assertPortFree(config.API_HOST, apiPort, 'API_PORT', 'the HTTP API');
+    const childEnv = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: address,
+      SMTP_URL: smtpUrl,
+      API_PORT: String(apiPort),
+      // The children run in the project folder: paths the user gave relative to theirs, made absolute.
+      CS_DATA_DIR: dataDir,
+      LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
+    };
+    progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
+    const worker = superviseChild('worker', childEnv, () => interrupted);
+    const api = superviseChild('api', childEnv, () => interrupted);
     cleanups.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
+      await Promise.all([api.stop(), worker.stop()]);
     });
 
-    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    let api: { url: string; key?: string } | undefined;
-    let demo = '';
-    if (options.demo) {
-      const server = await serveApi(config, { prisma: database.prisma, client, definition });
-      cleanups.push(server.stop);
-      api = { url: server.url, key: await localApiKey(database, dataDir) };
-      progress('seeding the demo portfolio (50 customers) …');
-      const seeded = await seedDemoPortfolio({ prisma: database.prisma, client, taskQueue: config.TEMPORAL_TASK_QUEUE });
-      demo = `${seeded.customers} customers (${seeded.created} new), workflows customer:demo-01 … customer:demo-${String(seeded.customers).padStart(2, '0')}`;
-    }
+    // Meanwhile the local key and the demo customers (their workflows wait for the worker's first poll).
+    const key = await localApiKey(database.prisma, dataDir);
+    progress('seeding the demo portfolio (50 customers) …');
+    const seeded = await seedDemoPortfolio({ prisma: database.prisma, client, taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const demo = `${seeded.customers} customers (${seeded.created} new), workflows customer:demo-01 … customer:demo-${String(seeded.customers).padStart(2, '0')}`;
+    const [, apiReady] = await Promise.all([worker.ready, api.ready]);
+    const apiUrl = (apiReady as Extract<SupervisorMessage, { ready: 'api' }>).url;
 
     if (interrupted) return;
     const ui = devServer?.uiUrl;
@@ -126,57 +144,115 @@ export async function runEngine(options: EngineOptions, config: TEngineConfig = 
       `\nThe engine is running.\n` +
         `  Temporal:        ${address} (namespace ${config.TEMPORAL_NAMESPACE})\n` +
         (ui ? `  Temporal Web UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows\n` : '') +
-        (options.demo ? `  Demo portfolio:  ${demo}\n` : '') +
-        (api
-          ? `  HTTP API:        ${api.url} (OpenAPI: ${api.url}/v1/openapi.json)\n` +
-            `  API key:         ${api.key ?? '(created earlier; see ' + join(dataDir, 'local-api-key') + ')'}\n`
-          : '') +
+        `  Demo portfolio:  ${demo}\n` +
+        `  HTTP API:        ${apiUrl} (OpenAPI: ${apiUrl}/v1/openapi.json)\n` +
+        `  API key:         ${key}\n` +
         `Press Ctrl-C to stop.\n`,
     );
-    // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.
-    await workerRun;
-    await stopAll();
+    // Runs until Ctrl-C (onSignal exits); a crashed child is restarted meanwhile.
+    await new Promise<never>(() => undefined);
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
 
-/**
- * The SMTP server play email goes to: SMTP_URL when set, else an embedded sink on a free port that
- * saves every message as an .eml file, so plays can be watched on a machine without a mail relay.
- */
-async function openMail(config: TEngineConfig, saveDir: string): Promise<{ mailer: Mailer; close: Cleanup; description: string }> {
-  if (config.SMTP_URL) {
-    const mailer = createMailer({ ...config, SMTP_URL: config.SMTP_URL });
-    return { mailer, close: async () => mailer.close(), description: `email: SMTP ${new URL(config.SMTP_URL).host}` };
-  }
-  const sink = await startSmtpSink({ saveDir });
-  const mailer = createMailer({ ...config, SMTP_URL: sink.url });
+interface SupervisedChild {
+  /** The child's first "ready"; rejects if it exits before (its own message is on stderr). */
+  ready: Promise<SupervisorMessage>;
+  /** Lets the child go (it stops by itself when its channel closes); SIGKILL if it lingers. */
+  stop(): Promise<void>;
+}
+
+const FIRST_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A child that ran this long before it crashed starts the backoff afresh. */
+const STABLE_AFTER_MS = 60_000;
+const STOP_GRACE_MS = 20_000;
+
+/** Runs `cli <command>` as a child and restarts it whenever it crashes, until stop(). */
+function superviseChild(command: 'worker' | 'api', env: Record<string, string>, shuttingDown: () => boolean): SupervisedChild {
+  const label = command === 'api' ? 'HTTP API' : 'worker';
+  let child: ChildProcess;
+  let everReady = false;
+  let stopRequested = false;
+  let delay = FIRST_RESTART_DELAY_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let markReady: (message: SupervisorMessage) => void;
+  let failBeforeReady: (error: Error) => void;
+  const ready = new Promise<SupervisorMessage>((resolvePromise, reject) => {
+    markReady = resolvePromise;
+    failBeforeReady = reject;
+  });
+  ready.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+
+  const launch = () => {
+    const startedAt = Date.now();
+    child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, command], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      // The IPC channel is how the child says it is ready and how it learns we are gone.
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    // Its warnings and errors, without the start-up progress every restart would repeat.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (!line.startsWith('[setup] ')) process.stderr.write(`${line}\n`);
+    });
+    child.on('message', (message: SupervisorMessage) => {
+      if (!message?.ready) return;
+      everReady = true;
+      markReady(message);
+    });
+    child.once('exit', (code, signal) => {
+      // Ctrl-C reached the child too: it stopped because everything stops.
+      if (stopRequested || shuttingDown()) return;
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      if (!everReady) {
+        failBeforeReady(new SetupError(`The ${label} process stopped (${how}) before it was ready.`, 'Its own message is above; fix what it names and start again.'));
+        return;
+      }
+      if (Date.now() - startedAt > STABLE_AFTER_MS) delay = FIRST_RESTART_DELAY_MS;
+      process.stderr.write(`[engine] the ${label} stopped (${how}); restarting it in ${delay / 1000} s\n`);
+      restartTimer = setTimeout(launch, delay);
+      delay = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+    });
+  };
+  launch();
+
   return {
-    mailer,
-    close: async () => {
-      mailer.close();
-      await sink.stop();
+    ready,
+    async stop() {
+      stopRequested = true;
+      clearTimeout(restartTimer);
+      const current = child;
+      if (current.exitCode !== null || current.signalCode !== null) return;
+      const exited = new Promise<void>((done) => current.once('exit', () => done()));
+      if (current.connected) current.disconnect();
+      const timer = setTimeout(() => current.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
     },
-    description: `email: embedded SMTP sink (set SMTP_URL for a real relay); messages saved in ${saveDir}`,
   };
 }
 
 /**
  * A key for trying the API on this machine, created on the first start and kept in the data folder
- * (the database holds only its hash). Not for production: there, create keys with `cli api-key create`.
+ * (the database holds only its hash). It carries every scope, keys:write too, so `cli api-key` can
+ * make keys through the running engine; a local key from an older version is granted the scopes it
+ * lacks. Not for production: there, create keys with `cli api-key create`.
  */
-async function localApiKey(database: Database, dataDir: string): Promise<string> {
+export async function localApiKey(prisma: PrismaClient, dataDir: string): Promise<string> {
   const file = join(dataDir, 'local-api-key');
   if (existsSync(file)) {
     const saved = readFileSync(file, 'utf8').trim();
-    const found = await findApiKey(database.prisma, saved);
-    if (found && !found.revoked) return saved;
+    const found = await findApiKey(prisma, saved);
+    if (found && !found.revoked) {
+      await grantApiKeyScopes(prisma, saved, API_SCOPES);
+      return saved;
+    }
   }
-  const key = await createApiKey(database.prisma, `local-${Date.now().toString(36)}`);
+  const key = await createApiKey(prisma, `local-${Date.now().toString(36)}`, API_SCOPES);
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
-

@@ -19,8 +19,9 @@ Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to t
 List customers (Temporal visibility)
   list [--stage S] [--band green|yellow|red] [--csm EMAIL] [--segment ID] [--limit N]
 
-Keys (database)
-  api-key create <name> [--scopes events:write,customers:write,read,tasks:write]
+Keys (through the running engine's API, with a keys:write key; the database only when no engine runs;
+without --scopes a key gets all but keys:write, the admin scope)
+  api-key create <name> [--scopes events:write,customers:write,read,tasks:write,keys:write]
   api-key revoke <name>
 
 Settings come from the environment (see the README's configuration table).

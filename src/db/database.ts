@@ -2,7 +2,8 @@
  * Opens the engine's database: PostgreSQL when a URL is given, otherwise embedded PGlite in a data
  * folder (Postgres 17 compiled to WebAssembly, so `npm start` needs no server). Both run the same
  * schema, the same migration SQL and the same generated Prisma client; only the driver adapter
- * differs. Migrations are applied on open.
+ * differs. Migrations are applied on open. A PGlite folder is opened by one process at a time
+ * (`pglite-lock.ts`); others reach it through that process.
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
@@ -12,12 +13,15 @@ import { Client } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { SetupError } from '../dev-infra/setup-error';
 import { applyMigrations, type SqlSession } from './migrate';
+import { acquirePgliteLock } from './pglite-lock';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
 
 export interface Database {
   prisma: PrismaClient;
   target: DatabaseTarget;
+  /** The embedded database itself (PGlite only), e.g. to serve it to other processes. */
+  pglite?: PGlite;
   /** Names of migrations applied while opening. */
   appliedMigrations: string[];
   close(): Promise<void>;
@@ -49,25 +53,40 @@ async function openPostgres(target: { kind: 'postgres'; url: string }): Promise<
 }
 
 async function openPglite(target: { kind: 'pglite'; dataDir: string }): Promise<Database> {
+  const inMemory = target.dataDir.startsWith('memory://');
   // PGlite does not create parent folders itself.
-  if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = await PGlite.create(target.dataDir);
-  const appliedMigrations = await applyMigrations({
-    query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
-    // The adapter's executeScript does not await; PGlite's own exec does, so failures surface.
-    exec: async (script) => {
-      await pglite.exec(script);
-    },
-  });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
+  // One process per folder: a second PGlite on the same files would lose its writes (see pglite-lock).
+  const lock = inMemory ? undefined : acquirePgliteLock(target.dataDir);
+  let pglite: PGlite | undefined;
+  let appliedMigrations: string[];
+  try {
+    pglite = await PGlite.create(target.dataDir);
+    const opened = pglite;
+    appliedMigrations = await applyMigrations({
+      query: async <Row>(sql: string, params?: unknown[]) => (await opened.query<Row>(sql, params)).rows,
+      // The adapter's executeScript does not await; PGlite's own exec does, so failures surface.
+      exec: async (script) => {
+        await opened.exec(script);
+      },
+    });
+  } catch (error) {
+    await pglite?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+  const opened = pglite;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(opened) });
   return {
     prisma,
+    pglite: opened,
     target,
     appliedMigrations,
     // $disconnect does not close PGlite, and an open PGlite keeps the process alive.
     close: async () => {
       await prisma.$disconnect();
-      await pglite.close();
+      await opened.close();
+      lock?.release();
     },
   };
 }

@@ -5,12 +5,13 @@
  *
  * Used by `npm start` (persistent SQLite file, UI on 127.0.0.1:8233) and by the test suite's global
  * setup (a temp file, random ports, headless). It must never leave a server running after its
- * owner exits, and must turn the common failures (port taken, binary crashed) into a SetupError.
+ * owner exits, even when the owner is killed (the server runs under `watchdog.cjs`), and must turn
+ * the common failures (port taken, binary crashed) into a SetupError.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes, setRetention } from '../temporal/namespace';
 import { SetupError } from './setup-error';
@@ -38,6 +39,7 @@ export interface DevServerHandle {
 }
 
 const DEFAULT_RETENTION_DAYS = 365;
+const WATCHDOG = join(__dirname, 'watchdog.cjs');
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServerHandle> {
   const ip = options.ip ?? '127.0.0.1';
@@ -62,15 +64,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-ip', ip]),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Under a watchdog that ends the server when this process dies, however it dies (SIGKILL too).
+  // In its own process group: Ctrl-C stops the server through stop(), after the workers that use
+  // it, instead of reaching it at the same moment as them (they would drain against a dead server).
+  const child = spawn(process.execPath, [WATCHDOG, options.cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  let serverPid: number | undefined;
+  child.on('message', (message: { pid?: number }) => (serverPid = message.pid ?? serverPid));
   const output = captureTail(child);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  // A normal exit closes the watchdog's channel anyway; this only makes the server's stop start sooner.
+  const stopOnExit = () => child.kill('SIGTERM');
+  process.once('exit', stopOnExit);
 
   const address = `${ip}:${options.port}`;
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    await stopChild(child);
+    process.removeListener('exit', stopOnExit);
+    await stopChild(child, () => serverPid);
   };
   try {
     const connection = await waitUntilServing(address, child, output, options.readyTimeoutMs ?? 60_000);
@@ -162,11 +170,20 @@ async function waitUntilServing(
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM through the watchdog; after 10 s SIGKILL for the server itself and then its watchdog. */
+async function stopChild(child: ChildProcess, serverPid: () => number | undefined): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => {
+    const pid = serverPid();
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    child.kill('SIGKILL');
+  }, 10_000);
   await exited;
   clearTimeout(timer);
 }

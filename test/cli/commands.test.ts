@@ -1,7 +1,7 @@
 /**
  * The CLI as a user runs it (a child process), against a real API server, the dev server and a
  * worker: send an event, show a customer, list by band through visibility, print metrics, import
- * a CSV; wrong arguments answered with the argument and what is expected.
+ * a CSV; wrong arguments, missing files and files without rows answered with what is wrong.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,9 +101,21 @@ describe('cli commands', () => {
   });
 
   it.each([
+    ['empty', ''],
+    ['header only', 'customerId,name,arr,contractStart,contractEnd,csmOwner\n'],
+  ])('refuses an import file that is %s: it has no rows', async (_, content) => {
+    const file = join(dir, `no-rows-${uniqueSuffix()}.csv`);
+    writeFileSync(file, content);
+    const result = await cli('import', file);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining(`import: ${file} has no rows`) });
+    expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it.each([
     [['list', '--band', 'purple'], /list --band: Invalid option: expected one of "green"\|"yellow"\|"red"/],
     [['send-event', '--customer', 'x'], /give the event as --json/],
     [['send-event', '--customer', 'x', '--json', '{nope'], /the event is not valid JSON/],
+    [['send-event', '--customer', 'x', '--file', 'missing.json'], /send-event: cannot read the event file missing\.json \(no such file\)/],
     [['show'], /give one customer id/],
     [['metrics', '--days', 'many'], /metrics --days: /],
     [['api-key', 'rotate', 'x'], /use `api-key create <name>`/],

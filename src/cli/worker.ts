@@ -1,0 +1,152 @@
+/**
+ * `cli worker`: the lifecycle worker. Starts the Temporal dev server unless TEMPORAL_ADDRESS names
+ * one, opens the database (embedded PGlite unless DATABASE_URL is set) and runs the worker until
+ * Ctrl-C, which stops everything it started, in reverse order, and leaves no process behind.
+ * Under `npm start` (`start.ts`) it is a child process given TEMPORAL_ADDRESS, DATABASE_URL and
+ * SMTP_URL; it then reports when it polls and stops when the supervisor goes away.
+ */
+import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig, type TEngineConfig } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
+import { progress } from '../dev-infra/progress';
+import { ensureTemporalCli } from '../dev-infra/temporal-cli';
+import { startSmtpSink } from '../mail/smtp-sink';
+import { createMailer, type Mailer } from '../mail/transport';
+import { registerSearchAttributes } from '../temporal/namespace';
+import { createLifecycleWorker } from '../temporal/worker';
+import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { onSupervisorGone, supervised, tellSupervisor } from './supervised';
+
+type Cleanup = () => Promise<void>;
+
+export async function runWorker(config: TEngineConfig = loadConfig()): Promise<void> {
+  // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cleanups: Cleanup[] = [];
+  // Ctrl-C and the worker's own shutdown can both ask to stop: run the cleanups once, newest first.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  // Until the worker runs, a Ctrl-C simply unwinds what was started so far.
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    progress('stopping …');
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  onSupervisorGone(onSignal);
+
+  try {
+    const dataDir = resolve(config.CS_DATA_DIR);
+    // Validated before anything starts: a wrong definition should not cost a server start-up.
+    const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
+    // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
+    const database: Database = await openDatabase(
+      config.DATABASE_URL
+        ? { kind: 'postgres', url: config.DATABASE_URL }
+        : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
+    );
+    cleanups.push(database.close);
+    progress(
+      `database: ${database.target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}` +
+        (database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''),
+    );
+
+    let address = config.TEMPORAL_ADDRESS;
+    let devServer: DevServerHandle | undefined;
+    if (!address) {
+      const cliPath = await ensureTemporalCli();
+      progress(`starting the Temporal dev server (state in ${join(dataDir, 'temporal')})`);
+      devServer = await startDevServer({
+        cliPath,
+        dbFilename: join(dataDir, 'temporal', 'dev.db'),
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        retentionDays: config.TEMPORAL_RETENTION_DAYS,
+      });
+      cleanups.push(devServer.stop);
+      address = devServer.address;
+    }
+
+    // Our own dev server was prepared when it started, and so was the supervisor's; a server
+    // someone else runs may lack our search attributes, and without them every customer workflow
+    // task would fail.
+    if (!devServer && !supervised()) {
+      const clientConnection = await Connection.connect({ address });
+      try {
+        await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+      } finally {
+        await clientConnection.close();
+      }
+    }
+    const workerConnection = await NativeConnection.connect({ address });
+    cleanups.push(() => workerConnection.close());
+    progress('bundling workflows and starting the worker …');
+    const mail = await openMail(config, join(dataDir, 'mail'));
+    cleanups.push(mail.close);
+    progress(mail.description);
+    const worker = await createLifecycleWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      prisma: database.prisma,
+      definition,
+      mailer: mail.mailer,
+      webhookTargets: config.WEBHOOK_TARGETS,
+    });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+
+    if (interrupted) return;
+    if (supervised()) {
+      tellSupervisor({ ready: 'worker' });
+    } else {
+      const ui = devServer?.uiUrl;
+      process.stdout.write(
+        `\nThe engine is running.\n` +
+          `  Temporal:        ${address} (namespace ${config.TEMPORAL_NAMESPACE})\n` +
+          (ui ? `  Temporal Web UI: ${ui}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows\n` : '') +
+          `Press Ctrl-C to stop.\n`,
+      );
+    }
+    // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.
+    await workerRun;
+    await stopAll();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * The SMTP server play email goes to: SMTP_URL when set, else an embedded sink on a free port that
+ * saves every message as an .eml file, so plays can be watched on a machine without a mail relay.
+ */
+export async function openMail(config: TEngineConfig, saveDir: string): Promise<{ mailer: Mailer; url: string; close: Cleanup; description: string }> {
+  if (config.SMTP_URL) {
+    const mailer = createMailer({ ...config, SMTP_URL: config.SMTP_URL });
+    return { mailer, url: config.SMTP_URL, close: async () => mailer.close(), description: `email: SMTP ${new URL(config.SMTP_URL).host}` };
+  }
+  const sink = await startSmtpSink({ saveDir });
+  const mailer = createMailer({ ...config, SMTP_URL: sink.url });
+  return {
+    mailer,
+    url: sink.url,
+    close: async () => {
+      mailer.close();
+      await sink.stop();
+    },
+    description: `email: embedded SMTP sink (set SMTP_URL for a real relay); messages saved in ${saveDir}`,
+  };
+}
