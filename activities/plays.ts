@@ -11,7 +11,7 @@
 import { ApplicationFailure, asyncLocalStorage, type Context } from '@temporalio/activity';
 import { EMAIL_OUTCOME_UNKNOWN, PERMANENT_EMAIL_FAILURE, type Mailer } from '../src/mail/transport';
 import type { TWebhookTargets } from '../src/webhooks/webhook-config';
-import { deliverWebhook } from '../src/webhooks/deliver';
+import { deliverWebhook, PERMANENT_WEBHOOK_FAILURE } from '../src/webhooks/deliver';
 import type { Cause } from '../src/domain/lifecycle-state';
 import type { PrismaClient } from '../src/generated/prisma/client';
 
@@ -259,12 +259,12 @@ export function createPlayActivities({ prisma, mailer, webhookTargets }: PlayAct
         return { status: 'delivered' };
       } catch (error) {
         const message = (error as Error).message;
-        const permanent = (error as Error).name === 'PermanentWebhookFailure';
+        const permanent = (error as Error).name === PERMANENT_WEBHOOK_FAILURE;
         await prisma.webhookDelivery.update({
           where: { id: existing.id },
           data: { lastError: message.slice(0, 1000), ...(permanent ? { status: 'failed' } : {}) },
         });
-        if (permanent) throw ApplicationFailure.create({ type: 'PermanentWebhookFailure', message, nonRetryable: true });
+        if (permanent) throw ApplicationFailure.create({ type: PERMANENT_WEBHOOK_FAILURE, message, nonRetryable: true });
         throw error;
       }
     },

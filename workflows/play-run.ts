@@ -23,6 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { PlayActivities } from '../activities/plays';
 import type { TPlayStep } from '../src/domain/play-definition';
+import { PERMANENT_EMAIL_FAILURE, PERMANENT_WEBHOOK_FAILURE } from '../src/domain/failure-types';
 import {
   quietHoursDelayMs,
   renderTemplate,
@@ -48,7 +49,7 @@ const outageRetry: RetryPolicy = {
   initialInterval: '5 seconds',
   backoffCoefficient: 2,
   maximumInterval: '10 minutes',
-  nonRetryableErrorTypes: ['PermanentEmailFailure', 'PermanentWebhookFailure'],
+  nonRetryableErrorTypes: [PERMANENT_EMAIL_FAILURE, PERMANENT_WEBHOOK_FAILURE],
 };
 const { sendPlayWebhook } = proxyActivities<PlayActivities>({ startToCloseTimeout: '1 minute', retry: outageRetry });
 // An email attempt heartbeats every second, so a worker that dies mid-send is retried about 15 s
@@ -354,7 +355,7 @@ function isPermanent(error: unknown): boolean {
   return (
     error instanceof ActivityFailure &&
     error.cause instanceof ApplicationFailure &&
-    (error.cause.type === 'PermanentEmailFailure' || error.cause.type === 'PermanentWebhookFailure')
+    (error.cause.type === PERMANENT_EMAIL_FAILURE || error.cause.type === PERMANENT_WEBHOOK_FAILURE)
   );
 }
 

@@ -575,6 +575,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   const ZKeyName = z.string().regex(API_KEY_NAME, 'a name of letters, digits, _ . - (max 64)');
   app.openapi(
     createRoute({
+      middleware: [requireScope('keys:write')] as const,
       method: 'post',
       path: '/v1/api-keys',
       summary: 'Create an API key (shown once in the answer; stored only as a hash)',
@@ -598,7 +599,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     }),
     async (c) => {
-      need(c, 'keys:write');
       const { name, scopes = [...DEFAULT_API_SCOPES] } = c.req.valid('json');
       const unique = [...new Set(scopes)];
       try {
@@ -613,6 +613,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('keys:write')] as const,
       method: 'post',
       path: '/v1/api-keys/{name}/revoke',
       summary: 'Revoke an API key: it is refused (403) from the next request on',
@@ -620,7 +621,6 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       responses: { 200: json(z.object({ name: z.string(), revoked: z.literal(true) }), 'Revoked'), 404: json(ZError, 'No active key with this name'), ...errorResponses },
     }),
     async (c) => {
-      need(c, 'keys:write');
       const { name } = c.req.valid('param');
       if (!(await revokeApiKey(prisma, name))) throw new ApiError(404, 'unknown_key', `no active API key named "${name}"`);
       return c.json({ name, revoked: true as const }, 200);

@@ -6,7 +6,8 @@
 import { IDEMPOTENCY_KEY_HEADER, signWebhook, WEBHOOK_SIGNATURE_HEADER } from './signature';
 import type { TWebhookTarget } from './webhook-config';
 
-export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
+import { PERMANENT_WEBHOOK_FAILURE } from '../domain/failure-types';
+export { PERMANENT_WEBHOOK_FAILURE };
 
 export async function deliverWebhook({
   target,
