@@ -61,7 +61,8 @@ export interface Mailer {
 }
 
 /** Names, not classes: errors cross the workflow sandbox and jest's module registry. */
-export { PERMANENT_EMAIL_FAILURE } from '../domain/failure-types';
+import { PERMANENT_EMAIL_FAILURE } from '../domain/failure-types';
+export { PERMANENT_EMAIL_FAILURE };
 /**
  * The end of DATA went out and no answer came back (the connection dropped or timed out): the relay
  * may or may not have the message. Transient: a retry may send it again.
