@@ -73,8 +73,7 @@ export interface PlayRunRecord {
 }
 
 /** A Message-ID that is the same on every attempt, so a resend would be recognisable as one. */
-export const messageIdFor = (idempotencyKey: string) =>
-  `<${idempotencyKey.replace(/[^A-Za-z0-9._-]+/g, '.')}@cs-lifecycle.invalid>`;
+export const messageIdFor = (idempotencyKey: string) => `<${idempotencyKey.replace(/[^A-Za-z0-9._-]+/g, '.')}@cs-lifecycle.invalid>`;
 
 /** Marks a copy sent after an attempt whose outcome is unknown; its value is the (same) Message-ID. */
 export const RESEND_OF_HEADER = 'X-CS-Resend-Of';

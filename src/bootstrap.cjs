@@ -37,10 +37,7 @@ function mtime(path) {
 function ensureDependencies() {
   const installedMarker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
-  const stale =
-    !existsSync(installedMarker) ||
-    mtime(lock) > mtime(installedMarker) ||
-    mtime(join(root, 'package.json')) > mtime(installedMarker);
+  const stale = !existsSync(installedMarker) || mtime(lock) > mtime(installedMarker) || mtime(join(root, 'package.json')) > mtime(installedMarker);
   if (stale) {
     // `npm install` rather than `npm ci`: both install exactly what package-lock.json pins, but
     // `ci` also insists that every other platform's optional binary (swc, unrs-resolver, …) is
@@ -48,10 +45,7 @@ function ensureDependencies() {
     process.stderr.write('[setup] installing npm dependencies (npm install) …\n');
     const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) {
-      fail(
-        `npm install failed (exit ${result.status}).`,
-        'Check the npm output above: the npm registry must be reachable for the first run.',
-      );
+      fail(`npm install failed (exit ${result.status}).`, 'Check the npm output above: the npm registry must be reachable for the first run.');
     }
   }
   // A checkout switched between branches can have node_modules but no generated client.

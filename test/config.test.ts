@@ -42,7 +42,10 @@ describe('engine configuration', () => {
     [{ WEBHOOK_TARGETS: '{"crm": ' }, 'WEBHOOK_TARGETS: not valid JSON'],
     [{ WEBHOOK_TARGETS: '{"crm": {"url": "ftp://crm.example.com", "secret": "0123456789abcdef"}}' }, 'WEBHOOK_TARGETS.crm.url: must be an http(s) URL'],
     [{ WEBHOOK_TARGETS: '{"crm": {"url": "https://crm.example.com", "secret": "short"}}' }, 'WEBHOOK_TARGETS.crm.secret: must be at least 16 characters'],
-    [{ WEBHOOK_TARGETS: '{"Bad Name": {"url": "https://crm.example.com", "secret": "0123456789abcdef"}}' }, 'WEBHOOK_TARGETS.Bad Name: target names are lower_snake_case'],
+    [
+      { WEBHOOK_TARGETS: '{"Bad Name": {"url": "https://crm.example.com", "secret": "0123456789abcdef"}}' },
+      'WEBHOOK_TARGETS.Bad Name: target names are lower_snake_case',
+    ],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -272,10 +272,13 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
  * running plays what they wait for. Runs are abandoned, not terminated, when this run continues as
  * new: a play outlives the run that started it and reports its end to whichever run is current.
  */
-async function act(plays: {
-  starts: PlayStart[];
-  observations: { runId: string; observation: PlayObservation }[];
-}, settings: TPlaySettings | undefined): Promise<void> {
+async function act(
+  plays: {
+    starts: PlayStart[];
+    observations: { runId: string; observation: PlayObservation }[];
+  },
+  settings: TPlaySettings | undefined,
+): Promise<void> {
   for (const start of plays.starts) {
     await startChild(playRunWorkflow, {
       workflowId: start.runId,

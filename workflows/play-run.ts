@@ -24,22 +24,8 @@ import {
 import type { PlayActivities } from '../activities/plays';
 import type { TPlayStep } from '../src/domain/play-definition';
 import { PERMANENT_EMAIL_FAILURE, PERMANENT_WEBHOOK_FAILURE } from '../src/domain/failure-types';
-import {
-  quietHoursDelayMs,
-  renderTemplate,
-  resolveRecipient,
-  templateValues,
-  waitSatisfied,
-  type PlayObservation,
-} from '../src/domain/play-rules';
-import {
-  getPlayProgressQuery,
-  playFinishedSignal,
-  playObservationSignal,
-  type PlayOutcome,
-  type PlayProgress,
-  type PlayRunInput,
-} from './messages';
+import { quietHoursDelayMs, renderTemplate, resolveRecipient, templateValues, waitSatisfied, type PlayObservation } from '../src/domain/play-rules';
+import { getPlayProgressQuery, playFinishedSignal, playObservationSignal, type PlayOutcome, type PlayProgress, type PlayRunInput } from './messages';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -156,9 +142,7 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
       progress.current = step.id;
       if (step.kind === 'wait') {
         const atStart = { milestones: customer.milestones, band: customer.health?.band ?? null };
-        const met =
-          waitSatisfied(step.for, seen, atStart) ||
-          (await condition(() => waitSatisfied(step.for, seen, atStart), step.withinDays * DAY_MS));
+        const met = waitSatisfied(step.for, seen, atStart) || (await condition(() => waitSatisfied(step.for, seen, atStart), step.withinDays * DAY_MS));
         if (met) {
           done(step.id, 'wait', 'arrived');
           continue;

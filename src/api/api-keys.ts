@@ -28,7 +28,10 @@ export class ApiKeyNameTakenError extends Error {
 export async function createApiKey(prisma: PrismaClient, name: string, scopes: readonly ApiScope[] = DEFAULT_API_SCOPES): Promise<string> {
   const key = `csk_${randomBytes(24).toString('base64url')}`;
   // ON CONFLICT DO NOTHING: a taken name is told by the count, not by parsing a driver's error.
-  const { count } = await prisma.apiKey.createMany({ data: [{ name, keyHash: hash(key), prefix: key.slice(0, 8), scopes: [...scopes] }], skipDuplicates: true });
+  const { count } = await prisma.apiKey.createMany({
+    data: [{ name, keyHash: hash(key), prefix: key.slice(0, 8), scopes: [...scopes] }],
+    skipDuplicates: true,
+  });
   if (count === 0) throw new ApiKeyNameTakenError(name);
   return key;
 }

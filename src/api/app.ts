@@ -19,7 +19,15 @@ import { HEALTH_BANDS, STAGE_IDS, type TLifecycleDefinition } from '../domain/li
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createCustomer } from '../ingest/create-customer';
 import { newShareToken } from '../ingest/share-token';
-import { forgetParked, fromSegment, SEGMENT_SINGLE_CALLS, ZSegmentBatch, type SegmentSkip, type TSegmentCallType, type TSegmentMessage } from '../ingest/segment';
+import {
+  forgetParked,
+  fromSegment,
+  SEGMENT_SINGLE_CALLS,
+  ZSegmentBatch,
+  type SegmentSkip,
+  type TSegmentCallType,
+  type TSegmentMessage,
+} from '../ingest/segment';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey, revokeApiKey, type ApiScope } from './api-keys';
@@ -40,7 +48,6 @@ export interface ApiDeps {
   availability?: AvailabilityLog;
 }
 
-
 type Env = { Variables: { scopes: string[]; caller: string } };
 
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
@@ -53,16 +60,19 @@ const asIncoming = (value: z.infer<typeof ZApiEvent>): IncomingEvent => {
   return { customerId, event: event as TCustomerEvent };
 };
 /** Up to 500 events, each id once: a repeat inside one request names the second one's path. */
-const ZEventBatch = z
-  .object({ events: z.array(ZApiEvent).min(1).max(500) })
-  .superRefine((batch, ctx) => {
-    const first = new Map<string, number>();
-    batch.events.forEach((event, index) => {
-      const seen = first.get(event.id);
-      if (seen === undefined) first.set(event.id, index);
-      else ctx.addIssue({ code: 'custom', path: ['events', index, 'id'], message: `event id "${event.id}" appears twice in this request (first at events.${seen})` });
-    });
+const ZEventBatch = z.object({ events: z.array(ZApiEvent).min(1).max(500) }).superRefine((batch, ctx) => {
+  const first = new Map<string, number>();
+  batch.events.forEach((event, index) => {
+    const seen = first.get(event.id);
+    if (seen === undefined) first.set(event.id, index);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: ['events', index, 'id'],
+        message: `event id "${event.id}" appears twice in this request (first at events.${seen})`,
+      });
   });
+});
 
 const ZEventResult = z.object({ id: z.string(), customerId: z.string(), status: z.enum(['accepted', 'duplicate']) }).openapi('EventResult');
 const ZError = z
@@ -82,7 +92,8 @@ const errorResponses = {
   415: { description: 'Body not sent as application/json', content: { 'application/json': { schema: ZError } } },
   422: { description: 'Invalid body: each issue names its field', content: { 'application/json': { schema: ZError } } },
   503: {
-    description: 'PostgreSQL or Temporal is unreachable (Retry-After); `details.recorded` says whether the events were recorded (then they are delivered later)',
+    description:
+      'PostgreSQL or Temporal is unreachable (Retry-After); `details.recorded` says whether the events were recorded (then they are delivered later)',
     content: { 'application/json': { schema: ZError } },
   },
 } as const;
@@ -131,13 +142,13 @@ const ZCustomerState = z
     stageEnteredAt: z.string(),
     sla: z.enum(['on_track', 'behind', 'stuck']),
     exit: z.looseObject({ ready: z.boolean(), required: z.array(z.looseObject({ label: z.string(), met: z.boolean() })) }),
-    health: z
-      .looseObject({ score: z.number().nullable(), band: z.enum(HEALTH_BANDS).nullable(), trend: z.string(), at: z.string() })
-      .nullable(),
+    health: z.looseObject({ score: z.number().nullable(), band: z.enum(HEALTH_BANDS).nullable(), trend: z.string(), at: z.string() }).nullable(),
     timeline: z.array(z.looseObject({ seq: z.number(), at: z.string(), kind: z.string(), summary: z.string() })),
     definitionVersion: z.string(),
   })
-  .openapi('CustomerState', { description: "The customer's lifecycle state: facts, stage and SLA, exit progress, health with its dimensions, recent timeline" });
+  .openapi('CustomerState', {
+    description: "The customer's lifecycle state: facts, stage and SLA, exit progress, health with its dimensions, recent timeline",
+  });
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
@@ -178,7 +189,10 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     if (isDatabaseUnavailable(error)) {
       availability.failed('database', error);
       c.header('Retry-After', '10');
-      return c.json({ error: 'database_unavailable', message: 'PostgreSQL is unreachable: nothing was recorded or changed; try again', details: { recorded: false } }, 503);
+      return c.json(
+        { error: 'database_unavailable', message: 'PostgreSQL is unreachable: nothing was recorded or changed; try again', details: { recorded: false } },
+        503,
+      );
     }
     if (isTemporalUnavailable(error)) {
       availability.failed('temporal', error);
@@ -193,7 +207,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       return c.json({ error: 'unsupported_media_type', message: 'send the body as JSON with Content-Type: application/json' }, 415);
     }
     console.error('[api] unexpected error', error);
-    return c.json({ error: 'internal', message: 'unexpected error; events in this request may or may not be recorded: sending them again is safe (ids are idempotency keys)' }, 500);
+    return c.json(
+      {
+        error: 'internal',
+        message: 'unexpected error; events in this request may or may not be recorded: sending them again is safe (ids are idempotency keys)',
+      },
+      500,
+    );
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -205,7 +225,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       method: 'post',
       path: '/v1/events',
       summary: 'Send one customer event',
-      description: 'Answers 202 once the event is recorded and delivered to the customer workflow. A repeated id answers 202 with status "duplicate" and changes nothing.',
+      description:
+        'Answers 202 once the event is recorded and delivered to the customer workflow. A repeated id answers 202 with status "duplicate" and changes nothing.',
       request: { body: { content: { 'application/json': { schema: ZApiEvent } }, required: true } },
       responses: {
         202: json(ZEventResult, 'Recorded and delivered'),
@@ -303,7 +324,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       method: 'get',
       path: '/v1/customers/{customerId}/timeline',
       summary: 'Everything that happened to a customer, each with its cause and definition version',
-      description: 'Newest first, `limit` at a time; pass the answer\'s `nextCursor` as `cursor` for the next page (absent on the last page).',
+      description: "Newest first, `limit` at a time; pass the answer's `nextCursor` as `cursor` for the next page (absent on the last page).",
       request: {
         params: ZCustomerParam,
         query: z.object({
@@ -381,9 +402,17 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       summary: 'Replace the success plan (optimistic: send the version you edited)',
       request: {
         params: ZCustomerParam,
-        body: { content: { 'application/json': { schema: z.object({ version: z.number().int().positive(), by: z.string().min(1), plan: ZSuccessPlan }) } }, required: true },
+        body: {
+          content: { 'application/json': { schema: z.object({ version: z.number().int().positive(), by: z.string().min(1), plan: ZSuccessPlan }) } },
+          required: true,
+        },
       },
-      responses: { 200: json(ZPlanResponse, 'Saved as the next version'), 404: json(ZError, 'Unknown customer'), 409: json(ZError, 'Edited meanwhile'), ...errorResponses },
+      responses: {
+        200: json(ZPlanResponse, 'Saved as the next version'),
+        404: json(ZError, 'Unknown customer'),
+        409: json(ZError, 'Edited meanwhile'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { customerId } = c.req.valid('param');
@@ -391,7 +420,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       const { count } = await prisma.successPlan.updateMany({ where: { customerId, version }, data: { document: plan, version: version + 1, updatedBy: by } });
       const row = await prisma.successPlan.findUnique({ where: { customerId } });
       if (!row) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
-      if (count === 0) throw new ApiError(409, 'plan_changed', `the plan is at version ${row.version} (you edited ${version}): reload and apply your change again`);
+      if (count === 0)
+        throw new ApiError(409, 'plan_changed', `the plan is at version ${row.version} (you edited ${version}): reload and apply your change again`);
       return c.json(planJson(row), 200);
     },
   );
@@ -419,8 +449,18 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: '/v1/shared/success-plans/{token}',
       summary: 'The success plan as shared with the customer (the link is the credential; read-only)',
       security: [],
-      request: { params: z.object({ token: z.string().min(10).openapi({ param: { name: 'token', in: 'path' } }) }) },
-      responses: { 200: json(z.object({ customer: z.string(), version: z.number(), plan: ZSuccessPlan, updatedAt: z.string() }), 'The plan'), 404: json(ZError, 'No such link') },
+      request: {
+        params: z.object({
+          token: z
+            .string()
+            .min(10)
+            .openapi({ param: { name: 'token', in: 'path' } }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ customer: z.string(), version: z.number(), plan: ZSuccessPlan, updatedAt: z.string() }), 'The plan'),
+        404: json(ZError, 'No such link'),
+      },
     }),
     async (c) => {
       const row = await prisma.successPlan.findUnique({ where: { shareToken: c.req.valid('param').token }, include: { customer: { select: { name: true } } } });
@@ -444,7 +484,17 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       link: z.string(),
     })
     .openapi('Task');
-  const taskJson = (t: { id: string; customerId: string; assignee: string; title: string; detail: string; priority: string; status: string; dueAt: Date; playRunId: string | null }) => ({
+  const taskJson = (t: {
+    id: string;
+    customerId: string;
+    assignee: string;
+    title: string;
+    detail: string;
+    priority: string;
+    status: string;
+    dueAt: Date;
+    playRunId: string | null;
+  }) => ({
     id: t.id,
     customerId: t.customerId,
     assignee: t.assignee,
@@ -484,7 +534,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: '/v1/tasks/{taskId}/complete',
       summary: 'Mark a task done',
       request: {
-        params: z.object({ taskId: z.string().uuid().openapi({ param: { name: 'taskId', in: 'path' } }) }),
+        params: z.object({
+          taskId: z
+            .string()
+            .uuid()
+            .openapi({ param: { name: 'taskId', in: 'path' } }),
+        }),
         body: { content: { 'application/json': { schema: z.object({ by: z.string().min(1), note: z.string().optional() }) } }, required: true },
       },
       responses: { 200: json(ZTask, 'Done (completing twice is harmless)'), 404: json(ZError, 'Unknown task'), ...errorResponses },
@@ -494,7 +549,10 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       const { by } = c.req.valid('json');
       const task = await prisma.csmTask.findUnique({ where: { id: taskId } });
       if (!task) throw new ApiError(404, 'unknown_task', `unknown task: ${taskId}`);
-      const done = task.status === 'done' ? task : await prisma.csmTask.update({ where: { id: taskId }, data: { status: 'done', completedAt: new Date(), completedBy: by } });
+      const done =
+        task.status === 'done'
+          ? task
+          : await prisma.csmTask.update({ where: { id: taskId }, data: { status: 'done', completedAt: new Date(), completedBy: by } });
       return c.json(taskJson(done), 200);
     },
   );
@@ -517,22 +575,31 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       summary: `Segment-spec ${kind} payload, accepted unchanged (point a Segment SDK's host and path here)`,
       request: { body: { content: { 'application/json': { schema } }, required: true } },
       responses: {
-        200: json(ZSegmentResult, 'Recorded and delivered; tracks from users not yet tied to a customer are parked until a group, identify or alias call ties them; unusable messages are listed as skipped with the reason'),
+        200: json(
+          ZSegmentResult,
+          'Recorded and delivered; tracks from users not yet tied to a customer are parked until a group, identify or alias call ties them; unusable messages are listed as skipped with the reason',
+        ),
         ...errorResponses,
       },
     });
   const takeSegment = async (c: Context<Env>, messages: TSegmentMessage[], unreadable: SegmentSkip[] = []) => {
     const { events, skipped: unusable, parked, unparked } = await fromSegment(prisma, messages);
     const skipped = [...unreadable, ...unusable];
-    const known = new Set((await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id));
+    const known = new Set(
+      (await prisma.customer.findMany({ where: { id: { in: [...new Set(events.map((e) => e.customerId))] } }, select: { id: true } })).map((r) => r.id),
+    );
     const deliverable = events.filter((e) => known.has(e.customerId));
-    for (const e of events) if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
+    for (const e of events)
+      if (!known.has(e.customerId)) skipped.push({ messageId: e.event.id.replace(/^segment:/, ''), reason: `unknown customer: ${e.customerId}` });
     // Segment may repeat a message inside one batch (retries): the first copy counts (a set: linear).
     const firstIds = new Set<string>();
     const unique = deliverable.filter((e) => !firstIds.has(e.event.id) && Boolean(firstIds.add(e.event.id)));
     const results = unique.length > 0 ? await acceptEvents(ingest, unique, { source: 'segment', checkContractDates: false }) : [];
     const deliveredIds = new Set(unique.map((e) => e.event.id));
-    await forgetParked(prisma, unparked.filter((messageId) => deliveredIds.has(`segment:${messageId}`)));
+    await forgetParked(
+      prisma,
+      unparked.filter((messageId) => deliveredIds.has(`segment:${messageId}`)),
+    );
     return c.json(
       {
         success: true,
@@ -560,7 +627,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       method: 'get',
       path: '/v1/metrics',
       summary: 'Portfolio metrics: NRR, GRR, churn and expansion ARR, NPS, time to value, health, renewals due, at risk, books of business',
-      request: { query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(90).openapi({ description: 'Period length for NRR, GRR and NPS' }) }) },
+      request: {
+        query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(90).openapi({ description: 'Period length for NRR, GRR and NPS' }) }),
+      },
       responses: { 200: json(z.object({}).passthrough(), 'Metrics'), ...errorResponses },
     }),
     async (c) => {
@@ -585,7 +654,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
             'application/json': {
               schema: z.object({
                 name: ZKeyName,
-                scopes: z.array(z.enum(API_SCOPES)).min(1).max(API_SCOPES.length).optional().openapi({ description: `Default: ${DEFAULT_API_SCOPES.join(', ')} (keys:write only when named)` }),
+                scopes: z
+                  .array(z.enum(API_SCOPES))
+                  .min(1)
+                  .max(API_SCOPES.length)
+                  .optional()
+                  .openapi({ description: `Default: ${DEFAULT_API_SCOPES.join(', ')} (keys:write only when named)` }),
               }),
             },
           },
@@ -593,7 +667,10 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
         },
       },
       responses: {
-        201: json(z.object({ name: z.string(), key: z.string(), scopes: z.array(z.string()) }).openapi('CreatedApiKey'), 'Created; the key is in the answer only'),
+        201: json(
+          z.object({ name: z.string(), key: z.string(), scopes: z.array(z.string()) }).openapi('CreatedApiKey'),
+          'Created; the key is in the answer only',
+        ),
         409: json(ZError, 'A key with this name exists (revoked keys keep their name)'),
         ...errorResponses,
       },
@@ -618,7 +695,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       path: '/v1/api-keys/{name}/revoke',
       summary: 'Revoke an API key: it is refused (403) from the next request on',
       request: { params: z.object({ name: ZKeyName.openapi({ param: { name: 'name', in: 'path' } }) }) },
-      responses: { 200: json(z.object({ name: z.string(), revoked: z.literal(true) }), 'Revoked'), 404: json(ZError, 'No active key with this name'), ...errorResponses },
+      responses: {
+        200: json(z.object({ name: z.string(), revoked: z.literal(true) }), 'Revoked'),
+        404: json(ZError, 'No active key with this name'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { name } = c.req.valid('param');

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(os.tmpdir(), 'cs-api-bench-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const [database, cliPath, smtp] = await Promise.all([openDatabase({ kind: 'pglite', dataDir: 'memory://' }), ensureTemporalCli(), startSmtpSink()]);
-    cleanups.push(() => database.close(), () => smtp.stop());
+    cleanups.push(
+      () => database.close(),
+      () => smtp.stop(),
+    );
     const server = await startDevServer({ cliPath, dbFilename: join(dir, 'dev.db'), port: await freePort() });
     cleanups.push(() => server.stop());
     const connection = await Connection.connect({ address: server.address });
@@ -77,7 +80,11 @@ async function main(): Promise<void> {
     cleanups.push(() => api.stop());
     const key = await createApiKey(database.prisma, 'bench');
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
     };
 
@@ -141,7 +148,7 @@ async function main(): Promise<void> {
     const latencyCustomers = Array.from({ length: SAMPLES }, (_, i) => customer(i, 'lat'));
     await mapWithConcurrency(latencyCustomers, 4, async (c) => void (await createCustomer({ prisma: database.prisma, client, taskQueue }, c)));
     log('waiting for the worker to work off the backlog');
-    for (let quiet = 0; quiet < 6; ) {
+    for (let quiet = 0; quiet < 6;) {
       await new Promise((r) => setTimeout(r, 500));
       const status = worker.getStatus();
       quiet = status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0 ? quiet + 1 : 0;
@@ -149,10 +156,17 @@ async function main(): Promise<void> {
     log(`latency: ${SAMPLES} detractor scores, one at a time, each on its own customer`);
     const latencies: number[] = [];
     for (const c of latencyCustomers) {
-      await post('/v1/events', { customerId: c.customerId, id: `nps-${c.customerId}`, type: 'survey', survey: 'nps', score: 2, occurredAt: new Date().toISOString() });
+      await post('/v1/events', {
+        customerId: c.customerId,
+        id: `nps-${c.customerId}`,
+        type: 'survey',
+        survey: 'nps',
+        score: 2,
+        occurredAt: new Date().toISOString(),
+      });
       const acceptedAt = Date.now();
       // The play run records its start time (its first workflow task) in play_runs.
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
         const run = await database.prisma.playRun.findFirst({ where: { customerId: c.customerId, playId: 'nps_detractor' }, select: { startedAt: true } });
         if (run) {
           latencies.push(run.startedAt.getTime() - acceptedAt);
@@ -166,7 +180,10 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     const rows = [
       ...results.map((r) => [r.label, `${r.perSecond.toFixed(0)} events/s (${EVENTS} events in ${r.seconds.toFixed(1)} s)`]),
-      [`event accepted (202) -> play started, ${latencies.length}/${SAMPLES} samples`, latencies.length ? `p50 ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies.at(-1)} ms` : 'no play started'],
+      [
+        `event accepted (202) -> play started, ${latencies.length}/${SAMPLES} samples`,
+        latencies.length ? `p50 ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies.at(-1)} ms` : 'no play started',
+      ],
     ];
     process.stdout.write(
       [

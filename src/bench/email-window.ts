@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     );
   }
 
-  console.log('| relay delay | sends | uncertain window (relay has it → row sent) | relay answer time | answer → row sent | pending answer recorded before the relay had it | one send, end to end |');
+  console.log(
+    '| relay delay | sends | uncertain window (relay has it → row sent) | relay answer time | answer → row sent | pending answer recorded before the relay had it | one send, end to end |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   mailer.close();

@@ -28,15 +28,7 @@ import { runInNewContext } from 'node:vm';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  makeTelemetryFilterString,
-  NativeConnection,
-  Runtime,
-  type Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openDatabase, type Database } from '../db/database';
 import { freePort, startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
 import { ensureTemporalCli } from '../dev-infra/temporal-cli';
@@ -110,7 +102,9 @@ function cpuSplit(): string {
     const tasks = readdirSync(`/proc/${process.pid}/task`);
     const pids = tasks.flatMap((task) => readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/));
     for (const pid of pids.filter(Boolean)) {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       children += (Number(fields[11]) + Number(fields[12])) / ticks;
     }
   } catch {
@@ -201,7 +195,7 @@ function yearPlan(customer: Profile, startMs: number): TCustomerEvent[][] {
       const closed = startMs + d * DAY;
       const ramp = Math.min(1, 0.25 + d / 84);
       const fade = customer.atRisk && d > 180 ? Math.max(0.05, 1 - (d - 180) / 90) : 1;
-      const weekend = (d % 7 === 6 || d % 7 === 0) ? 0.15 : 1;
+      const weekend = d % 7 === 6 || d % 7 === 0 ? 0.15 : 1;
       const seatsUsed = Math.max(1, Math.round(customer.seats * target * ramp * fade));
       const activeUsers = Math.round(seatsUsed * weekend * (0.6 + 0.3 * rand()));
       const logins = Math.round(activeUsers * (1 + 2 * rand()));
@@ -245,9 +239,12 @@ function yearPlan(customer: Profile, startMs: number): TCustomerEvent[][] {
     }
     const survey = SURVEYS[week];
     if (survey) {
-      const score = survey === 'nps'
-        ? (customer.atRisk && week > 26 ? Math.floor(2 + rand() * 4) : Math.floor(7 + rand() * 4))
-        : Math.round((3.5 + rand() * 1.5) * 10) / 10;
+      const score =
+        survey === 'nps'
+          ? customer.atRisk && week > 26
+            ? Math.floor(2 + rand() * 4)
+            : Math.floor(7 + rand() * 4)
+          : Math.round((3.5 + rand() * 1.5) * 10) / 10;
       batch.push({ id: `survey:${customer.customerId}:${survey}:${week}`, type: 'survey', survey, score, occurredAt: iso(midWeek) });
     }
     if (week === RENEWAL_MOVE_WEEK) {
@@ -287,13 +284,7 @@ interface HistoryCount {
   bytesByType: Map<string, number>;
 }
 
-async function simulateYears(
-  testServerPath: string,
-  database: Database,
-  bundle: Bundle,
-  count: number,
-  label: string,
-): Promise<YearResult> {
+async function simulateYears(testServerPath: string, database: Database, bundle: Bundle, count: number, label: string): Promise<YearResult> {
   // One server per phase: skipped time is global to a server.
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath } },
@@ -427,12 +418,7 @@ async function collectAndSample(): Promise<MemorySample> {
   return { rss, heapUsed, external };
 }
 
-async function measureMemory(
-  server: DevServerHandle,
-  database: Database,
-  bundle: Bundle,
-  mode: 'main-thread' | 'threaded',
-): Promise<MemoryResult> {
+async function measureMemory(server: DevServerHandle, database: Database, bundle: Bundle, mode: 'main-thread' | 'threaded'): Promise<MemoryResult> {
   const total = MEMORY_WARMUP + Math.max(...MEMORY_STEPS);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
@@ -507,13 +493,17 @@ async function settle(worker: Worker, database: Database, client: Client, prefix
     const idle = status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0;
     quiet = idle && written === expected && status.numCachedWorkflows >= expected ? quiet + 1 : 0;
   }
-  const busy = await mapWithConcurrency(Array.from({ length: expected }, (_, i) => i), 20, async (i) => {
-    const described = await client.workflowService.describeWorkflowExecution({
-      namespace: 'default',
-      execution: { workflowId: customerWorkflowId(`${prefix}-${i}`) },
-    });
-    return (described.pendingActivities?.length ?? 0) > 0 || described.pendingWorkflowTask != null;
-  });
+  const busy = await mapWithConcurrency(
+    Array.from({ length: expected }, (_, i) => i),
+    20,
+    async (i) => {
+      const described = await client.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId: customerWorkflowId(`${prefix}-${i}`) },
+      });
+      return (described.pendingActivities?.length ?? 0) > 0 || described.pendingWorkflowTask != null;
+    },
+  );
   const stillBusy = busy.filter(Boolean).length;
   if (stillBusy > 0) {
     log(`${stillBusy} customers still had work pending; waiting again`);
@@ -546,7 +536,8 @@ async function main(): Promise<void> {
   const benchStart = performance.now();
   const date = new Date().toISOString();
   const cpus = os.cpus();
-  const machine = `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
+  const machine =
+    `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
     `node ${process.version}, ${os.platform()} ${os.arch()}`;
   log(`lifecycle benchmark: ${machine}; phases ${[...PHASES].join(', ')}`);
 
@@ -589,14 +580,18 @@ async function main(): Promise<void> {
   };
   const volume = one ?? many;
   if (volume) {
-    add('event volume per customer-year',
+    add(
+      'event volume per customer-year',
       `${int(volume.signals / volume.customers)} batch signals, ${int(volume.events / volume.customers)} events ` +
-      `(${WEEKS * 7} daily usage rollups + tickets, 4 surveys, milestones, 1 renewal move)`);
+        `(${WEEKS * 7} daily usage rollups + tickets, 4 surveys, milestones, 1 renewal move)`,
+    );
   }
   if (one) add('1 customer-year, time skipping (wall)', seconds(one.wallMs));
   if (many) {
-    add(`${many.customers} customer-years at once, one time-skipping server (wall)`,
-      `${seconds(many.wallMs)} (${seconds(many.wallMs / many.customers)} per customer-year)`);
+    add(
+      `${many.customers} customer-years at once, one time-skipping server (wall)`,
+      `${seconds(many.wallMs)} (${seconds(many.wallMs / many.customers)} per customer-year)`,
+    );
   }
   const histories = [...(many?.histories ?? []), ...(many ? [] : (one?.histories ?? []))];
   if (histories.length > 0) {
@@ -604,55 +599,65 @@ async function main(): Promise<void> {
     const bytes = stats(histories.map((h) => h.bytes));
     const runs = stats(histories.map((h) => h.runs));
     const suggested = histories.filter((h) => h.suggestedAt !== undefined);
-    add(`history events per customer-year (${histories.length} customers)`,
-      `mean ${int(events.mean)}, min ${int(events.min)}, max ${int(events.max)}`);
+    add(`history events per customer-year (${histories.length} customers)`, `mean ${int(events.mean)}, min ${int(events.min)}, max ${int(events.max)}`);
     add('history size per customer-year', `mean ${int(bytes.mean / KiB)} KiB, max ${int(bytes.max / KiB)} KiB`);
     const states = stats((many ?? one)!.stateBytes);
     add('workflow state after the year (JSON)', `mean ${int(states.mean / KiB)} KiB, max ${int(states.max / KiB)} KiB`);
-    add('runs per customer-year (continue-as-new)',
+    add(
+      'runs per customer-year (continue-as-new)',
       `${runs.min === runs.max ? runs.min : `${runs.min}-${runs.max}`}; server suggested continue-as-new for ` +
-      `${suggested.length}/${histories.length}` +
-      (suggested.length ? ` (first at event ${int(Math.min(...suggested.map((h) => h.suggestedAt!)))})` : ''));
+        `${suggested.length}/${histories.length}` +
+        (suggested.length ? ` (first at event ${int(Math.min(...suggested.map((h) => h.suggestedAt!)))})` : ''),
+    );
   }
   for (const result of memory) {
     for (const step of result.steps) {
       const perRss = (step.sample.rss - result.baseline.rss) / step.n;
       const perHeap = (step.sample.heapUsed - result.baseline.heapUsed) / step.n;
-      const heap = result.mode === 'main-thread'
-        ? `, heapUsed ${int(perHeap / KiB)} KiB`
-        : ' (workflow thread not force-collected; heapUsed of the main thread only: ' + `${int(perHeap / KiB)} KiB)`;
+      const heap =
+        result.mode === 'main-thread'
+          ? `, heapUsed ${int(perHeap / KiB)} KiB`
+          : ' (workflow thread not force-collected; heapUsed of the main thread only: ' + `${int(perHeap / KiB)} KiB)`;
       add(`worker memory per cached customer, N=${step.n} (${result.mode})`, `RSS ${int(perRss / KiB)} KiB${heap}`);
     }
   }
 
   const one1 = one?.histories[0];
-  process.stdout.write([
-    '',
-    `Customer lifecycle benchmark — ${date}`,
-    `  machine:  ${machine}`,
-    `  database: ${dbLabel}; Temporal: Java time-skipping test server, dev server (temporal CLI) for memory`,
-    `  command:  npm run bench:lifecycle${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    '',
-    table(rows),
-    '',
-    ...(one1
-      ? [
-          `  the single customer's history by event type (count, KiB): ` +
-            [...one1.byType].sort((a, b) => b[1] - a[1])
-              .map(([t, n]) => `${t} ${n} (${int((one1.bytesByType.get(t) ?? 0) / KiB)})`).join(', '),
-        ]
-      : []),
-    ...memory.map((m) =>
-      `  memory ${m.mode}: baseline (after ${MEMORY_WARMUP} warm-up customers) RSS ${int(m.baseline.rss / MiB)} MiB, heap ${int(m.baseline.heapUsed / MiB)} MiB; ` +
-      m.steps.map((s) => `N=${s.n}: RSS ${int(s.sample.rss / MiB)} MiB, heap ${int(s.sample.heapUsed / MiB)} MiB (settled in ${seconds(s.settleMs)})`).join('; ')),
-    `  whole benchmark: ${seconds(benchMs)}`,
-    '',
-    'Markdown:',
-    '| measure | value |',
-    '|---|---|',
-    ...md,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Customer lifecycle benchmark — ${date}`,
+      `  machine:  ${machine}`,
+      `  database: ${dbLabel}; Temporal: Java time-skipping test server, dev server (temporal CLI) for memory`,
+      `  command:  npm run bench:lifecycle${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      '',
+      table(rows),
+      '',
+      ...(one1
+        ? [
+            `  the single customer's history by event type (count, KiB): ` +
+              [...one1.byType]
+                .sort((a, b) => b[1] - a[1])
+                .map(([t, n]) => `${t} ${n} (${int((one1.bytesByType.get(t) ?? 0) / KiB)})`)
+                .join(', '),
+          ]
+        : []),
+      ...memory.map(
+        (m) =>
+          `  memory ${m.mode}: baseline (after ${MEMORY_WARMUP} warm-up customers) RSS ${int(m.baseline.rss / MiB)} MiB, heap ${int(m.baseline.heapUsed / MiB)} MiB; ` +
+          m.steps
+            .map((s) => `N=${s.n}: RSS ${int(s.sample.rss / MiB)} MiB, heap ${int(s.sample.heapUsed / MiB)} MiB (settled in ${seconds(s.settleMs)})`)
+            .join('; '),
+      ),
+      `  whole benchmark: ${seconds(benchMs)}`,
+      '',
+      'Markdown:',
+      '| measure | value |',
+      '|---|---|',
+      ...md,
+      '',
+    ].join('\n'),
+  );
 }
 
 const quietBundler = {
@@ -664,9 +669,8 @@ const quietBundler = {
   error: (message: string) => log(`[bundler] ${message}`),
 };
 
-main()
-  .then(cleanUp, async (error) => {
-    process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    await cleanUp();
-    process.exitCode = 1;
-  });
+main().then(cleanUp, async (error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  await cleanUp();
+  process.exitCode = 1;
+});

@@ -41,10 +41,7 @@ export async function runApi(config: TEngineConfig): Promise<void> {
  * The API as configured (port, host, task queue, ingest secret, body limit) over HTTP, for `cli api`
  * and `npm start`; beside it, a sweep that delivers events recorded but left undelivered.
  */
-export async function serveApi(
-  config: TEngineConfig,
-  deps: { prisma: PrismaClient; client: Client; definition: TLifecycleDefinition },
-): Promise<ApiServer> {
+export async function serveApi(config: TEngineConfig, deps: { prisma: PrismaClient; client: Client; definition: TLifecycleDefinition }): Promise<ApiServer> {
   const app = createApiApp({
     ...deps,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -82,7 +82,7 @@ async function api<T>(config: TEngineConfig, method: string, path: string, body?
   const payload = (await response.json().catch(() => ({}))) as { message?: string; issues?: { path: string; message: string }[] };
   if (!response.ok) {
     const issues = payload.issues?.map((i) => `  ${i.path}: ${i.message}`).join('\n');
-    throw new ApiCallError(response.status, `the API answered ${response.status}: ${issues ? `\n${issues}` : payload.message ?? ''}`);
+    throw new ApiCallError(response.status, `the API answered ${response.status}: ${issues ? `\n${issues}` : (payload.message ?? '')}`);
   }
   return payload as T;
 }
@@ -92,10 +92,12 @@ async function api<T>(config: TEngineConfig, method: string, path: string, body?
 export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { customer: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' } } });
   const args = check(
-    z.object({ customer: z.string().min(1, 'required'), json: z.string().optional(), file: z.string().optional() }).refine((a) => (a.json === undefined) !== (a.file === undefined), {
-      message: 'give the event as --json \'{…}\' or --file event.json (one of them)',
-      path: ['json'],
-    }),
+    z
+      .object({ customer: z.string().min(1, 'required'), json: z.string().optional(), file: z.string().optional() })
+      .refine((a) => (a.json === undefined) !== (a.file === undefined), {
+        message: "give the event as --json '{…}' or --file event.json (one of them)",
+        path: ['json'],
+      }),
     values,
     'send-event',
   );
@@ -137,7 +139,12 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
     `  renewal   ${state.facts.contractEnd.slice(0, 10)}`,
     `  health    ${state.health?.score ?? '—'} (${state.health?.band ?? 'no data'}, ${state.health?.trend ?? 'flat'})` +
       (state.health ? `: ${state.health.dimensions.map((d) => `${d.label} ${d.score === null ? '—' : Math.round(d.score)}`).join(', ')}` : ''),
-    `  to leave  ${state.exit.required.filter((a) => !a.met).map((a) => a.label).join('; ') || 'nothing left'}`,
+    `  to leave  ${
+      state.exit.required
+        .filter((a) => !a.met)
+        .map((a) => a.label)
+        .join('; ') || 'nothing left'
+    }`,
     '  recent:',
     ...state.timeline.slice(-8).map((e) => `    ${e.at.slice(0, 16).replace('T', ' ')}  ${e.summary}`),
   ];
@@ -145,7 +152,10 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
 }
 
 export async function listCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { stage: { type: 'string' }, band: { type: 'string' }, csm: { type: 'string' }, segment: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { stage: { type: 'string' }, band: { type: 'string' }, csm: { type: 'string' }, segment: { type: 'string' }, limit: { type: 'string' } },
+  });
   const args = check(
     z.object({
       stage: z.enum(STAGE_IDS).optional(),
@@ -189,7 +199,11 @@ export async function listCustomers(config: TEngineConfig, argv: string[]): Prom
     }
     const header = ['customer', 'stage', 'band', 'score', 'segment', 'csm', 'renewal'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const format = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+    const format = (r: string[]) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
     process.stdout.write(`${[format(header), ...rows.map(format)].join('\n')}\n${rows.length} customer(s) where ${clauses.slice(2).join(' AND ') || 'any'}\n`);
   } finally {
     await connection.close();
@@ -233,8 +247,14 @@ export async function printMetrics(config: TEngineConfig, argv: string[]): Promi
     `  logo churn   ${pct(report.arr.logoChurnRate)} (${report.arr.churnedCustomers} of the cohort)`,
     `  new ARR      ${report.arr.newArr} (churned again within the period: ${report.arr.newCustomerChurnArr})`,
     `  NPS          ${report.nps.score ?? '—'} (${report.nps.responses} responses)`,
-    `  health       ${Object.entries(report.health).map(([band, n]) => `${band} ${n}`).join(', ')}`,
-    `  time to value ${Object.entries(report.timeToValue).map(([s, t]) => `${s}: median ${t.medianDays} d, p90 ${t.p90Days} d (${t.customers})`).join('; ') || '—'}`,
+    `  health       ${Object.entries(report.health)
+      .map(([band, n]) => `${band} ${n}`)
+      .join(', ')}`,
+    `  time to value ${
+      Object.entries(report.timeToValue)
+        .map(([s, t]) => `${s}: median ${t.medianDays} d, p90 ${t.p90Days} d (${t.customers})`)
+        .join('; ') || '—'
+    }`,
     `  renewals due in 90 days: ${report.renewalsDue90Days.length}`,
     ...report.renewalsDue90Days.slice(0, 10).map((r) => `    ${r.renewalDate.slice(0, 10)}  ${r.name} (${r.healthBand ?? 'no data'})`),
     `  at risk (red): ${report.atRisk.length}`,
@@ -271,7 +291,9 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
       ...(record.complexity ? { complexity: record.complexity } : {}),
       ...(record.seatsPurchased ? { seatsPurchased: Number(record.seatsPurchased) } : {}),
       ...(record.timezone ? { timezone: record.timezone } : {}),
-      stakeholders: record.championName ? [{ id: 'champion', name: record.championName, role: 'champion', ...(record.championEmail ? { email: record.championEmail } : {}) }] : [],
+      stakeholders: record.championName
+        ? [{ id: 'champion', name: record.championName, role: 'champion', ...(record.championEmail ? { email: record.championEmail } : {}) }]
+        : [],
     });
     if (parsed.success) handoffs.push(parsed.data);
     else problems.push(...parsed.error.issues.map((issue) => `  line ${line}, ${issue.path.join('.') || 'row'}: ${issue.message}`));
@@ -350,7 +372,9 @@ export async function apiKeyCommand(config: TEngineConfig, argv: string[]): Prom
       );
     }
   }
-  const database = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(resolve(config.CS_DATA_DIR), 'pglite') });
+  const database = await openDatabase(
+    config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(resolve(config.CS_DATA_DIR), 'pglite') },
+  );
   try {
     if (args.action === 'create') {
       try {

@@ -208,7 +208,9 @@ function superviseChild(command: 'worker' | 'api', env: Record<string, string>, 
       if (stopRequested || shuttingDown()) return;
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
       if (!everReady) {
-        failBeforeReady(new SetupError(`The ${label} process stopped (${how}) before it was ready.`, 'Its own message is above; fix what it names and start again.'));
+        failBeforeReady(
+          new SetupError(`The ${label} process stopped (${how}) before it was ready.`, 'Its own message is above; fix what it names and start again.'),
+        );
         return;
       }
       if (Date.now() - startedAt > STABLE_AFTER_MS) delay = FIRST_RESTART_DELAY_MS;

@@ -45,4 +45,3 @@ export function commandHelp(command: string): string | undefined {
   if (entries.length === 0) return undefined;
   return `Usage: ${entries.join('\n       ')}\n\nSettings come from the environment (see the README's configuration table).\n`;
 }
-

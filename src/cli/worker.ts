@@ -49,9 +49,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
     // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
     const database: Database = await openDatabase(
-      config.DATABASE_URL
-        ? { kind: 'postgres', url: config.DATABASE_URL }
-        : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
+      config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
     );
     cleanups.push(database.close);
     progress(

@@ -67,9 +67,7 @@ export async function applyMigrations(session: SqlSession, migrations = readMigr
   await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK_ID]);
   try {
     await session.exec(BOOKKEEPING_DDL);
-    const rows = await session.query<AppliedRow>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
-    );
+    const rows = await session.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
     const live = rows.filter((row) => row.rolled_back_at === null);
     const known = new Set(migrations.map((m) => m.name));
     const unknown = live.filter((row) => !known.has(row.migration_name));

@@ -235,7 +235,7 @@ class ClientConnection {
 function lastReadyStatus(response: Uint8Array): number | undefined {
   const view = Buffer.from(response.buffer, response.byteOffset, response.byteLength);
   let status: number | undefined;
-  for (let at = 0; at + 5 <= view.length; ) {
+  for (let at = 0; at + 5 <= view.length;) {
     const length = view.readInt32BE(at + 1);
     if (view[at] === READY_FOR_QUERY && length === 5 && at + 5 < view.length) status = view[at + 5];
     at += 1 + length;

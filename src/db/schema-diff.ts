@@ -28,8 +28,7 @@ import type { ConstructorOptions, DiffParams, DiffResult, DiffTarget, SchemaEngi
 
 /** SQL that migrates a database shaped by `fromSchema` (null = empty) to `toSchema`; '' when nothing changes. Pure: no database. */
 export async function diffSchemas(fromSchema: string | null, toSchema: string): Promise<string> {
-  const from: DiffTarget =
-    fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: FROM_PATH, content: fromSchema }] };
+  const from: DiffTarget = fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: FROM_PATH, content: fromSchema }] };
   const to: DiffTarget = { tag: 'schemaDatamodel', files: [{ path: TO_PATH, content: toSchema }] };
   const params: DiffParams = {
     from,
@@ -175,9 +174,7 @@ function compileGlue(source: string, gluePath: string): (global: object) => Reco
         '; was @prisma/schema-engine-wasm upgraded? This loader is written for the version pinned in package.json.',
     );
   }
-  return new Function('global', `'use strict';\n${body}\nreturn { ${names.join(', ')} };`) as (
-    global: object,
-  ) => Record<string, unknown>;
+  return new Function('global', `'use strict';\n${body}\nreturn { ${names.join(', ')} };`) as (global: object) => Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,28 @@ const MIX: [Archetype, number][] = [
   ['contracted', 3],
   ['churned', 2],
 ];
-const NAMES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Wonka', 'Tyrell', 'Cyberdyne', 'Soylent', 'Vandelay', 'Pied Piper', 'Aperture', 'Oscorp', 'Massive Dynamic', 'Gringotts', 'Monarch', 'Dunder', 'Prestige'];
+const NAMES = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark',
+  'Wayne',
+  'Wonka',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Vandelay',
+  'Pied Piper',
+  'Aperture',
+  'Oscorp',
+  'Massive Dynamic',
+  'Gringotts',
+  'Monarch',
+  'Dunder',
+  'Prestige',
+];
 const SUFFIXES = ['Analytics', 'Logistics', 'Health', 'Retail', 'Energy'];
 const CSMS = ['dana@example.com', 'lee@example.com', 'sam@example.com', 'kim@example.com'];
 
@@ -154,7 +175,10 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
 }
 
 /** Starts every demo customer (existing ones are kept) and sends its history; returns how many are new. */
-export async function seedDemoPortfolio(deps: { prisma: PrismaClient; client: Client; taskQueue?: string }, now = Date.now()): Promise<{ customers: number; created: number }> {
+export async function seedDemoPortfolio(
+  deps: { prisma: PrismaClient; client: Client; taskQueue?: string },
+  now = Date.now(),
+): Promise<{ customers: number; created: number }> {
   const portfolio = demoPortfolio(now);
   let created = 0;
   // A few at a time: each start is a workflow task and a burst of plays on a 2-core laptop.
@@ -166,13 +190,19 @@ export async function seedDemoPortfolio(deps: { prisma: PrismaClient; client: Cl
         // A second start dates the same history relative to a later "now": the ids it recorded
         // before are the same events, so they are not sent again (a changed payload would be a 409).
         const recorded = new Set(
-          (await deps.prisma.ingestedEvent.findMany({ where: { customerId: handoff.customerId }, select: { idempotencyKey: true } })).map((row) => row.idempotencyKey),
+          (await deps.prisma.ingestedEvent.findMany({ where: { customerId: handoff.customerId }, select: { idempotencyKey: true } })).map(
+            (row) => row.idempotencyKey,
+          ),
         );
         const missing = events.filter((event) => !recorded.has(event.id));
-        if (missing.length > 0) await acceptEvents(deps, missing.map((event) => ({ customerId: handoff.customerId, event })), 'demo');
+        if (missing.length > 0)
+          await acceptEvents(
+            deps,
+            missing.map((event) => ({ customerId: handoff.customerId, event })),
+            'demo',
+          );
       }),
     );
   }
   return { customers: portfolio.length, created };
 }
-

@@ -54,13 +54,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...options.dynamicConfig,
   };
   const args = [
-    'server', 'start-dev',
-    '--ip', ip,
-    '--port', String(options.port),
-    '--namespace', namespace,
-    '--db-filename', options.dbFilename,
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--namespace',
+    namespace,
+    '--db-filename',
+    options.dbFilename,
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--log-level',
+    'warn',
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-ip', ip]),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
@@ -138,12 +145,7 @@ function captureTail(child: ChildProcess): () => string {
   return () => lines.join('\n');
 }
 
-async function waitUntilServing(
-  address: string,
-  child: ChildProcess,
-  output: () => string,
-  timeoutMs: number,
-): Promise<Connection> {
+async function waitUntilServing(address: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));

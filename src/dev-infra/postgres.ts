@@ -31,9 +31,7 @@ export async function findPostgresBinDir(): Promise<string | undefined> {
   if (!existsSync(PG_ROOT)) return undefined;
   const versions = readdirSync(PG_ROOT).filter((v) => /^\d+(\.\d+)?$/.test(v));
   versions.sort((a, b) => Number(b) - Number(a));
-  return versions
-    .map((v) => join(PG_ROOT, v, 'bin'))
-    .find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
+  return versions.map((v) => join(PG_ROOT, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
 }
 
 /** DATABASE_URL when set (checked reachable), otherwise a throwaway cluster. */
@@ -104,7 +102,11 @@ async function installPostgres(): Promise<string> {
     await withHeartbeat('apt-get update', run('apt-get', ['update'], { env, maxBuffer: 64 << 20 }));
     await withHeartbeat('apt-get install postgresql', run('apt-get', ['install', '-y', 'postgresql'], { env, maxBuffer: 64 << 20 }));
   } catch (cause) {
-    const stderr = String((cause as { stderr?: unknown }).stderr ?? '').trim().split('\n').slice(-5).join('\n');
+    const stderr = String((cause as { stderr?: unknown }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .join('\n');
     throw new SetupError(`Installing PostgreSQL with apt failed: ${stderr || (cause as Error).message}`, INSTALL_REMEDY, { cause });
   }
   const bin = await findPostgresBinDir();

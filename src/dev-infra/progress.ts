@@ -10,10 +10,7 @@ export function progress(message: string): void {
 export async function withHeartbeat<T>(label: string, work: Promise<T>, everyMs = 15_000): Promise<T> {
   const started = Date.now();
   progress(`${label} …`);
-  const timer = setInterval(
-    () => progress(`${label} … still working (${Math.round((Date.now() - started) / 1000)} s)`),
-    everyMs,
-  );
+  const timer = setInterval(() => progress(`${label} … still working (${Math.round((Date.now() - started) / 1000)} s)`), everyMs);
   try {
     const result = await work;
     progress(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -53,8 +53,7 @@ export async function ensureTemporalCli(options: CliResolution = {}): Promise<st
   const buildDir = cacheDir(env, 'temporal-cli', `v${TEMPORAL_CLI_VERSION}`);
   const cached = join(buildDir, 'temporal');
   if (isExecutableFile(cached)) return cached;
-  const fallBack = (why: string) =>
-    downloadWithSdk(cacheDir(env, 'temporal-cli', 'sdk-download'), why, sdkDownload, report);
+  const fallBack = (why: string) => downloadWithSdk(cacheDir(env, 'temporal-cli', 'sdk-download'), why, sdkDownload, report);
 
   const goProblem = await goToolchainProblem(env);
   if (goProblem) return fallBack(goProblem);
@@ -146,9 +145,7 @@ function runGo(args: string[], gobin: string, env: NodeJS.ProcessEnv): Promise<v
       });
     }
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`go install exited with ${code}:\n${tail.join('\n')}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`go install exited with ${code}:\n${tail.join('\n')}`))));
   });
 }
 

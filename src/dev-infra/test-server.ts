@@ -31,8 +31,10 @@ const INSTALL = `Install them (e.g. \`apt-get install -y openjdk-17-jre-headless
 export async function ensureTimeSkippingTestServer(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env.TEMPORAL_TEST_SERVER_PATH;
   if (fromEnv && !fs.existsSync(fromEnv)) {
-    throw new SetupError(`TEMPORAL_TEST_SERVER_PATH points at ${fromEnv}, which does not exist.`,
-      'Point it at an existing time-skipping test server executable, or unset it to let the project build one.');
+    throw new SetupError(
+      `TEMPORAL_TEST_SERVER_PATH points at ${fromEnv}, which does not exist.`,
+      'Point it at an existing time-skipping test server executable, or unset it to let the project build one.',
+    );
   }
   if (fromEnv) return fromEnv;
   const dir = cacheDir(env, 'temporal-test-server', TEST_SERVER_VERSION);
@@ -69,9 +71,11 @@ async function build(dir: string, wrapper: string, ready: string, env: NodeJS.Pr
   const mvn = run('mvn', [...mvnArgs, `-DoutputDirectory=${partialLib}`], env);
   const { code, output } = await withHeartbeat('downloading the test server jars (mvn)', mvn.done);
   if (code !== 0) {
-    throw new SetupError(`Maven Central could not be reached to download io.temporal:temporal-test-server:` +
-      `${TEST_SERVER_VERSION} (mvn exited with ${code}). Last mvn output:\n${lastLines(output, 8)}`,
-      `Check access to Maven Central (or set a mirror in ~/.m2/settings.xml), ${OR_EXISTING}`);
+    throw new SetupError(
+      `Maven Central could not be reached to download io.temporal:temporal-test-server:` +
+        `${TEST_SERVER_VERSION} (mvn exited with ${code}). Last mvn output:\n${lastLines(output, 8)}`,
+      `Check access to Maven Central (or set a mirror in ~/.m2/settings.xml), ${OR_EXISTING}`,
+    );
   }
   // Into place before recording the archive: CDS rejects an archive dumped from another class path.
   fs.rmSync(lib, { recursive: true, force: true });
@@ -161,7 +165,12 @@ function tryLock(path: string): boolean {
 }
 
 function succeeds(action: () => unknown): boolean {
-  try { action(); return true; } catch { return false; }
+  try {
+    action();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const onPath = (cmd: string, env: NodeJS.ProcessEnv) =>
@@ -171,11 +180,14 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /** Maven's colour codes and boilerplate ("re-run with -e", help links) would bury the actual error. */
 const lastLines = (text: string, n: number) =>
-  // eslint-disable-next-line no-control-regex -- \x1b starts the ANSI colour codes being stripped
-  text.replace(/\x1b\[[0-9;]*m/g, '').split('\n')
+  text
+    // eslint-disable-next-line no-control-regex -- \x1b starts the ANSI colour codes being stripped
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
     .filter((line) => /\w/.test(line.replace(/^\[\w+\]/, '')))
     .filter((line) => !/Re-run Maven|full stack trace|more information about|^\[\w+\] \[Help \d+\]/.test(line))
-    .slice(-n).join('\n');
+    .slice(-n)
+    .join('\n');
 
 function writeAtomically(path: string, content: string, mode = 0o644): void {
   fs.writeFileSync(`${path}.partial`, content, { mode });

@@ -89,4 +89,3 @@ export const ZCondition: z.ZodType<TCondition> = z.lazy(() =>
     z.object({ kind: z.literal('all'), of: z.array(ZCondition).min(1), label: z.string().optional() }).strict(),
   ]),
 );
-

@@ -46,11 +46,7 @@ export const ZCustomerHandoff = z
     goals: z.array(ZLine).max(LIMITS.listItems).default([]),
     seatsPurchased: ZCount.optional(),
     /** IANA time zone for customer-facing email quiet hours; the play settings' default when unset. */
-    timezone: z
-      .string()
-      .max(64)
-      .refine(isTimeZone, { message: 'unknown time zone (use an IANA name such as America/New_York)' })
-      .optional(),
+    timezone: z.string().max(64).refine(isTimeZone, { message: 'unknown time zone (use an IANA name such as America/New_York)' }).optional(),
     /** What sales learned that CS should know: objections raised, competitors considered. */
     objections: z.array(ZLine).max(LIMITS.listItems).default([]),
     competitors: z.array(ZLine).max(LIMITS.listItems).default([]),
@@ -114,7 +110,14 @@ const surveyScoreInRange = {
 export const ZSurveyEvent = ZSurveyEventObject.refine(surveyScoreInRange.check, surveyScoreInRange.params);
 
 export const ZMilestoneEvent = z
-  .object({ ...base, type: z.literal('milestone'), milestone: z.string().max(100, 'at most 100 characters').regex(/^[a-z0-9_]+$/, 'use lower_snake_case') })
+  .object({
+    ...base,
+    type: z.literal('milestone'),
+    milestone: z
+      .string()
+      .max(100, 'at most 100 characters')
+      .regex(/^[a-z0-9_]+$/, 'use lower_snake_case'),
+  })
   .strict();
 
 export const ZStakeholderEvent = z
@@ -136,9 +139,7 @@ export const ZContractEvent = z
   })
   .strict();
 
-export const ZPaymentEvent = z
-  .object({ ...base, type: z.literal('payment'), status: z.enum(['current', 'late', 'failed']) })
-  .strict();
+export const ZPaymentEvent = z.object({ ...base, type: z.literal('payment'), status: z.enum(['current', 'late', 'failed']) }).strict();
 
 /** For an unknown `type`: which value was sent and which are known, instead of zod's generic text. */
 function unknownTypeMessage(issue: { code?: string; input?: unknown }): string | undefined {
@@ -167,21 +168,19 @@ const withCustomer = { customerId: ZCustomerId };
 export const ZCustomerEventWithCustomer = z.discriminatedUnion(
   'type',
   [
-  ZUsageEvent.extend(withCustomer),
-  ZTicketEvent.extend(withCustomer),
-  ZSurveyEventObject.extend(withCustomer).refine(surveyScoreInRange.check, surveyScoreInRange.params),
-  ZMilestoneEvent.extend(withCustomer),
-  ZStakeholderEvent.extend(withCustomer),
-  ZContractEvent.extend(withCustomer),
-  ZPaymentEvent.extend(withCustomer),
-], { error: unknownTypeMessage });
+    ZUsageEvent.extend(withCustomer),
+    ZTicketEvent.extend(withCustomer),
+    ZSurveyEventObject.extend(withCustomer).refine(surveyScoreInRange.check, surveyScoreInRange.params),
+    ZMilestoneEvent.extend(withCustomer),
+    ZStakeholderEvent.extend(withCustomer),
+    ZContractEvent.extend(withCustomer),
+    ZPaymentEvent.extend(withCustomer),
+  ],
+  { error: unknownTypeMessage },
+);
 
-export const ZStageOverride = z
-  .object({ stage: ZStageId, reason: boundedText(LIMITS.line).pipe(z.string().trim().min(3)), by: ZName })
-  .strict();
+export const ZStageOverride = z.object({ stage: ZStageId, reason: boundedText(LIMITS.line).pipe(z.string().trim().min(3)), by: ZName }).strict();
 export type TStageOverride = z.infer<typeof ZStageOverride>;
 
-export const ZCsmSentiment = z
-  .object({ score: z.number().int().min(1).max(5), note: boundedText(LIMITS.text, 0).optional(), by: ZName })
-  .strict();
+export const ZCsmSentiment = z.object({ score: z.number().int().min(1).max(5), note: boundedText(LIMITS.text, 0).optional(), by: ZName }).strict();
 export type TCsmSentiment = z.infer<typeof ZCsmSentiment>;

@@ -78,9 +78,7 @@ export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string):
     highSeverityOpenedAt: [],
     surveys: {},
     milestones: {},
-    stakeholders: Object.fromEntries(
-      handoff.stakeholders.map((s) => [s.id, { ...s, engaged: s.role !== 'other', addedAt: receivedAt }]),
-    ),
+    stakeholders: Object.fromEntries(handoff.stakeholders.map((s) => [s.id, { ...s, engaged: s.role !== 'other', addedAt: receivedAt }])),
     payment: 'current',
   };
 }

@@ -60,15 +60,11 @@ export function computeHealth(model: THealthModel, metrics: Metrics, definitionV
       return { input, value: known ? value : null, score: known ? inputScore(value, input.zeroAt, input.fullAt) : null };
     });
     const knownWeight = inputs.reduce((sum, i) => sum + (i.score === null ? 0 : i.input.weight), 0);
-    const score =
-      knownWeight === 0 ? null : inputs.reduce((sum, i) => sum + (i.score ?? 0) * i.input.weight, 0) / knownWeight;
+    const score = knownWeight === 0 ? null : inputs.reduce((sum, i) => sum + (i.score ?? 0) * i.input.weight, 0) / knownWeight;
     return { dimension, inputs, knownWeight, score };
   });
   const knownDimensionWeight = dimensions.reduce((sum, d) => sum + (d.score === null ? 0 : d.dimension.weight), 0);
-  const score =
-    knownDimensionWeight === 0
-      ? null
-      : dimensions.reduce((sum, d) => sum + (d.score ?? 0) * d.dimension.weight, 0) / knownDimensionWeight;
+  const score = knownDimensionWeight === 0 ? null : dimensions.reduce((sum, d) => sum + (d.score ?? 0) * d.dimension.weight, 0) / knownDimensionWeight;
 
   return {
     score: score === null ? null : round1(score),

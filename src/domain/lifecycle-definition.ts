@@ -14,9 +14,7 @@ import { triggersOf, ZPlay, ZPlaySettings } from './play-definition';
 export * from './conditions';
 
 /** An achievement towards leaving a stage: a named condition. */
-export const ZAchievement = z
-  .object({ id: z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case'), label: z.string().min(1), when: ZCondition })
-  .strict();
+export const ZAchievement = z.object({ id: z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case'), label: z.string().min(1), when: ZCondition }).strict();
 export type TAchievement = z.infer<typeof ZAchievement>;
 
 export const ZStage = z
@@ -40,9 +38,7 @@ export const ZStage = z
         path: ['stuckAfterDays'],
       }),
     /** Rules that move the customer back, checked in order (e.g. red in expansion -> retention). */
-    moveBack: z
-      .array(z.object({ id: z.string().min(1), when: ZCondition, to: ZStageId, reason: z.string().min(1) }).strict())
-      .default([]),
+    moveBack: z.array(z.object({ id: z.string().min(1), when: ZCondition, to: ZStageId, reason: z.string().min(1) }).strict()).default([]),
     /** Health model for this stage; falls back to the segment's, then the default. */
     healthModel: z.string().optional(),
   })
@@ -119,9 +115,7 @@ export const ZTimers = z
       )
       .min(1),
     inactivityDays: z.number().positive(),
-    advocacyWindow: z
-      .object({ fromDaysAfterOnboarding: z.number().min(0), toDaysAfterOnboarding: z.number().positive() })
-      .strict(),
+    advocacyWindow: z.object({ fromDaysAfterOnboarding: z.number().min(0), toDaysAfterOnboarding: z.number().positive() }).strict(),
     /** Health is recomputed at least this often, even without events (decay of recency inputs). */
     healthTickHours: z.number().positive().default(24),
   })
@@ -154,15 +148,15 @@ const ZLifecycleShape = z
 // Cross-field rules run even when a field above failed (zod would skip them), so one run names
 // every mistake; on data too broken to inspect they give way to the issues already reported.
 export const ZLifecycleDefinition = ZLifecycleShape.superRefine(
-    (definition, ctx) => {
-      try {
-        crossFieldRules(definition, ctx);
-      } catch {
-        // shape errors are reported by the field schemas
-      }
-    },
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-  );
+  (definition, ctx) => {
+    try {
+      crossFieldRules(definition, ctx);
+    } catch {
+      // shape errors are reported by the field schemas
+    }
+  },
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+);
 
 function crossFieldRules(definition: z.output<typeof ZLifecycleShape>, ctx: z.RefinementCtx): void {
   const stageIds = definition.stages.map((stage) => stage.id);

@@ -204,14 +204,7 @@ export function overrideStage(state: LifecycleState, override: TStageOverride, n
   moveStage(state, override.stage, now, { type: 'override', by: override.by }, `override: ${override.reason}`, changes);
 }
 
-function moveStage(
-  state: LifecycleState,
-  to: TStageId,
-  now: string,
-  cause: Cause,
-  reason: string,
-  changes: Changes,
-): void {
+function moveStage(state: LifecycleState, to: TStageId, now: string, cause: Cause, reason: string, changes: Changes): void {
   const from = state.stage;
   state.stage = to;
   state.stageEnteredAt = now;
@@ -242,13 +235,7 @@ function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now
  * Recomputes health, then moves the customer forward while the stage's exit criteria are met, or
  * back when a move-back rule holds, and updates the SLA status. `cause` is what prompted it.
  */
-export function evaluate(
-  state: LifecycleState,
-  definition: TLifecycleDefinition,
-  now: string,
-  cause: Cause,
-  changes: Changes,
-): void {
+export function evaluate(state: LifecycleState, definition: TLifecycleDefinition, now: string, cause: Cause, changes: Changes): void {
   state.definitionVersion = definition.version;
   const segment = segmentFor(definition, state.facts);
   state.segment = segment.id;

@@ -25,14 +25,11 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
     daysInStage: Math.max(0, daysBetween(ctx.stageEnteredAt, ctx.now)),
     daysToRenewal: daysBetween(ctx.now, facts.contractEnd),
     openTickets: Object.keys(facts.openTickets).length,
-    openHighSeverityTickets: Object.values(facts.openTickets).filter((t) => t.severity === 'high' || t.severity === 'urgent')
-      .length,
+    openHighSeverityTickets: Object.values(facts.openTickets).filter((t) => t.severity === 'high' || t.severity === 'urgent').length,
     highSeverityTickets60d: facts.highSeverityOpenedAt.filter((at) => now - Date.parse(at) <= 60 * DAY_MS).length,
     stakeholdersEngaged: Object.values(facts.stakeholders).filter((s) => s.engaged).length,
     championPresent: Object.values(facts.stakeholders).some((s) => s.role === 'champion') ? 1 : 0,
-    executiveSponsorEngaged: Object.values(facts.stakeholders).some((s) => s.role === 'executive_sponsor' && s.engaged)
-      ? 1
-      : 0,
+    executiveSponsorEngaged: Object.values(facts.stakeholders).some((s) => s.role === 'executive_sponsor' && s.engaged) ? 1 : 0,
     paymentCurrent: facts.payment === 'current' ? 1 : 0,
     hasLoggedIn: facts.lastLoginAt ? 1 : 0,
     outcomesAchieved: ctx.outcomeMilestones.filter((m) => facts.milestones[m]).length,

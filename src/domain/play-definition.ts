@@ -71,11 +71,7 @@ const TIMER_KINDS = ['renewal', 'qbr', 'inactivity', 'time_to_value', 'stage_sla
 
 const ZPrimitive = z.union([z.string(), z.number(), z.boolean()]);
 /** An event field (dotted path, e.g. `stakeholder.role`) equal to a value, one of a list, or in a range. */
-const ZFieldMatch = z.union([
-  ZPrimitive,
-  z.array(ZPrimitive).min(1),
-  z.object({ lte: z.number().optional(), gte: z.number().optional() }).strict(),
-]);
+const ZFieldMatch = z.union([ZPrimitive, z.array(ZPrimitive).min(1), z.object({ lte: z.number().optional(), gte: z.number().optional() }).strict()]);
 export type TFieldMatch = z.infer<typeof ZFieldMatch>;
 
 /**
@@ -97,10 +93,7 @@ const ZSingleTrigger = z.discriminatedUnion('on', [
 ]);
 export type TSingleTrigger = z.infer<typeof ZSingleTrigger>;
 /** One trigger, or `{ on: 'any', of: [...] }`: the first of several that fires. */
-export const ZPlayTrigger = z.union([
-  ZSingleTrigger,
-  z.object({ on: z.literal('any'), of: z.array(ZSingleTrigger).min(2) }).strict(),
-]);
+export const ZPlayTrigger = z.union([ZSingleTrigger, z.object({ on: z.literal('any'), of: z.array(ZSingleTrigger).min(2) }).strict()]);
 export type TPlayTrigger = z.infer<typeof ZPlayTrigger>;
 export const triggersOf = (trigger: TPlayTrigger): TSingleTrigger[] => (trigger.on === 'any' ? trigger.of : [trigger]);
 

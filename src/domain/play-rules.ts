@@ -139,11 +139,7 @@ export function matchTrigger(
         }
         break;
       case 'timer':
-        if (
-          occurrence.kind === 'timer' &&
-          occurrence.timer.kind === trigger.timer &&
-          (trigger.step === undefined || occurrence.timer.ref === trigger.step)
-        ) {
+        if (occurrence.kind === 'timer' && occurrence.timer.kind === trigger.timer && (trigger.step === undefined || occurrence.timer.ref === trigger.step)) {
           return { why: `timer: ${occurrence.timer.label}`, cause: { type: 'timer', id: occurrence.timer.id } };
         }
         break;
@@ -163,11 +159,7 @@ export function matchTrigger(
         }
         break;
       case 'sla':
-        if (
-          occurrence.kind === 'sla' &&
-          occurrence.sla === trigger.threshold &&
-          (trigger.stage === undefined || trigger.stage === occurrence.stage)
-        ) {
+        if (occurrence.kind === 'sla' && occurrence.sla === trigger.threshold && (trigger.stage === undefined || trigger.stage === occurrence.stage)) {
           return { why: `${occurrence.stage} is ${trigger.threshold} its SLA`, cause: evaluationCause };
         }
         break;

@@ -76,8 +76,7 @@ export function exitProgress(stage: TStage, ctx: RuleContext): ExitProgress {
   const status = (a: TAchievement): AchievementStatus => ({ id: a.id, label: a.label, met: conditionMet(a.when, ctx) });
   const required = stage.exit.required.map(status);
   const optional = stage.exit.optional.map(status);
-  const ready =
-    required.every((a) => a.met) && optional.filter((a) => a.met).length >= stage.exit.minOptional;
+  const ready = required.every((a) => a.met) && optional.filter((a) => a.met).length >= stage.exit.minOptional;
   return { required, optional, minOptional: stage.exit.minOptional, ready };
 }
 
@@ -102,9 +101,7 @@ export function segmentFor(definition: TLifecycleDefinition, facts: Pick<Custome
   const override = facts.segmentOverride && definition.segments.find((s) => s.id === facts.segmentOverride);
   if (override) return override;
   const rank = { low: 0, medium: 1, high: 2 } as const;
-  const match = definition.segments.find(
-    (s) => facts.arr >= s.minArr && (s.minComplexity === undefined || rank[facts.complexity] >= rank[s.minComplexity]),
-  );
+  const match = definition.segments.find((s) => facts.arr >= s.minArr && (s.minComplexity === undefined || rank[facts.complexity] >= rank[s.minComplexity]));
   // The schema guarantees a catch-all segment.
   return match ?? definition.segments[definition.segments.length - 1]!;
 }

@@ -22,13 +22,29 @@ export const ZSuccessPlan = z
           .strict(),
       )
       .max(50),
-    milestones: z.array(z.object({ name: z.string().min(1), due: ZIsoDate.optional(), reachedAt: ZIsoDate.optional() }).strict()).max(100).default([]),
+    milestones: z
+      .array(z.object({ name: z.string().min(1), due: ZIsoDate.optional(), reachedAt: ZIsoDate.optional() }).strict())
+      .max(100)
+      .default([]),
     metrics: z
-      .array(z.object({ name: z.string().min(1), unit: z.string().optional(), baseline: z.number().optional(), target: z.number(), current: z.number().optional() }).strict())
+      .array(
+        z
+          .object({ name: z.string().min(1), unit: z.string().optional(), baseline: z.number().optional(), target: z.number(), current: z.number().optional() })
+          .strict(),
+      )
       .max(50)
       .default([]),
     risks: z
-      .array(z.object({ description: z.string().min(1), severity: z.enum(['low', 'medium', 'high']), mitigation: z.string().optional(), owner: z.string().optional() }).strict())
+      .array(
+        z
+          .object({
+            description: z.string().min(1),
+            severity: z.enum(['low', 'medium', 'high']),
+            mitigation: z.string().optional(),
+            owner: z.string().optional(),
+          })
+          .strict(),
+      )
       .max(50)
       .default([]),
     cadence: z

@@ -49,7 +49,11 @@ export async function acceptEvents(
   incoming: IncomingEvent[],
   options: AcceptOptions | string = {},
 ): Promise<EventResult[]> {
-  const { source = 'api', pathOf = (index: number) => `events.${index}.`, checkContractDates = true } = typeof options === 'string' ? { source: options } : options;
+  const {
+    source = 'api',
+    pathOf = (index: number) => `events.${index}.`,
+    checkContractDates = true,
+  } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
   const ids = incoming.map((e) => e.event.id);
   const firstIndex = new Map<string, number>();
@@ -62,7 +66,9 @@ export async function acceptEvents(
   const knownById = new Map(known.map((k) => [k.id, k]));
   const unknown = customerIds.filter((id) => !knownById.has(id));
   if (unknown.length > 0) {
-    throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { details: { customerIds: unknown } });
+    throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
+      details: { customerIds: unknown },
+    });
   }
   // An event long before its customer's contract is a wrong date, not history (documented bound).
   const tooEarly = incoming.flatMap(({ customerId, event }, index) => {
@@ -78,13 +84,17 @@ export async function acceptEvents(
   const existing = new Map((await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } })).map((row) => [row.idempotencyKey, row]));
   assertSameEvents(incoming, existing, pathOf);
   const fresh = incoming.filter((e) => !existing.has(e.event.id));
-  const recordedHere = fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)).catch(databaseAway(deps, false)) : new Set<string>();
+  const recordedHere =
+    fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)).catch(databaseAway(deps, false)) : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
   const lostKeys = fresh.filter((e) => !recordedHere.has(e.event.id)).map((e) => e.event.id);
   const winners = new Map(
     lostKeys.length > 0
-      ? (await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: lostKeys } } }).catch(databaseAway(deps, recordedHere.size > 0))).map((row) => [row.idempotencyKey, row])
+      ? (await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: lostKeys } } }).catch(databaseAway(deps, recordedHere.size > 0))).map((row) => [
+          row.idempotencyKey,
+          row,
+        ])
       : [],
   );
   let conflict: ApiError | undefined;
@@ -148,9 +158,14 @@ function assertSameEvents(incoming: IncomingEvent[], rows: Map<string, EventRow>
       });
     }
     if (!sameEvent(row, event)) {
-      throw new ApiError(409, 'idempotency_key_reused', `${pathOf(index)}id: event id "${event.id}" was already used for a different ${row.type} event of this customer`, {
-        issues: [{ path: `${pathOf(index)}id`, message: `already used for a different ${row.type} event of this customer` }],
-      });
+      throw new ApiError(
+        409,
+        'idempotency_key_reused',
+        `${pathOf(index)}id: event id "${event.id}" was already used for a different ${row.type} event of this customer`,
+        {
+          issues: [{ path: `${pathOf(index)}id`, message: `already used for a different ${row.type} event of this customer` }],
+        },
+      );
     }
   });
 }
@@ -158,7 +173,9 @@ function assertSameEvents(incoming: IncomingEvent[], rows: Map<string, EventRow>
 /** JSON with object keys sorted, so a stored payload (jsonb reorders keys) compares with a sent one. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
@@ -268,10 +285,7 @@ async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
  * delivered events unmarked. Every event given is already recorded: a failure here is answered
  * 503 saying so, and the redelivery sweep (or the sender's retry) delivers it later.
  */
-export async function deliverEvents(
-  deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog },
-  events: IncomingEvent[],
-): Promise<void> {
+export async function deliverEvents(deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog }, events: IncomingEvent[]): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
   const signalled: string[] = [];
@@ -285,17 +299,27 @@ export async function deliverEvents(
           await deps.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, batch));
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) {
-            throw new ApiError(503, 'customer_not_running', `customer ${customerId} has no running workflow; the events are recorded and will be delivered once it runs`, {
-              details: { recorded: true },
-              retryAfterSeconds: 5,
-            });
+            throw new ApiError(
+              503,
+              'customer_not_running',
+              `customer ${customerId} has no running workflow; the events are recorded and will be delivered once it runs`,
+              {
+                details: { recorded: true },
+                retryAfterSeconds: 5,
+              },
+            );
           }
           if (isTemporalUnavailable(error)) {
             deps.availability?.failed('temporal', error);
-            throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable: the events are recorded and will be delivered within minutes of its return; sending them again is safe', {
-              details: { recorded: true },
-              retryAfterSeconds: 10,
-            });
+            throw new ApiError(
+              503,
+              'temporal_unavailable',
+              'Temporal is unreachable: the events are recorded and will be delivered within minutes of its return; sending them again is safe',
+              {
+                details: { recorded: true },
+                retryAfterSeconds: 10,
+              },
+            );
           }
           throw error;
         }
@@ -335,7 +359,10 @@ export async function redeliverPendingEvents(
   let done = 0;
   const byCustomer = new Map<string, IncomingEvent[]>();
   for (const row of pending) {
-    byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), { customerId: row.customerId, event: row.payload as unknown as TCustomerEvent }]);
+    byCustomer.set(row.customerId, [
+      ...(byCustomer.get(row.customerId) ?? []),
+      { customerId: row.customerId, event: row.payload as unknown as TCustomerEvent },
+    ]);
   }
   for (const events of byCustomer.values()) {
     try {
@@ -377,7 +404,9 @@ async function recordContractChange(tx: Tx, customerId: string, event: Extract<T
           customerId,
           term: current.term + 1,
           startsAt: current.endsAt,
-          endsAt: event.contractEnd ? new Date(event.contractEnd) : new Date(current.endsAt.getTime() + (current.endsAt.getTime() - current.startsAt.getTime())),
+          endsAt: event.contractEnd
+            ? new Date(event.contractEnd)
+            : new Date(current.endsAt.getTime() + (current.endsAt.getTime() - current.startsAt.getTime())),
           arr: event.arr ?? current.arr,
         },
       });

@@ -34,7 +34,14 @@ export async function createCustomer(
   await prisma.customer.upsert({ where: { id: handoff.customerId }, create: { id: handoff.customerId, ...row }, update: {} });
   await prisma.$transaction([
     prisma.stakeholder.createMany({
-      data: handoff.stakeholders.map((s) => ({ customerId: handoff.customerId, stakeholderId: s.id, name: s.name, role: s.role, email: s.email ?? null, engaged: s.role !== 'other' })),
+      data: handoff.stakeholders.map((s) => ({
+        customerId: handoff.customerId,
+        stakeholderId: s.id,
+        name: s.name,
+        role: s.role,
+        email: s.email ?? null,
+        engaged: s.role !== 'other',
+      })),
       skipDuplicates: true,
     }),
     prisma.contract.createMany({
@@ -47,7 +54,15 @@ export async function createCustomer(
     }),
   ]);
   await prisma.arrMovement.createMany({
-    data: [{ idempotencyKey: `${handoff.customerId}:new`, customerId: handoff.customerId, kind: 'new', amount: handoff.arr, occurredAt: new Date(handoff.contractStart) }],
+    data: [
+      {
+        idempotencyKey: `${handoff.customerId}:new`,
+        customerId: handoff.customerId,
+        kind: 'new',
+        amount: handoff.arr,
+        occurredAt: new Date(handoff.contractStart),
+      },
+    ],
     skipDuplicates: true,
   });
   try {

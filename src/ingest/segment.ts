@@ -68,7 +68,9 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 export function unstorableText(value: string): string | undefined {
   const found = UNSTORABLE.exec(value);
   if (!found) return undefined;
-  return found[0] === '\u0000' ? 'contains a NUL character, which cannot be stored' : 'contains a lone UTF-16 surrogate (broken Unicode), which cannot be stored';
+  return found[0] === '\u0000'
+    ? 'contains a NUL character, which cannot be stored'
+    : 'contains a lone UTF-16 surrogate (broken Unicode), which cannot be stored';
 }
 
 const text = (max: number) =>
@@ -81,7 +83,9 @@ const text = (max: number) =>
     });
 
 const numericId = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const idError = { error: (issue: { input: unknown }) => (issue.input === undefined ? 'required: a string or an integer id' : 'expected a string or an integer id') };
+const idError = {
+  error: (issue: { input: unknown }) => (issue.input === undefined ? 'required: a string or an integer id' : 'expected a string or an integer id'),
+};
 /** Segment ids may be strings or numbers; kept as strings. */
 const ZSegmentId = z.union([text(L.idLength).min(1), numericId], idError).transform(String);
 /** analytics.js sends `"userId": null` for anonymous users: the same as leaving it out, as is "". */
@@ -156,7 +160,10 @@ const ZTraits = boundedObject({}, 'Free-form traits').default({});
 const ZContext = boundedObject({ groupId: ZOptionalSegmentId }, 'Segment context; `groupId` names the customer').optional();
 
 const common = {
-  messageId: text(L.messageIdLength).min(1).optional().describe('Segment message id; the event id is `segment:<messageId>`, so a retry is recognised as a repeat'),
+  messageId: text(L.messageIdLength)
+    .min(1)
+    .optional()
+    .describe('Segment message id; the event id is `segment:<messageId>`, so a retry is recognised as a repeat'),
   userId: ZOptionalSegmentId,
   anonymousId: ZOptionalSegmentId,
   timestamp: text(L.timestampLength).optional(),
@@ -297,7 +304,8 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
 
   for (const m of messages) {
     const user = who(m);
-    const customerId = m.type === 'group' ? m.groupId : m.type === 'identify' ? stringTrait(m.traits, 'groupId') ?? stringTrait(m.traits, 'customerId') : undefined;
+    const customerId =
+      m.type === 'group' ? m.groupId : m.type === 'identify' ? (stringTrait(m.traits, 'groupId') ?? stringTrait(m.traits, 'customerId')) : undefined;
     if (user && customerId) learned.set(user, customerId);
   }
 
@@ -311,7 +319,7 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
   const visited = new Set<string>();
   for (;;) {
     await loadTies(aliases.flatMap((a) => [a.userId, a.previousId]));
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       aliases = aliases.filter((a) => {
         const newer = tieOf(a.userId);
@@ -333,7 +341,10 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
       const read = ZParkedMessage.safeParse(row.message);
       if (!read.success) {
         // Kept by an older version under looser rules: say so once, rather than fail every call.
-        skipped.push({ messageId: row.messageId, reason: `parked message no longer readable: ${read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+        skipped.push({
+          messageId: row.messageId,
+          reason: `parked message no longer readable: ${read.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        });
         unreadableParked.push(row.messageId);
       } else if (read.data.type === 'alias') {
         aliases.push(read.data);
@@ -350,7 +361,8 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
   // A parked alias is read only once its userId is tied, so by now it has been applied.
   await forgetParked(prisma, [...appliedParkedAliases, ...unreadableParked]);
   for (const a of aliases) {
-    if (!a.messageId) skipped.push({ reason: `alias of ${a.previousId} to ${a.userId} has no messageId, and neither id is tied to a customer yet, so it cannot be kept` });
+    if (!a.messageId)
+      skipped.push({ reason: `alias of ${a.previousId} to ${a.userId} has no messageId, and neither id is tied to a customer yet, so it cannot be kept` });
     else park(a, a.userId, a);
   }
 
@@ -376,7 +388,10 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
       if (!user) {
         skipped.push({ messageId: m.messageId, reason: 'no userId or anonymousId and no customer: send properties.customerId or context.groupId' });
       } else if (m.type !== 'track') {
-        skipped.push({ messageId: m.messageId, reason: `${m.type} from ${user}, whom no group, identify or alias call has tied to a customer: views are counted only once the user is tied (they are not kept); send properties.customerId or context.groupId` });
+        skipped.push({
+          messageId: m.messageId,
+          reason: `${m.type} from ${user}, whom no group, identify or alias call has tied to a customer: views are counted only once the user is tied (they are not kept); send properties.customerId or context.groupId`,
+        });
       } else {
         // Kept with the time it happened, so it counts on the right day when it is delivered later.
         park(m, user, { ...m, timestamp: parsed.data.occurredAt });
@@ -386,7 +401,12 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
     events.push({ customerId, event: parsed.data });
   }
   if (toPark.length > 0) await prisma.segmentParkedMessage.createMany({ data: toPark, skipDuplicates: true });
-  return { events, skipped, parked, unparked: events.flatMap((e) => (unparked.has(e.event.id.replace(/^segment:/, '')) ? [e.event.id.replace(/^segment:/, '')] : [])) };
+  return {
+    events,
+    skipped,
+    parked,
+    unparked: events.flatMap((e) => (unparked.has(e.event.id.replace(/^segment:/, '')) ? [e.event.id.replace(/^segment:/, '')] : [])),
+  };
 }
 
 /** Drops parked messages whose events have been accepted. */
@@ -414,7 +434,15 @@ function trackToEvent(m: TSegmentTrack, now: Date): LooseEvent {
   if (name === 'milestone reached') return { id, occurredAt, type: 'milestone', milestone: p.milestone };
   if (name === 'survey responded') return { id, occurredAt, type: 'survey', survey: p.survey, score: p.score, ...(p.comment ? { comment: p.comment } : {}) };
   const ticket = /^ticket (opened|updated|resolved)$/.exec(name);
-  if (ticket) return { id, occurredAt, type: 'ticket', ticketId: p.ticketId === undefined ? undefined : String(p.ticketId), action: ticket[1], severity: p.severity ?? 'medium' };
+  if (ticket)
+    return {
+      id,
+      occurredAt,
+      type: 'ticket',
+      ticketId: p.ticketId === undefined ? undefined : String(p.ticketId),
+      action: ticket[1],
+      severity: p.severity ?? 'medium',
+    };
   const login = /^(logged|signed) in$/.test(name);
   return {
     id,

@@ -10,7 +10,10 @@ export const ZMailSettings = {
   /** `smtp://host:587` (STARTTLS when offered) or `smtps://host:465`; may carry `user:pass@`. */
   SMTP_URL: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^smtps?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be smtp://host:port or smtps://host:port').optional(),
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be smtp://host:port or smtps://host:port')
+      .optional(),
   ),
   MAIL_FROM: z.preprocess(emptyAsUndefined, z.string().min(3).default('CS Lifecycle Engine <cs-engine@localhost>')),
   SMTP_USER: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -19,10 +22,8 @@ export const ZMailSettings = {
   SMTP_TLS: z.preprocess(emptyAsUndefined, z.enum(['starttls', 'tls', 'none']).optional()),
 };
 
-export const ZMailConfig = z
-  .object(ZMailSettings)
-  .refine((config) => (config.SMTP_USER === undefined) === (config.SMTP_PASSWORD === undefined), {
-    message: 'set both SMTP_USER and SMTP_PASSWORD, or neither',
-    path: ['SMTP_PASSWORD'],
-  });
+export const ZMailConfig = z.object(ZMailSettings).refine((config) => (config.SMTP_USER === undefined) === (config.SMTP_PASSWORD === undefined), {
+  message: 'set both SMTP_USER and SMTP_PASSWORD, or neither',
+  path: ['SMTP_PASSWORD'],
+});
 export type TMailConfig = z.infer<typeof ZMailConfig>;

@@ -16,7 +16,9 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { TMailConfig } from './mail-config';
 
-export function mailTransportOptions(config: Pick<TMailConfig, 'SMTP_URL' | 'SMTP_USER' | 'SMTP_PASSWORD' | 'SMTP_TLS'> & { SMTP_URL: string }): SMTPTransport.Options {
+export function mailTransportOptions(
+  config: Pick<TMailConfig, 'SMTP_URL' | 'SMTP_USER' | 'SMTP_PASSWORD' | 'SMTP_TLS'> & { SMTP_URL: string },
+): SMTPTransport.Options {
   const url = new URL(config.SMTP_URL);
   const implicitTls = config.SMTP_TLS === 'tls' || (config.SMTP_TLS === undefined && url.protocol === 'smtps:');
   const user = config.SMTP_USER ?? (url.username ? decodeURIComponent(url.username) : undefined);

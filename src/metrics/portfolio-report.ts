@@ -22,18 +22,35 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
       select: { customerId: true, occurredAt: true },
     }),
     prisma.customer.findMany({
-      select: { id: true, name: true, segment: true, arr: true, csmOwner: true, contractStart: true, contractEnd: true, contractStatus: true, healthBand: true, healthScore: true, stage: true },
+      select: {
+        id: true,
+        name: true,
+        segment: true,
+        arr: true,
+        csmOwner: true,
+        contractStart: true,
+        contractEnd: true,
+        contractStatus: true,
+        healthBand: true,
+        healthScore: true,
+        stage: true,
+      },
     }),
   ]);
   const active = customers.filter((cu) => cu.contractStatus !== 'churned');
   const byId = new Map(customers.map((cu) => [cu.id, cu]));
   const firstValueAt = new Map<string, Date>();
-  for (const fv of firstValues) if (!firstValueAt.has(fv.customerId) || fv.occurredAt < firstValueAt.get(fv.customerId)!) firstValueAt.set(fv.customerId, fv.occurredAt);
+  for (const fv of firstValues)
+    if (!firstValueAt.has(fv.customerId) || fv.occurredAt < firstValueAt.get(fv.customerId)!) firstValueAt.set(fv.customerId, fv.occurredAt);
   const ttvRows = [...firstValueAt].flatMap(([id, at]) => {
     const cu = byId.get(id);
     return cu?.contractStart ? [{ segment: cu.segment ?? 'unknown', days: Math.max(0, Math.round((at.getTime() - cu.contractStart.getTime()) / DAY_MS)) }] : [];
   });
-  const period = retention(movements.map((m) => ({ ...m, amount: Number(m.amount) })), from, to);
+  const period = retention(
+    movements.map((m) => ({ ...m, amount: Number(m.amount) })),
+    from,
+    to,
+  );
   const health = { green: 0, yellow: 0, red: 0, unknown: 0 };
   for (const cu of active) health[(cu.healthBand as keyof typeof health) ?? 'unknown'] = (health[(cu.healthBand as keyof typeof health) ?? 'unknown'] ?? 0) + 1;
   const soon = new Date(to.getTime() + 90 * DAY_MS);
@@ -53,8 +70,14 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
     nps: nps(npsRows.map((r) => r.score)),
     timeToValue: timeToValue(ttvRows),
     health,
-    renewalsDue90Days: active.filter((cu) => cu.contractEnd && cu.contractEnd >= to && cu.contractEnd <= soon).sort((a, b) => a.contractEnd!.getTime() - b.contractEnd!.getTime()).map(row),
-    atRisk: active.filter((cu) => cu.healthBand === 'red').sort((a, b) => Number(b.arr) - Number(a.arr)).map(row),
+    renewalsDue90Days: active
+      .filter((cu) => cu.contractEnd && cu.contractEnd >= to && cu.contractEnd <= soon)
+      .sort((a, b) => a.contractEnd!.getTime() - b.contractEnd!.getTime())
+      .map(row),
+    atRisk: active
+      .filter((cu) => cu.healthBand === 'red')
+      .sort((a, b) => Number(b.arr) - Number(a.arr))
+      .map(row),
     booksOfBusiness: booksOfBusiness(
       active.map((cu) => ({ csmOwner: cu.csmOwner ?? 'unassigned', segment: cu.segment ?? 'unknown', arr: Number(cu.arr) })),
       Object.fromEntries(definition.segments.map((segment) => [segment.id, segment.csmRatio])),

@@ -90,14 +90,18 @@ export function percentile(sortedValues: number[], p: number): number | null {
   return Math.round(value * 10) / 10;
 }
 
-export function timeToValue(rows: { segment: string; days: number }[]): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {
+export function timeToValue(
+  rows: { segment: string; days: number }[],
+): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {
   const bySegment = new Map<string, number[]>();
   for (const row of rows) bySegment.set(row.segment, [...(bySegment.get(row.segment) ?? []), row.days]);
   return Object.fromEntries(
-    [...bySegment].sort(([a], [b]) => a.localeCompare(b)).map(([segment, days]) => {
-      const sorted = [...days].sort((a, b) => a - b);
-      return [segment, { customers: sorted.length, medianDays: percentile(sorted, 50), p90Days: percentile(sorted, 90) }];
-    }),
+    [...bySegment]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([segment, days]) => {
+        const sorted = [...days].sort((a, b) => a - b);
+        return [segment, { customers: sorted.length, medianDays: percentile(sorted, 50), p90Days: percentile(sorted, 90) }];
+      }),
   );
 }
 
@@ -119,7 +123,5 @@ export function booksOfBusiness(rows: BookRow[], ratioBySegment: Record<string, 
     if (ratio) book.load += 1 / ratio;
     books.set(row.csmOwner, book);
   }
-  return [...books]
-    .map(([csmOwner, book]) => ({ csmOwner, ...book, load: Math.round(book.load * 1000) / 1000 }))
-    .sort((a, b) => b.load - a.load);
+  return [...books].map(([csmOwner, book]) => ({ csmOwner, ...book, load: Math.round(book.load * 1000) / 1000 })).sort((a, b) => b.load - a.load);
 }

@@ -90,9 +90,14 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
     const again = await call('POST', '/v1/events/batch', { events: [events[0], milestone(customerId, `m2-${suffix}`)] });
     expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'accepted']);
-    expect(await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } })).toEqual([{ survey: 'nps', score: 4 }]);
+    expect(await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } })).toEqual([
+      { survey: 'nps', score: 4 },
+    ]);
     const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
-    expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([['expansion', 15_000], ['new', 30_000]]);
+    expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([
+      ['expansion', 15_000],
+      ['new', 30_000],
+    ]);
   });
 
   it('applies a key two requests race for once, and measures each ARR change from the one before', async () => {
@@ -105,18 +110,25 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(await database.prisma.contract.count({ where: { customerId } })).toBe(2);
     // Two different changes at once take turns: the second is measured from the first.
     const both = await Promise.all(
-      [['race-a', 38_000], ['race-b', 40_000]].map(([id, arr]) =>
-        call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'expanded', arr, occurredAt: now() }),
-      ),
+      [
+        ['race-a', 38_000],
+        ['race-b', 40_000],
+      ].map(([id, arr]) => call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'expanded', arr, occurredAt: now() })),
     );
     expect(both.map((r) => r.status)).toEqual([202, 202]);
     // Separate requests in quick succession: the workflow has not caught up, the ledger must anyway.
-    for (const [id, arr] of [['up-1', 42_000], ['up-2', 50_000], ['down', 45_000]] as const) {
+    for (const [id, arr] of [
+      ['up-1', 42_000],
+      ['up-2', 50_000],
+      ['down', 45_000],
+    ] as const) {
       const action = id === 'down' ? 'contracted' : 'expanded';
       expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action, arr, occurredAt: now() })).status).toBe(202);
     }
     for (const id of ['churn-1', 'churn-2']) {
-      expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'churned', occurredAt: now() })).status).toBe(202);
+      expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'churned', occurredAt: now() })).status).toBe(
+        202,
+      );
     }
     const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { occurredAt: 'asc' } });
     expect(movements.slice(0, 2).map((m) => [m.kind, Number(m.amount)])).toEqual([
@@ -136,7 +148,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
   it('applies one id raced across two customers to one of them only, and refuses the other with 409', async () => {
     const [a, b] = [await newCustomer(), await newCustomer()];
     const ids = Array.from({ length: 30 }, (_, i) => `cross-${uniqueSuffix()}-${i}`);
-    const pairs = await Promise.all(ids.map((id) => Promise.all([call('POST', '/v1/events', milestone(a, id, 'setup_done')), call('POST', '/v1/events', milestone(b, id, 'setup_done'))])));
+    const pairs = await Promise.all(
+      ids.map((id) => Promise.all([call('POST', '/v1/events', milestone(a, id, 'setup_done')), call('POST', '/v1/events', milestone(b, id, 'setup_done'))])),
+    );
     for (const pair of pairs) {
       expect(pair.map((r) => r.status).sort()).toEqual([202, 409]);
       expect(pair.find((r) => r.status === 409)!.body).toMatchObject({ error: 'idempotency_key_reused', issues: [{ path: 'id' }] });
@@ -190,11 +204,21 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const { customerId: _, ...payload } = event;
     // What a crash between recording and signalling leaves behind.
     await database.prisma.ingestedEvent.create({
-      data: { idempotencyKey: event.id, customerId, type: 'milestone', payload, occurredAt: new Date(event.occurredAt), receivedAt: new Date(Date.now() - 120_000) },
+      data: {
+        idempotencyKey: event.id,
+        customerId,
+        type: 'milestone',
+        payload,
+        occurredAt: new Date(event.occurredAt),
+        receivedAt: new Date(Date.now() - 120_000),
+      },
     });
     // The API process sweeps every 30 s too; either sweep may be the one that delivers it.
     await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
-    await until('the stranded event to be delivered', async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null);
+    await until(
+      'the stranded event to be delivered',
+      async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null,
+    );
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
     await until('the workflow to apply setup_done', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
     expect((await handle.query(getStateQuery)).facts.milestones.setup_done).toBeDefined();
@@ -220,7 +244,14 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     await call('POST', '/v1/events/batch', {
       events: [
         { customerId, id: `left-${suffix}`, type: 'stakeholder', action: 'left', stakeholder: { id: 'c', name: 'Priya', role: 'champion' }, occurredAt: now() },
-        { customerId, id: `new-${suffix}`, type: 'stakeholder', action: 'added', stakeholder: { id: 'd', name: 'Dev', role: 'champion', email: 'dev@acme.example' }, occurredAt: now() },
+        {
+          customerId,
+          id: `new-${suffix}`,
+          type: 'stakeholder',
+          action: 'added',
+          stakeholder: { id: 'd', name: 'Dev', role: 'champion', email: 'dev@acme.example' },
+          occurredAt: now(),
+        },
         { customerId, id: `renew-${suffix}`, type: 'contract', action: 'renewed', contractEnd: renewedEnd, arr: 33_000, occurredAt: now() },
       ],
     });
@@ -241,15 +272,29 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const first = await call('GET', `/v1/customers/${customerId}/success-plan`);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ version: 1, updatedBy: 'sales handoff', plan: { milestones: [{ name: 'kickoff_held' }, { name: 'first_value' }] } });
-    const plan = { ...first.body.plan, objectives: [{ title: 'Dashboards live for ops', status: 'in_progress' }], risks: [{ description: 'Sponsor changes job', severity: 'high' }] };
+    const plan = {
+      ...first.body.plan,
+      objectives: [{ title: 'Dashboards live for ops', status: 'in_progress' }],
+      risks: [{ description: 'Sponsor changes job', severity: 'high' }],
+    };
     const saved = await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 1, by: 'dana@example.com', plan });
     expect(saved).toMatchObject({ status: 200, body: { version: 2, updatedBy: 'dana@example.com' } });
-    expect(await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 1, by: 'lee@example.com', plan })).toMatchObject({ status: 409, body: { error: 'plan_changed' } });
-    const bad = await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 2, by: 'x', plan: { ...plan, risks: [{ description: 'y', severity: 'dire' }] } });
+    expect(await call('PUT', `/v1/customers/${customerId}/success-plan`, { version: 1, by: 'lee@example.com', plan })).toMatchObject({
+      status: 409,
+      body: { error: 'plan_changed' },
+    });
+    const bad = await call('PUT', `/v1/customers/${customerId}/success-plan`, {
+      version: 2,
+      by: 'x',
+      plan: { ...plan, risks: [{ description: 'y', severity: 'dire' }] },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.issues[0].path).toBe('plan.risks.0.severity');
     const shared = await call('GET', first.body.shareUrl, undefined, {});
-    expect(shared).toMatchObject({ status: 200, body: { customer: `API customer ${customerId}`, version: 2, plan: { objectives: [{ title: 'Dashboards live for ops' }] } } });
+    expect(shared).toMatchObject({
+      status: 200,
+      body: { customer: `API customer ${customerId}`, version: 2, plan: { objectives: [{ title: 'Dashboards live for ops' }] } },
+    });
     expect((await call('GET', '/v1/shared/success-plans/not-a-real-token', undefined, {})).status).toBe(404);
     // A new link revokes the old one.
     const rotated = await call('POST', `/v1/customers/${customerId}/success-plan/share-link`);
@@ -273,11 +318,28 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const doc = await call('GET', '/v1/openapi.json', undefined, {});
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/customers', '/v1/customers/{customerId}', '/v1/customers/{customerId}/success-plan', '/v1/tasks', '/v1/metrics', '/v1/segment/batch']),
+      expect.arrayContaining([
+        '/v1/events',
+        '/v1/events/batch',
+        '/v1/customers',
+        '/v1/customers/{customerId}',
+        '/v1/customers/{customerId}/success-plan',
+        '/v1/tasks',
+        '/v1/metrics',
+        '/v1/segment/batch',
+      ]),
     );
     // The event and the customer are described field by field, bounds included, not as {}.
     const { schemas, securitySchemes } = doc.body.components;
-    expect(schemas.CustomerEvent.oneOf.map((s: any) => s.properties.type.enum[0]).sort()).toEqual(['contract', 'milestone', 'payment', 'stakeholder', 'survey', 'ticket', 'usage']);
+    expect(schemas.CustomerEvent.oneOf.map((s: any) => s.properties.type.enum[0]).sort()).toEqual([
+      'contract',
+      'milestone',
+      'payment',
+      'stakeholder',
+      'survey',
+      'ticket',
+      'usage',
+    ]);
     const usage = schemas.CustomerEvent.oneOf.find((s: any) => s.properties.type.enum[0] === 'usage');
     expect(usage.properties.keyFeaturesUsed).toMatchObject({ maxItems: 200, items: { maxLength: 100 } });
     expect(usage.properties.occurredAt.description).toMatch(/at most a day ahead/);
@@ -294,27 +356,82 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     it.each<[string, () => unknown, number, RegExp]>([
       ['not JSON', () => '{"customerId": ', 400, /malformed_json/],
       ['no customerId', () => ({ id: 'x1', type: 'milestone', milestone: 'a', occurredAt: now() }), 422, /customerId/],
-      ['an unknown event type', () => ({ customerId, id: 'x2', type: 'mood', occurredAt: now() }), 422, /"path":"type","message":"unknown event type \\"mood\\"/],
+      [
+        'an unknown event type',
+        () => ({ customerId, id: 'x2', type: 'mood', occurredAt: now() }),
+        422,
+        /"path":"type","message":"unknown event type \\"mood\\"/,
+      ],
       ['an NPS of 11', () => ({ customerId, id: 'x3', type: 'survey', survey: 'nps', score: 11, occurredAt: now() }), 422, /score: score out of range/],
       ['a date without a time zone', () => ({ customerId, id: 'x4', type: 'milestone', milestone: 'a', occurredAt: '2026-11-24 10:00' }), 422, /occurredAt/],
-      ['a milestone not in snake case', () => ({ customerId, id: 'x5', type: 'milestone', milestone: 'Kick Off', occurredAt: now() }), 422, /milestone: use lower_snake_case/],
+      [
+        'a milestone not in snake case',
+        () => ({ customerId, id: 'x5', type: 'milestone', milestone: 'Kick Off', occurredAt: now() }),
+        422,
+        /milestone: use lower_snake_case/,
+      ],
       ['an unknown field', () => ({ customerId, id: 'x6', type: 'payment', status: 'late', occurredAt: now(), extra: 1 }), 422, /extra/],
       ['an unknown customer', () => milestone('nobody-here', 'x7'), 404, /unknown customer: nobody-here/],
       ['a body over the limit', () => ({ ...milestone(customerId, 'x8'), padding: 'x'.repeat(70 * 1024) }), 413, /payload_too_large/],
       // Each answered with the field, not "(body): Invalid input" for the union as a whole.
-      ['logins as a string', () => ({ customerId, id: 'x9', type: 'usage', logins: '3', occurredAt: now() }), 422, /"path":"logins","message":"Invalid input: expected number/],
-      ['an unknown severity', () => ({ customerId, id: 'x10', type: 'ticket', ticketId: 't', action: 'opened', severity: 'critical', occurredAt: now() }), 422, /"path":"severity"/],
+      [
+        'logins as a string',
+        () => ({ customerId, id: 'x9', type: 'usage', logins: '3', occurredAt: now() }),
+        422,
+        /"path":"logins","message":"Invalid input: expected number/,
+      ],
+      [
+        'an unknown severity',
+        () => ({ customerId, id: 'x10', type: 'ticket', ticketId: 't', action: 'opened', severity: 'critical', occurredAt: now() }),
+        422,
+        /"path":"severity"/,
+      ],
       ['an unknown payment status', () => ({ customerId, id: 'x11', type: 'payment', status: 'paid', occurredAt: now() }), 422, /"path":"status"/],
       ['no id', () => ({ customerId, type: 'milestone', milestone: 'a', occurredAt: now() }), 422, /"path":"id"/],
       ['a NUL in the id', () => ({ ...milestone(customerId, 'x12\u0000'), id: 'x12\u0000' }), 422, /"path":"id","message":"must not contain a NUL/],
-      ['a NUL in a text field', () => ({ customerId, id: 'x13', type: 'ticket', ticketId: 't', action: 'opened', severity: 'low', subject: 'a\u0000b', occurredAt: now() }), 422, /"path":"subject"/],
-      ['a lone surrogate', () => `{"customerId":"${customerId}","id":"x14\\ud800","type":"milestone","milestone":"a","occurredAt":"${now()}"}`, 422, /"path":"id","message":"must not contain an unpaired/],
+      [
+        'a NUL in a text field',
+        () => ({ customerId, id: 'x13', type: 'ticket', ticketId: 't', action: 'opened', severity: 'low', subject: 'a\u0000b', occurredAt: now() }),
+        422,
+        /"path":"subject"/,
+      ],
+      [
+        'a lone surrogate',
+        () => `{"customerId":"${customerId}","id":"x14\\ud800","type":"milestone","milestone":"a","occurredAt":"${now()}"}`,
+        422,
+        /"path":"id","message":"must not contain an unpaired/,
+      ],
       ['a contract ARR of 1e13', () => ({ customerId, id: 'x15', type: 'contract', action: 'expanded', arr: 1e13, occurredAt: now() }), 422, /"path":"arr"/],
-      ['a date in year 9999', () => ({ ...milestone(customerId, 'x16'), occurredAt: '9999-12-31T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be more than a day in the future/],
-      ['a date in year 1', () => ({ ...milestone(customerId, 'x17'), occurredAt: '0001-01-01T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be before 2000/],
-      ['a date long before the contract', () => ({ ...milestone(customerId, 'x18'), occurredAt: '2020-01-01T00:00:00Z' }), 422, /"path":"occurredAt","message":"must not be more than a year before the contract start/],
-      ['201 feature names', () => ({ customerId, id: 'x19', type: 'usage', logins: 1, keyFeaturesUsed: Array.from({ length: 201 }, (_, i) => `f${i}`), occurredAt: now() }), 422, /"path":"keyFeaturesUsed"/],
-      ['a feature name of 101 characters', () => ({ customerId, id: 'x20', type: 'usage', logins: 1, keyFeaturesUsed: ['f'.repeat(101)], occurredAt: now() }), 422, /"path":"keyFeaturesUsed.0"/],
+      [
+        'a date in year 9999',
+        () => ({ ...milestone(customerId, 'x16'), occurredAt: '9999-12-31T00:00:00Z' }),
+        422,
+        /"path":"occurredAt","message":"must not be more than a day in the future/,
+      ],
+      [
+        'a date in year 1',
+        () => ({ ...milestone(customerId, 'x17'), occurredAt: '0001-01-01T00:00:00Z' }),
+        422,
+        /"path":"occurredAt","message":"must not be before 2000/,
+      ],
+      [
+        'a date long before the contract',
+        () => ({ ...milestone(customerId, 'x18'), occurredAt: '2020-01-01T00:00:00Z' }),
+        422,
+        /"path":"occurredAt","message":"must not be more than a year before the contract start/,
+      ],
+      [
+        '201 feature names',
+        () => ({ customerId, id: 'x19', type: 'usage', logins: 1, keyFeaturesUsed: Array.from({ length: 201 }, (_, i) => `f${i}`), occurredAt: now() }),
+        422,
+        /"path":"keyFeaturesUsed"/,
+      ],
+      [
+        'a feature name of 101 characters',
+        () => ({ customerId, id: 'x20', type: 'usage', logins: 1, keyFeaturesUsed: ['f'.repeat(101)], occurredAt: now() }),
+        422,
+        /"path":"keyFeaturesUsed.0"/,
+      ],
       ['ten million and one logins', () => ({ customerId, id: 'x21', type: 'usage', logins: 10_000_001, occurredAt: now() }), 422, /"path":"logins"/],
     ])('%s', async (_, body, status, message) => {
       const response = await call('POST', '/v1/events', body());
@@ -338,10 +455,24 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       ['a batch over 500', 'POST', '/v1/events/batch', { events: Array.from({ length: 501 }, () => ({})) }, 422, /"path":"events"/],
       ['a batch that is not a list', 'POST', '/v1/events/batch', { events: 'all of them' }, 422, /"path":"events"/],
       ['a handoff ARR of 1e13', 'POST', '/v1/customers', { ...handoff('big-arr'), arr: 1e13 }, 422, /"path":"arr"/],
-      ['a handoff with 101 stakeholders', 'POST', '/v1/customers', { ...handoff('many'), stakeholders: Array.from({ length: 101 }, (_, i) => ({ id: `s${i}`, name: 'S', role: 'user' })) }, 422, /"path":"stakeholders"/],
+      [
+        'a handoff with 101 stakeholders',
+        'POST',
+        '/v1/customers',
+        { ...handoff('many'), stakeholders: Array.from({ length: 101 }, (_, i) => ({ id: `s${i}`, name: 'S', role: 'user' })) },
+        422,
+        /"path":"stakeholders"/,
+      ],
       ['a handoff name of 201 characters', 'POST', '/v1/customers', { ...handoff('long'), name: 'n'.repeat(201) }, 422, /"path":"name"/],
       ['a timeline cursor this API never gave out', 'GET', '/v1/customers/nobody-here/timeline?cursor=bm9wZQ', undefined, 422, /"path":"cursor"/],
-      ['a handoff without ARR', 'POST', '/v1/customers', { customerId: 'no-arr', name: 'X', contractStart: '2026-11-01T00:00:00Z', contractEnd: '2027-11-01T00:00:00Z', stakeholders: [] }, 422, /"path":"arr"/],
+      [
+        'a handoff without ARR',
+        'POST',
+        '/v1/customers',
+        { customerId: 'no-arr', name: 'X', contractStart: '2026-11-01T00:00:00Z', contractEnd: '2027-11-01T00:00:00Z', stakeholders: [] },
+        422,
+        /"path":"arr"/,
+      ],
       ['a customer id with a slash', 'GET', '/v1/customers/a%2Fb', undefined, 422, /customerId/],
       ['an unknown customer', 'GET', '/v1/customers/nobody-here', undefined, 404, /unknown_customer/],
       ['the timeline of an unknown customer', 'GET', '/v1/customers/nobody-here/timeline', undefined, 404, /unknown_customer/],
@@ -366,7 +497,11 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const at = json.indexOf('ZZ');
       json[at] = 0xff; // never valid in UTF-8
       json[at + 1] = 0xfe;
-      const response = await fetch(`${api.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: json });
+      const response = await fetch(`${api.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: json,
+      });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_utf8' });
       expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x-utf8' } } })).toBe(0);
@@ -389,7 +524,10 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     it('pages through a long timeline with a cursor', async () => {
       const events = Array.from({ length: 30 }, (_, i) => ({ ...milestone(customerId, `page-${uniqueSuffix()}-${i}`, `page_${i}`) }));
       expect((await call('POST', '/v1/events/batch', { events })).status).toBe(202);
-      await until('the milestones to reach the timeline', async () => (await database.prisma.timelineEntry.count({ where: { customerId, kind: 'event' } })) >= 30);
+      await until(
+        'the milestones to reach the timeline',
+        async () => (await database.prisma.timelineEntry.count({ where: { customerId, kind: 'event' } })) >= 30,
+      );
       // And the workflow done writing what they caused (health, stage): the timeline holds still.
       await until('the timeline to settle', async () => {
         const before = await database.prisma.timelineEntry.count({ where: { customerId } });
@@ -410,7 +548,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     });
 
     it('names the field inside a batch', async () => {
-      const response = await call('POST', '/v1/events/batch', { events: [milestone(customerId, 'ok-1'), { customerId, id: 'bad', type: 'survey', survey: 'nps', score: -1, occurredAt: now() }] });
+      const response = await call('POST', '/v1/events/batch', {
+        events: [milestone(customerId, 'ok-1'), { customerId, id: 'bad', type: 'survey', survey: 'nps', score: -1, occurredAt: now() }],
+      });
       expect(response.status).toBe(422);
       expect(response.body.issues).toContainEqual({ path: 'events.1.score', message: expect.stringContaining('out of range') });
     });
@@ -434,7 +574,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     beforeAll(async () => {
       customerId = await newCustomer();
     });
-    const signedHeaders = (body: string, secret = INGEST_SECRET) => ({ [`x-cs-signature`]: signWebhook({ secret, timestamp: Math.floor(Date.now() / 1000), body }) });
+    const signedHeaders = (body: string, secret = INGEST_SECRET) => ({
+      [`x-cs-signature`]: signWebhook({ secret, timestamp: Math.floor(Date.now() / 1000), body }),
+    });
 
     it.each<[string, string, number, () => Record<string, string>]>([
       ['no key', 'GET /v1/tasks', 401, () => ({})],

@@ -43,7 +43,13 @@ describe('API answers honestly while PostgreSQL or Temporal is away', () => {
     api = await startNodeProcess(
       'src/cli/main.ts',
       ['api'],
-      { TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`, DATABASE_URL: proxiedDb.toString(), TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LIFECYCLE_DEFINITION: '' },
+      {
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`,
+        DATABASE_URL: proxiedDb.toString(),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        API_PORT: '0',
+        LIFECYCLE_DEFINITION: '',
+      },
       /HTTP API on (http:\/\/\S+) /,
     );
     url = api.ready[1]!;
@@ -65,8 +71,18 @@ describe('API answers honestly while PostgreSQL or Temporal is away', () => {
     });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, any> };
   };
-  const milestone = (customerId: string, id: string, name: string) => ({ customerId, id, type: 'milestone', milestone: name, occurredAt: new Date().toISOString() });
-  const logLines = (pattern: RegExp) => api.output().split('\n').filter((line) => pattern.test(line));
+  const milestone = (customerId: string, id: string, name: string) => ({
+    customerId,
+    id,
+    type: 'milestone',
+    milestone: name,
+    occurredAt: new Date().toISOString(),
+  });
+  const logLines = (pattern: RegExp) =>
+    api
+      .output()
+      .split('\n')
+      .filter((line) => pattern.test(line));
 
   async function newCustomer(): Promise<string> {
     const customerId = `outage-${uniqueSuffix()}`;
@@ -97,10 +113,14 @@ describe('API answers honestly while PostgreSQL or Temporal is away', () => {
 
     await temporal.restore();
     // The sender's retry (or the sweep) delivers it; it was recorded by the first request.
-    const back = await until('Temporal to be back for the API', async () => {
-      const answer = await call('POST', '/v1/events', event);
-      return answer.status === 202 && answer;
-    }, 120_000);
+    const back = await until(
+      'Temporal to be back for the API',
+      async () => {
+        const answer = await call('POST', '/v1/events', event);
+        return answer.status === 202 && answer;
+      },
+      120_000,
+    );
     expect(back.body).toMatchObject({ id: event.id, status: 'duplicate' });
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
     await until('the workflow to apply the event', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
@@ -122,10 +142,14 @@ describe('API answers honestly while PostgreSQL or Temporal is away', () => {
     expect(logLines(/unexpected error/)).toHaveLength(0);
 
     await postgres.restore();
-    const back = await until('PostgreSQL to be back for the API', async () => {
-      const answer = await call('POST', '/v1/events', event);
-      return answer.status === 202 && answer;
-    }, 120_000);
+    const back = await until(
+      'PostgreSQL to be back for the API',
+      async () => {
+        const answer = await call('POST', '/v1/events', event);
+        return answer.status === 202 && answer;
+      },
+      120_000,
+    );
     expect(back.body).toMatchObject({ id: event.id, status: 'accepted' });
     expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: event.id } })).toBe(1);
     expect(logLines(/PostgreSQL is reachable again/)).toHaveLength(1);

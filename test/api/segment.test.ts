@@ -47,7 +47,10 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     analytics.track({ userId: 'stranger', event: 'Logged In', messageId: `stranger-${userId}` });
     await analytics.closeAndFlush({ timeout: 15_000 });
 
-    const rows = await database.prisma.ingestedEvent.findMany({ where: { customerId: input.customerId, source: 'segment' }, orderBy: { idempotencyKey: 'asc' } });
+    const rows = await database.prisma.ingestedEvent.findMany({
+      where: { customerId: input.customerId, source: 'segment' },
+      orderBy: { idempotencyKey: 'asc' },
+    });
     expect(rows.map((r) => [r.idempotencyKey, r.type])).toEqual([
       [`segment:login-${userId}`, 'usage'],
       [`segment:nps-${userId}`, 'survey'],
@@ -77,7 +80,14 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
     await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
     const userId = `early-${uniqueSuffix()}`;
-    const early = await post('track', { type: 'track', userId, event: 'Milestone Reached', properties: { milestone: 'setup_done' }, messageId: `early-${userId}`, timestamp: '2026-11-01T09:00:00Z' });
+    const early = await post('track', {
+      type: 'track',
+      userId,
+      event: 'Milestone Reached',
+      properties: { milestone: 'setup_done' },
+      messageId: `early-${userId}`,
+      timestamp: '2026-11-01T09:00:00Z',
+    });
     expect(early).toMatchObject({ status: 200, body: { accepted: 0, parked: [{ messageId: `early-${userId}`, userId }] } });
     expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: `segment:early-${userId}` } })).toBe(0);
 
@@ -99,7 +109,10 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
         { type: 'track', userId: 'u', event: 'Logged In', properties, messageId: `good-time-${input.customerId}` },
       ],
     });
-    expect(answer).toMatchObject({ status: 200, body: { accepted: 1, skipped: [{ messageId: `bad-time-${input.customerId}`, reason: expect.stringContaining('occurredAt') }] } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { accepted: 1, skipped: [{ messageId: `bad-time-${input.customerId}`, reason: expect.stringContaining('occurredAt') }] },
+    });
   });
 
   it('answers an invalid Segment payload with the field', async () => {
@@ -136,14 +149,23 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     const renamed = `renamed-${userId}`;
     analytics.group({ userId, groupId: input.customerId, traits: { name: input.name } });
     analytics.track({ userId, event: 'Report Exported', properties: { feature: 'reports' }, messageId: `track-${userId}` });
-    analytics.page({ userId, category: 'Docs', name: 'Getting Started', properties: { feature: 'docs', url: 'https://app.example/docs' }, messageId: `page-${userId}` });
+    analytics.page({
+      userId,
+      category: 'Docs',
+      name: 'Getting Started',
+      properties: { feature: 'docs', url: 'https://app.example/docs' },
+      messageId: `page-${userId}`,
+    });
     analytics.screen({ userId, name: 'Dashboard', properties: { feature: 'mobile_dashboard' }, messageId: `screen-${userId}` });
     analytics.alias({ userId: renamed, previousId: userId, messageId: `alias-${userId}` });
     analytics.track({ userId: renamed, event: 'Logged In', messageId: `after-alias-${userId}` });
     await analytics.closeAndFlush({ timeout: 15_000 });
 
     expect(sent).toEqual([{ types: ['group', 'track', 'page', 'screen', 'alias', 'track'], status: 200 }]);
-    const rows = await database.prisma.ingestedEvent.findMany({ where: { customerId: input.customerId, source: 'segment' }, orderBy: { idempotencyKey: 'asc' } });
+    const rows = await database.prisma.ingestedEvent.findMany({
+      where: { customerId: input.customerId, source: 'segment' },
+      orderBy: { idempotencyKey: 'asc' },
+    });
     expect(rows.map((r) => [r.idempotencyKey, r.type])).toEqual([
       [`segment:after-alias-${userId}`, 'usage'],
       [`segment:page-${userId}`, 'usage'],
@@ -168,7 +190,10 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(await post('track', { userId, event: 'Logged In', messageId: `track-${userId}` })).toMatchObject({ status: 200, body: { accepted: 1 } });
     expect(await post('page', { userId, name: 'Pricing', messageId: `page-${userId}` })).toMatchObject({ status: 200, body: { accepted: 1 } });
     expect(await post('screen', { userId, name: 'Home', messageId: `screen-${userId}` })).toMatchObject({ status: 200, body: { accepted: 1 } });
-    const rows = await database.prisma.ingestedEvent.findMany({ where: { customerId: input.customerId, source: 'segment' }, orderBy: { idempotencyKey: 'asc' } });
+    const rows = await database.prisma.ingestedEvent.findMany({
+      where: { customerId: input.customerId, source: 'segment' },
+      orderBy: { idempotencyKey: 'asc' },
+    });
     expect(rows.map((r) => [r.idempotencyKey, r.type])).toEqual([
       [`segment:page-${userId}`, 'usage'],
       [`segment:screen-${userId}`, 'usage'],
@@ -180,27 +205,47 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(wrong.body.issues.map((i: { path: string }) => i.path)).toContain('type');
   });
 
-  it("ties an aliased user to the customer of the id it replaces, so parked and later tracks of either id arrive", async () => {
+  it('ties an aliased user to the customer of the id it replaces, so parked and later tracks of either id arrive', async () => {
     const input = await newCustomer();
     const anonymous = `anon-${uniqueSuffix()}`;
     const userId = `signed-up-${uniqueSuffix()}`;
     // Browsing before sign-up, then the alias, both before any call names the customer: both kept.
-    const browsing = await post('track', { anonymousId: anonymous, event: 'Milestone Reached', properties: { milestone: 'setup_done' }, messageId: `browse-${anonymous}` });
+    const browsing = await post('track', {
+      anonymousId: anonymous,
+      event: 'Milestone Reached',
+      properties: { milestone: 'setup_done' },
+      messageId: `browse-${anonymous}`,
+    });
     expect(browsing).toMatchObject({ status: 200, body: { parked: [{ messageId: `browse-${anonymous}`, userId: anonymous }] } });
     const early = await post('alias', { userId, previousId: anonymous, messageId: `alias-${anonymous}` });
     expect(early).toMatchObject({ status: 200, body: { accepted: 0, parked: [{ messageId: `alias-${anonymous}`, userId }] } });
 
     // The group call ties the new id; the alias then ties the old one, and its parked track arrives.
-    expect(await post('group', { userId, groupId: input.customerId, messageId: `group-${userId}` })).toMatchObject({ status: 200, body: { accepted: 1, parked: [] } });
-    expect(await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: `segment:browse-${anonymous}` } })).toMatchObject({ customerId: input.customerId, type: 'milestone' });
+    expect(await post('group', { userId, groupId: input.customerId, messageId: `group-${userId}` })).toMatchObject({
+      status: 200,
+      body: { accepted: 1, parked: [] },
+    });
+    expect(await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: `segment:browse-${anonymous}` } })).toMatchObject({
+      customerId: input.customerId,
+      type: 'milestone',
+    });
     expect(await database.prisma.segmentIdentity.findUnique({ where: { userId: anonymous } })).toMatchObject({ customerId: input.customerId });
     expect(await database.prisma.segmentParkedMessage.count({ where: { userId: { in: [anonymous, userId] } } })).toBe(0);
 
     // An alias from a tied id to a new one: the new id's parked track arrives, and so do later ones.
     const second = `second-${uniqueSuffix()}`;
-    expect(await post('track', { userId: second, event: 'Logged In', messageId: `first-${second}` })).toMatchObject({ status: 200, body: { parked: [{ userId: second }] } });
-    expect(await post('alias', { userId: second, previousId: userId, messageId: `alias-${second}` })).toMatchObject({ status: 200, body: { accepted: 1, parked: [] } });
-    expect(await post('track', { userId: second, event: 'Logged In', messageId: `later-${second}` })).toMatchObject({ status: 200, body: { accepted: 1, parked: [] } });
+    expect(await post('track', { userId: second, event: 'Logged In', messageId: `first-${second}` })).toMatchObject({
+      status: 200,
+      body: { parked: [{ userId: second }] },
+    });
+    expect(await post('alias', { userId: second, previousId: userId, messageId: `alias-${second}` })).toMatchObject({
+      status: 200,
+      body: { accepted: 1, parked: [] },
+    });
+    expect(await post('track', { userId: second, event: 'Logged In', messageId: `later-${second}` })).toMatchObject({
+      status: 200,
+      body: { accepted: 1, parked: [] },
+    });
     const rows = await database.prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: [`segment:first-${second}`, `segment:later-${second}`] } } });
     expect(rows.map((r) => r.customerId)).toEqual([input.customerId, input.customerId]);
   });
@@ -247,8 +292,18 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(single.body.issues[0].message).toContain('deeper than');
 
     const good = JSON.stringify({ type: 'track', userId, event: 'Logged In', properties: { customerId: input.customerId }, messageId: `good-${userId}` });
-    const batch = await postRaw('batch', `{"batch":[{"type":"track","userId":"${userId}","event":"Deep","messageId":"deep-${userId}","properties":${deep}},${good}]}`);
-    expect(batch).toMatchObject({ status: 200, body: { accepted: 1, parked: [], skipped: [{ messageId: `deep-${userId}`, reason: expect.stringMatching(/^batch\.0\.properties(\.a)+: .*deeper than/) }] } });
+    const batch = await postRaw(
+      'batch',
+      `{"batch":[{"type":"track","userId":"${userId}","event":"Deep","messageId":"deep-${userId}","properties":${deep}},${good}]}`,
+    );
+    expect(batch).toMatchObject({
+      status: 200,
+      body: {
+        accepted: 1,
+        parked: [],
+        skipped: [{ messageId: `deep-${userId}`, reason: expect.stringMatching(/^batch\.0\.properties(\.a)+: .*deeper than/) }],
+      },
+    });
     expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);
   });
 
@@ -260,7 +315,12 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     ['a lone surrogate in the event name', 'track', track({ event: 'Exported \ud800' }), 'event'],
     ['a NUL in a property value', 'track', track({ properties: { note: 'x\u0000y' } }), 'properties.note'],
     ['a lone surrogate in a property name', 'track', track({ properties: { ['\udc00key']: 1 } }), 'properties.\udc00key'],
-    ['a NUL in a nested context value', 'screen', { type: 'screen', userId: untied(), name: 'Home', context: { device: { model: '\u0000' } } }, 'context.device.model'],
+    [
+      'a NUL in a nested context value',
+      'screen',
+      { type: 'screen', userId: untied(), name: 'Home', context: { device: { model: '\u0000' } } },
+      'context.device.model',
+    ],
     ['a NUL in the groupId', 'group', { type: 'group', userId: untied(), groupId: 'acme\u0000' }, 'groupId'],
     ['a NUL in a group trait', 'group', { type: 'group', userId: untied(), groupId: 'acme', traits: { name: 'Acme\u0000' } }, 'traits.name'],
     ['a lone surrogate in an alias previousId', 'alias', { type: 'alias', userId: untied(), previousId: '\ud83d' }, 'previousId'],
@@ -268,10 +328,20 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     ['an event name longer than 200 characters', 'track', track({ event: 'E'.repeat(201) }), 'event'],
     ['a userId longer than 256 characters', 'track', track({ userId: 'u'.repeat(257) }), 'userId'],
     ['a property string longer than 8,192 characters', 'track', track({ properties: { note: 'x'.repeat(8193) } }), 'properties.note'],
-    ['more than 32 KiB of properties', 'track', track({ properties: Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`note${n}`, 'x'.repeat(8000)])) }), 'properties'],
+    [
+      'more than 32 KiB of properties',
+      'track',
+      track({ properties: Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`note${n}`, 'x'.repeat(8000)])) }),
+      'properties',
+    ],
     ['more than 200 properties', 'track', track({ properties: Object.fromEntries(Array.from({ length: 201 }, (_, n) => [`p${n}`, n])) }), 'properties'],
     ['an array property of more than 500 items', 'track', track({ properties: { list: Array.from({ length: 501 }, (_, n) => n) } }), 'properties.list'],
-    ['properties nested 11 levels deep', 'track', track({ properties: JSON.parse('{"a":'.repeat(11) + '1' + '}'.repeat(11)) }), 'properties.a.a.a.a.a.a.a.a.a.a'],
+    [
+      'properties nested 11 levels deep',
+      'track',
+      track({ properties: JSON.parse('{"a":'.repeat(11) + '1' + '}'.repeat(11)) }),
+      'properties.a.a.a.a.a.a.a.a.a.a',
+    ],
   ])('answers %s with a 422 naming the field', async (_what, kind, body, field) => {
     const answer = await post(kind, body);
     expect(answer.status).toBe(422);
@@ -282,7 +352,9 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     const input = await newCustomer();
     const userId = `old-${uniqueSuffix()}`;
     // As an older version might have kept it: a shape today's schema refuses.
-    await database.prisma.segmentParkedMessage.create({ data: { messageId: `old-${userId}`, userId, message: { type: 'track', userId, messageId: `old-${userId}` } } });
+    await database.prisma.segmentParkedMessage.create({
+      data: { messageId: `old-${userId}`, userId, message: { type: 'track', userId, messageId: `old-${userId}` } },
+    });
     const tied = await post('group', { type: 'group', userId, groupId: input.customerId, messageId: `group-${userId}` });
     expect(tied).toMatchObject({ status: 200, body: { accepted: 0, skipped: [{ messageId: `old-${userId}`, reason: expect.stringContaining('event') }] } });
     expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);

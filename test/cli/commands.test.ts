@@ -45,7 +45,14 @@ describe('cli commands', () => {
         {
           cwd: root,
           timeout: 60_000,
-          env: { ...process.env, NODE_OPTIONS: '', CS_API_URL: api.url, CS_API_KEY: key, TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS, CS_DATA_DIR: dir },
+          env: {
+            ...process.env,
+            NODE_OPTIONS: '',
+            CS_API_URL: api.url,
+            CS_API_KEY: key,
+            TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+            CS_DATA_DIR: dir,
+          },
         },
         (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
@@ -87,7 +94,10 @@ describe('cli commands', () => {
     const good = `imp-${uniqueSuffix()}`;
     const file = join(dir, 'customers.csv');
     const header = 'customerId,name,arr,contractStart,contractEnd,csmOwner,championName,championEmail';
-    writeFileSync(file, `${header}\n${good},Good Co,20000,2026-11-01T00:00:00Z,2027-11-01T00:00:00Z,dana@example.com,Ana,ana@good.example\nbad,Bad Co,lots,2026-11-01,2027-11-01T00:00:00Z,,,\n`);
+    writeFileSync(
+      file,
+      `${header}\n${good},Good Co,20000,2026-11-01T00:00:00Z,2027-11-01T00:00:00Z,dana@example.com,Ana,ana@good.example\nbad,Bad Co,lots,2026-11-01,2027-11-01T00:00:00Z,,,\n`,
+    );
     const refused = await cli('import', file);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('line 3, arr: Invalid input: expected number');
@@ -96,7 +106,11 @@ describe('cli commands', () => {
     expect(await database.prisma.customer.count({ where: { id: good } })).toBe(0);
 
     writeFileSync(file, `${header}\n${good},Good Co,20000,2026-11-01T00:00:00Z,2027-11-01T00:00:00Z,dana@example.com,Ana,ana@good.example\n`);
-    expect(await cli('import', file)).toMatchObject({ code: 0, stdout: 'imported 1 customer(s); 0 already existed\n', stderr: expect.stringContaining('[import] 1/1') });
+    expect(await cli('import', file)).toMatchObject({
+      code: 0,
+      stdout: 'imported 1 customer(s); 0 already existed\n',
+      stderr: expect.stringContaining('[import] 1/1'),
+    });
     expect(await cli('import', file)).toMatchObject({ code: 0, stdout: 'imported 0 customer(s); 1 already existed\n' });
   });
 
@@ -130,6 +144,7 @@ describe('cli commands', () => {
   it('explains --help', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const command of ['start', 'worker', 'api', 'send-event', 'show', 'list', 'metrics', 'import', 'api-key']) expect(help.stdout).toContain(`  ${command}`);
+    for (const command of ['start', 'worker', 'api', 'send-event', 'show', 'list', 'metrics', 'import', 'api-key'])
+      expect(help.stdout).toContain(`  ${command}`);
   });
 });

@@ -90,7 +90,10 @@ describe('npm start on the embedded database, with the CLI beside it', () => {
     expect(denied).toMatchObject({ code: 1, stderr: expect.stringContaining('lacks the scope keys:write') });
     const twice = await cli({ CS_API_URL: url }, 'api-key', 'create', 'ops-reader');
     expect(twice).toMatchObject({ code: 1, stderr: expect.stringContaining('an API key named "ops-reader" exists already') });
-    expect(await cli({ CS_API_URL: url }, 'api-key', 'revoke', 'nobody')).toMatchObject({ code: 1, stderr: expect.stringContaining('no active key named "nobody"') });
+    expect(await cli({ CS_API_URL: url }, 'api-key', 'revoke', 'nobody')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no active key named "nobody"'),
+    });
     const doc = (await (await fetch(`${url}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/api-keys', '/v1/api-keys/{name}/revoke']));
   }, 240_000);
@@ -98,7 +101,9 @@ describe('npm start on the embedded database, with the CLI beside it', () => {
   it('refuses to write the database the engine holds when its API does not answer', async () => {
     const refused = await cli({ CS_API_URL: 'http://127.0.0.1:9' }, 'api-key', 'create', 'ops-beside');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/api-key: the embedded database in \S+ is held by process \d+ \(.*start.*\) and no API answers at http:\/\/127\.0\.0\.1:9, so the key is not written: a second process.s write there would be lost/);
+    expect(refused.stderr).toMatch(
+      /api-key: the embedded database in \S+ is held by process \d+ \(.*start.*\) and no API answers at http:\/\/127\.0\.0\.1:9, so the key is not written: a second process.s write there would be lost/,
+    );
     expect(refused.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   }, 120_000);
 
@@ -109,16 +114,35 @@ describe('npm start on the embedded database, with the CLI beside it', () => {
     process.kill(worker!.pid, 'SIGKILL');
     await until('the worker to be gone', async () => !alive(worker!.pid));
 
-    const event = { customerId: 'demo-01', id: `crash-${Date.now()}`, type: 'milestone', milestone: 'worker_crash_probe', occurredAt: new Date().toISOString() };
-    const accepted = await fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${localKey}`, 'content-type': 'application/json' }, body: JSON.stringify(event) });
-    expect({ status: accepted.status, body: await accepted.json() }).toEqual({ status: 202, body: { id: event.id, customerId: 'demo-01', status: 'accepted' } });
+    const event = {
+      customerId: 'demo-01',
+      id: `crash-${Date.now()}`,
+      type: 'milestone',
+      milestone: 'worker_crash_probe',
+      occurredAt: new Date().toISOString(),
+    };
+    const accepted = await fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${localKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+    expect({ status: accepted.status, body: await accepted.json() }).toEqual({
+      status: 202,
+      body: { id: event.id, customerId: 'demo-01', status: 'accepted' },
+    });
 
-    await until('the supervisor to restart the worker', async () => /\[engine\] the worker stopped \(signal SIGKILL\); restarting it in 1 s\n/.test(engine!.process.output()), 30_000);
+    await until(
+      'the supervisor to restart the worker',
+      async () => /\[engine\] the worker stopped \(signal SIGKILL\); restarting it in 1 s\n/.test(engine!.process.output()),
+      30_000,
+    );
     await until(
       'the restarted worker to apply the event',
       async () => {
         const state = await fetch(`${url}/v1/customers/demo-01`, { headers: { authorization: `Bearer ${localKey}` } });
-        return state.status === 200 && ((await state.json()) as { facts: { milestones: Record<string, unknown> } }).facts.milestones.worker_crash_probe !== undefined;
+        return (
+          state.status === 200 && ((await state.json()) as { facts: { milestones: Record<string, unknown> } }).facts.milestones.worker_crash_probe !== undefined
+        );
       },
       120_000,
     );

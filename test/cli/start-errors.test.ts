@@ -16,7 +16,7 @@ function runStart(env: Record<string, string>): Promise<{ code: number | null; s
       join(root, 'node_modules/.bin/tsx'),
       ['src/cli/main.ts', 'start'],
       { cwd: root, env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', ...env }, timeout: 60_000 },
-      (error, _stdout, stderr) => done({ code: error ? (error.code as number | null) ?? 1 : 0, stderr }),
+      (error, _stdout, stderr) => done({ code: error ? ((error.code as number | null) ?? 1) : 0, stderr }),
     );
   });
 }
@@ -43,9 +43,7 @@ describe('npm start with bad configuration', () => {
 
   it('names a Temporal port that is already taken and the variable that moves it', async () => {
     const blocker: Server = createServer();
-    const port = await new Promise<number>((ready) =>
-      blocker.listen(0, '127.0.0.1', () => ready((blocker.address() as { port: number }).port)),
-    );
+    const port = await new Promise<number>((ready) => blocker.listen(0, '127.0.0.1', () => ready((blocker.address() as { port: number }).port)));
     try {
       const result = await runStart({ CS_DATA_DIR: dataDir, TEMPORAL_PORT: String(port) });
       expectClearFailure(result, new RegExp(`Port 127\\.0\\.0\\.1:${port} for the Temporal frontend is already in use`));

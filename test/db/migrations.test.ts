@@ -57,10 +57,7 @@ describe('database migrations', () => {
     const sql = await diffSchemas(null, schemaText);
     await withClient(fromSchemaUrl, (client) => client.query(sql));
 
-    const [migrated, fromSchema] = await Promise.all([
-      withClient(migratedUrl, describeSchema),
-      withClient(fromSchemaUrl, describeSchema),
-    ]);
+    const [migrated, fromSchema] = await Promise.all([withClient(migratedUrl, describeSchema), withClient(fromSchemaUrl, describeSchema)]);
     expect(migrated.length).toBeGreaterThan(0);
     expect(migrated).toEqual(fromSchema);
   });
@@ -71,12 +68,8 @@ describe('database migrations', () => {
     await withClient(url, async (client) => {
       expect(await applyMigrations(pgSession(client))).toEqual(migrations.map((m) => m.name));
       expect(await applyMigrations(pgSession(client))).toEqual([]);
-      const rows = await client.query(
-        'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
-      );
-      expect(rows.rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(
-        migrations.map((m) => [m.name, m.checksum, 1]),
-      );
+      const rows = await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name');
+      expect(rows.rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(migrations.map((m) => [m.name, m.checksum, 1]));
       expect(rows.rows.every((r) => r.finished_at instanceof Date)).toBe(true);
     });
   });

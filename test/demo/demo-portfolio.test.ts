@@ -41,45 +41,50 @@ describe('demo portfolio', () => {
 
     // Seeding 50 customers' histories through one worker: minutes on a busy 2-core machine.
     const SETTLE_TIMEOUT_MS = 480_000;
-    it('shows every health band, risk, renewals, expansion and churn in the metrics', async () => {
-      const { worker, taskQueue } = await startTestWorker(env, database);
-      await worker.runUntil(async () => {
-        const seeded = await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue });
-        expect(seeded).toEqual({ customers: 50, created: 50 });
-        // Seeding again keeps what is there and applies nothing twice.
-        expect(await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue })).toEqual({ customers: 50, created: 0 });
-        // Settled: every customer scored, every event delivered, and stages and bands unchanged over
-        // two seconds. Waited for as facts, as long as a loaded 2-core machine needs.
-        const snapshot = async () => JSON.stringify(await database.prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
-        await until(
-          'the 50 demo customers to settle',
-          async () => {
-            const before = await snapshot();
-            if (before.includes('"healthBand":null')) return false;
-            await new Promise((r) => setTimeout(r, 2_000));
-            return before === (await snapshot());
-          },
-          SETTLE_TIMEOUT_MS,
-        );
-        expect(await database.prisma.customer.count({ where: { healthBand: null } })).toBe(0);
-      });
-      const report = await portfolioReport(database.prisma, DEFAULT_LIFECYCLE, 90);
-      // Customers at every stage, the at-risk ones among the onboarded rather than stuck in onboarding.
-      const stages = new Set((await database.prisma.customer.findMany({ select: { stage: true } })).map((c) => c.stage));
-      expect([...stages].sort()).toEqual(['adoption', 'advocacy', 'expansion', 'onboarding', 'retention']);
-      expect(report.atRisk.every((c) => c.stage !== 'onboarding')).toBe(true);
-      expect(report.health.green).toBeGreaterThan(0);
-      expect(report.health.yellow + report.health.red).toBeGreaterThan(0);
-      expect(report.atRisk.length).toBeGreaterThan(0);
-      expect(report.renewalsDue90Days.length).toBeGreaterThan(0);
-      // The default window (90 days) shows every ARR component moving.
-      expect(report.arr).toMatchObject({ expansionArr: expect.any(Number), contractionArr: expect.any(Number), churnArr: expect.any(Number) });
-      expect([report.arr.expansionArr, report.arr.contractionArr, report.arr.churnArr, report.arr.newArr].every((value) => value > 0)).toBe(true);
-      expect(report.arr.nrr).not.toBeNull();
-      expect(report.nps.responses).toBeGreaterThan(0);
-      expect(Object.keys(report.timeToValue).length).toBeGreaterThan(0);
-      expect(report.booksOfBusiness.map((b) => b.csmOwner).sort()).toEqual(['dana@example.com', 'kim@example.com', 'lee@example.com', 'sam@example.com']);
-      expect(await database.prisma.ingestedEvent.count({ where: { deliveredAt: null } })).toBe(0);
-    }, SETTLE_TIMEOUT_MS + 120_000);
+    it(
+      'shows every health band, risk, renewals, expansion and churn in the metrics',
+      async () => {
+        const { worker, taskQueue } = await startTestWorker(env, database);
+        await worker.runUntil(async () => {
+          const seeded = await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue });
+          expect(seeded).toEqual({ customers: 50, created: 50 });
+          // Seeding again keeps what is there and applies nothing twice.
+          expect(await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue })).toEqual({ customers: 50, created: 0 });
+          // Settled: every customer scored, every event delivered, and stages and bands unchanged over
+          // two seconds. Waited for as facts, as long as a loaded 2-core machine needs.
+          const snapshot = async () =>
+            JSON.stringify(await database.prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
+          await until(
+            'the 50 demo customers to settle',
+            async () => {
+              const before = await snapshot();
+              if (before.includes('"healthBand":null')) return false;
+              await new Promise((r) => setTimeout(r, 2_000));
+              return before === (await snapshot());
+            },
+            SETTLE_TIMEOUT_MS,
+          );
+          expect(await database.prisma.customer.count({ where: { healthBand: null } })).toBe(0);
+        });
+        const report = await portfolioReport(database.prisma, DEFAULT_LIFECYCLE, 90);
+        // Customers at every stage, the at-risk ones among the onboarded rather than stuck in onboarding.
+        const stages = new Set((await database.prisma.customer.findMany({ select: { stage: true } })).map((c) => c.stage));
+        expect([...stages].sort()).toEqual(['adoption', 'advocacy', 'expansion', 'onboarding', 'retention']);
+        expect(report.atRisk.every((c) => c.stage !== 'onboarding')).toBe(true);
+        expect(report.health.green).toBeGreaterThan(0);
+        expect(report.health.yellow + report.health.red).toBeGreaterThan(0);
+        expect(report.atRisk.length).toBeGreaterThan(0);
+        expect(report.renewalsDue90Days.length).toBeGreaterThan(0);
+        // The default window (90 days) shows every ARR component moving.
+        expect(report.arr).toMatchObject({ expansionArr: expect.any(Number), contractionArr: expect.any(Number), churnArr: expect.any(Number) });
+        expect([report.arr.expansionArr, report.arr.contractionArr, report.arr.churnArr, report.arr.newArr].every((value) => value > 0)).toBe(true);
+        expect(report.arr.nrr).not.toBeNull();
+        expect(report.nps.responses).toBeGreaterThan(0);
+        expect(Object.keys(report.timeToValue).length).toBeGreaterThan(0);
+        expect(report.booksOfBusiness.map((b) => b.csmOwner).sort()).toEqual(['dana@example.com', 'kim@example.com', 'lee@example.com', 'sam@example.com']);
+        expect(await database.prisma.ingestedEvent.count({ where: { deliveredAt: null } })).toBe(0);
+      },
+      SETTLE_TIMEOUT_MS + 120_000,
+    );
   });
 });

@@ -24,9 +24,10 @@ describe('resolving the Temporal CLI', () => {
   });
 
   it('rejects a TEMPORAL_CLI_PATH that is not an executable', async () => {
-    await expect(
-      ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: join(cache, 'missing'), CS_LIFECYCLE_CACHE_DIR: cache } }),
-    ).rejects.toMatchObject({ name: 'SetupError', message: expect.stringContaining('TEMPORAL_CLI_PATH') });
+    await expect(ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: join(cache, 'missing'), CS_LIFECYCLE_CACHE_DIR: cache } })).rejects.toMatchObject({
+      name: 'SetupError',
+      message: expect.stringContaining('TEMPORAL_CLI_PATH'),
+    });
   });
 
   it('reuses a cached build without touching Go or the network', async () => {

@@ -11,10 +11,7 @@ const applyAll = (f: CustomerFacts, ...events: TCustomerEvent[]) => events.map((
 
 describe('factsFromHandoff', () => {
   it('copies the handoff and starts with an active contract, current payment and no activity', () => {
-    const f = factsFromHandoff(
-      handoff({ segment: 'enterprise', seatsPurchased: 50, successCriteria: ['go live'], goals: ['cut churn'] }),
-      HANDOFF_AT,
-    );
+    const f = factsFromHandoff(handoff({ segment: 'enterprise', seatsPurchased: 50, successCriteria: ['go live'], goals: ['cut churn'] }), HANDOFF_AT);
     expect(f).toMatchObject({
       customerId: 'acme',
       arr: 20_000,
@@ -83,11 +80,7 @@ describe('applyEvent: usage', () => {
 
   it('never moves the last login backwards (late, out-of-order rollups)', () => {
     const f = facts();
-    applyAll(
-      f,
-      event({ type: 'usage', occurredAt: T3, logins: 1 }),
-      event({ type: 'usage', occurredAt: T1, logins: 4, lastLoginAt: T1 }),
-    );
+    applyAll(f, event({ type: 'usage', occurredAt: T3, logins: 1 }), event({ type: 'usage', occurredAt: T1, logins: 4, lastLoginAt: T1 }));
     expect(f.lastLoginAt).toBe(T3);
     expect(f.dailyLogins).toEqual({ '2026-02-05': 1, '2026-02-01': 4 });
   });
@@ -183,9 +176,7 @@ describe('applyEvent: tickets', () => {
 
   it('an update for a ticket never seen opened records it as open from then', () => {
     const f = facts();
-    expect(applyEvent(f, event({ type: 'ticket', occurredAt: T2, ticketId: 'T-9', action: 'updated', severity: 'low' }))).toEqual([
-      'ticket T-9 opened (low)',
-    ]);
+    expect(applyEvent(f, event({ type: 'ticket', occurredAt: T2, ticketId: 'T-9', action: 'updated', severity: 'low' }))).toEqual(['ticket T-9 opened (low)']);
     expect(f.openTickets).toEqual({ 'T-9': { severity: 'low', openedAt: T2 } });
   });
 
@@ -221,11 +212,7 @@ describe('applyEvent: surveys', () => {
 
   it('a later answer replaces the earlier one', () => {
     const f = facts();
-    applyAll(
-      f,
-      event({ type: 'survey', occurredAt: T1, survey: 'nps', score: 9 }),
-      event({ type: 'survey', occurredAt: T2, survey: 'nps', score: 3 }),
-    );
+    applyAll(f, event({ type: 'survey', occurredAt: T1, survey: 'nps', score: 9 }), event({ type: 'survey', occurredAt: T2, survey: 'nps', score: 3 }));
     expect(f.surveys).toEqual({ nps: { score: 3, at: T2 } });
   });
 });
@@ -260,10 +247,7 @@ describe('applyEvent: stakeholders', () => {
 
   it('a role change names the old and the new role and keeps engagement and the date added', () => {
     const f = facts({ stakeholders: stakeholders(stakeholder('ana', 'champion', false, 'Ana')) });
-    const changes = applyEvent(
-      f,
-      event({ type: 'stakeholder', occurredAt: T2, action: 'role_changed', stakeholder: { ...ana, role: 'decision_maker' } }),
-    );
+    const changes = applyEvent(f, event({ type: 'stakeholder', occurredAt: T2, action: 'role_changed', stakeholder: { ...ana, role: 'decision_maker' } }));
     expect(changes).toEqual(['champion Ana now decision_maker']);
     expect(f.stakeholders.ana).toEqual({ ...ana, role: 'decision_maker', engaged: false, addedAt: HANDOFF_AT });
   });

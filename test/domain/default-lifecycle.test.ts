@@ -1,11 +1,5 @@
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
-import {
-  STAGE_IDS,
-  stageOf,
-  type TCondition,
-  type TLifecycleDefinition,
-  ZLifecycleDefinition,
-} from '../../src/domain/lifecycle-definition';
+import { STAGE_IDS, stageOf, type TCondition, type TLifecycleDefinition, ZLifecycleDefinition } from '../../src/domain/lifecycle-definition';
 
 const defaultModel = () => {
   const model = DEFAULT_LIFECYCLE.healthModels.find((candidate) => candidate.id === DEFAULT_LIFECYCLE.defaultHealthModel);
@@ -14,11 +8,7 @@ const defaultModel = () => {
 };
 
 const milestonesIn = (condition: TCondition): string[] =>
-  condition.kind === 'milestone'
-    ? [condition.milestone]
-    : condition.kind === 'any' || condition.kind === 'all'
-      ? condition.of.flatMap(milestonesIn)
-      : [];
+  condition.kind === 'milestone' ? [condition.milestone] : condition.kind === 'any' || condition.kind === 'all' ? condition.of.flatMap(milestonesIn) : [];
 
 describe('default lifecycle definition', () => {
   it('parses, is named default and carries its version', () => {
@@ -66,21 +56,13 @@ describe('default lifecycle definition', () => {
 
   it('requires technical setup, training and first value to leave onboarding; kickoff is optional', () => {
     const { exit } = stageOf(DEFAULT_LIFECYCLE, 'onboarding');
-    expect(exit.required.flatMap((achievement) => milestonesIn(achievement.when))).toEqual([
-      'setup_done',
-      'training_done',
-      'first_value',
-    ]);
+    expect(exit.required.flatMap((achievement) => milestonesIn(achievement.when))).toEqual(['setup_done', 'training_done', 'first_value']);
     expect(exit.optional.map((achievement) => achievement.id)).toContain('kickoff_held');
   });
 
   it('requires a usage threshold, core training and a champion to leave adoption', () => {
     const { exit } = stageOf(DEFAULT_LIFECYCLE, 'adoption');
-    expect(exit.required.map((achievement) => achievement.id)).toEqual([
-      'usage_threshold',
-      'core_training_done',
-      'champion_identified',
-    ]);
+    expect(exit.required.map((achievement) => achievement.id)).toEqual(['usage_threshold', 'core_training_done', 'champion_identified']);
     expect(exit.required[0]?.when).toEqual(
       expect.objectContaining({
         kind: 'all',
@@ -115,9 +97,7 @@ describe('default lifecycle definition', () => {
   });
 
   it.each(['expansion', 'advocacy'] as const)('moves a red account in %s back to retention', (stageId) => {
-    expect(stageOf(DEFAULT_LIFECYCLE, stageId).moveBack).toContainEqual(
-      expect.objectContaining({ when: { kind: 'band', in: ['red'] }, to: 'retention' }),
-    );
+    expect(stageOf(DEFAULT_LIFECYCLE, stageId).moveBack).toContainEqual(expect.objectContaining({ when: { kind: 'band', in: ['red'] }, to: 'retention' }));
   });
 
   it('orders segments from the largest ARR so the first match wins, ending with a catch-all', () => {
@@ -156,11 +136,7 @@ describe('default lifecycle definition', () => {
   type TMutation = (definition: TLifecycleDefinition) => void;
   const invalid: [string, TMutation, string][] = [
     ['a dimension weight of 0', (d) => void (d.healthModels[0]!.dimensions[0]!.weight = 0), 'healthModels.0.dimensions.0.weight'],
-    [
-      'a health input weight of 0',
-      (d) => void (d.healthModels[0]!.dimensions[0]!.inputs[0]!.weight = 0),
-      'healthModels.0.dimensions.0.inputs.0.weight',
-    ],
+    ['a health input weight of 0', (d) => void (d.healthModels[0]!.dimensions[0]!.inputs[0]!.weight = 0), 'healthModels.0.dimensions.0.inputs.0.weight'],
     [
       'a health input with zeroAt equal to fullAt',
       (d) => void (d.healthModels[0]!.dimensions[0]!.inputs[0]!.fullAt = 30),
@@ -178,11 +154,7 @@ describe('default lifecycle definition', () => {
       'stages.0.sla.stuckAfterDays',
     ],
     ['a negative SLA', (d) => void (d.stages[1]!.sla.behindAfterDays = -1), 'stages.1.sla.behindAfterDays'],
-    [
-      'an unknown segment in the renewal ladder',
-      (d) => void (d.timers.renewalLadder[0]!.segments = ['enterprise', 'smb']),
-      'timers.renewalLadder.0.segments',
-    ],
+    ['an unknown segment in the renewal ladder', (d) => void (d.timers.renewalLadder[0]!.segments = ['enterprise', 'smb']), 'timers.renewalLadder.0.segments'],
     ['an empty renewal ladder', (d) => void (d.timers.renewalLadder = []), 'timers.renewalLadder'],
     ['an achievement id not in lower_snake_case', (d) => void (d.stages[0]!.exit.required[0]!.id = 'Setup-Done'), 'stages.0.exit.required.0.id'],
     [
@@ -198,11 +170,7 @@ describe('default lifecycle definition', () => {
       (d) => void (d.stages[3]!.exit.required[2]!.when = { kind: 'stakeholders', engaged: true, min: 0 }),
       'stages.3.exit.required.2.when.min',
     ],
-    [
-      'a move back to an unknown stage',
-      (d) => void ((d.stages[3]!.moveBack[0] as { to: string }).to = 'risk'),
-      'stages.3.moveBack.0.to',
-    ],
+    ['a move back to an unknown stage', (d) => void ((d.stages[3]!.moveBack[0] as { to: string }).to = 'risk'), 'stages.3.moveBack.0.to'],
     ['no catch-all segment', (d) => void (d.segments = d.segments.slice(0, 2)), 'segments'],
     ['an empty key feature list', (d) => void (d.keyFeatures = []), 'keyFeatures'],
   ];

@@ -186,12 +186,7 @@ export function facts(overrides: Partial<CustomerFacts> = {}, handoffOverrides: 
   return { ...factsFromHandoff(handoff(handoffOverrides), HANDOFF_AT), ...overrides };
 }
 
-export function stakeholder(
-  id: string,
-  role: StakeholderFact['role'],
-  engaged: boolean,
-  name = id.charAt(0).toUpperCase() + id.slice(1),
-): StakeholderFact {
+export function stakeholder(id: string, role: StakeholderFact['role'], engaged: boolean, name = id.charAt(0).toUpperCase() + id.slice(1)): StakeholderFact {
   return { id, name, role, engaged, addedAt: HANDOFF_AT };
 }
 

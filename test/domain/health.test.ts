@@ -262,8 +262,24 @@ describe('healthTrend: score against the oldest score inside the window', () => 
     ['falls by less than the threshold', [{ at: ago(20), score: 60 }], 55.1, 'flat'],
     ['is unchanged', [{ at: ago(20), score: 60 }], 60, 'flat'],
     ['has a baseline exactly at the window start', [{ at: ago(30), score: 60 }], 66, 'up'],
-    ['compares with the oldest in the window, not the latest', [{ at: ago(25), score: 50 }, { at: ago(1), score: 64 }], 65, 'up'],
-    ['ignores scores older than the window', [{ at: ago(45), score: 40 }, { at: ago(10), score: 62 }], 65, 'flat'],
+    [
+      'compares with the oldest in the window, not the latest',
+      [
+        { at: ago(25), score: 50 },
+        { at: ago(1), score: 64 },
+      ],
+      65,
+      'up',
+    ],
+    [
+      'ignores scores older than the window',
+      [
+        { at: ago(45), score: 40 },
+        { at: ago(10), score: 62 },
+      ],
+      65,
+      'flat',
+    ],
     ['has only scores older than the window', [{ at: ago(31), score: 40 }], 90, 'flat'],
     ['has no history', [], 90, 'flat'],
   ] as const)('a score that %s is %s', (_case, history, current, trend) => {

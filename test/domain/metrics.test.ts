@@ -10,8 +10,7 @@ const CTX: MetricContext = {
   keyFeatures: ['dashboards', 'reports', 'alerts', 'api'],
   outcomeMilestones: ['first_value', 'roi_documented'],
 };
-const metricsOf = (overrides: Partial<CustomerFacts> = {}, ctx: Partial<MetricContext> = {}) =>
-  computeMetrics(facts(overrides), { ...CTX, ...ctx });
+const metricsOf = (overrides: Partial<CustomerFacts> = {}, ctx: Partial<MetricContext> = {}) => computeMetrics(facts(overrides), { ...CTX, ...ctx });
 
 describe('computeMetrics: unknown stays unknown', () => {
   it.each<TMetricName>([
@@ -136,11 +135,7 @@ describe('computeMetrics: stakeholders', () => {
       [stakeholder('cho', 'executive_sponsor', true), stakeholder('dev', 'user', true), stakeholder('eve', 'other', false)],
       [2, 0, 1],
     ],
-    [
-      'two sponsors, one engaged',
-      [stakeholder('cho', 'executive_sponsor', false), stakeholder('fay', 'executive_sponsor', true)],
-      [1, 0, 1],
-    ],
+    ['two sponsors, one engaged', [stakeholder('cho', 'executive_sponsor', false), stakeholder('fay', 'executive_sponsor', true)], [1, 0, 1]],
   ])('%s -> engaged, championPresent, executiveSponsorEngaged = %j', (_case, list, [engaged, champion, sponsor]) => {
     expect(metricsOf({ stakeholders: stakeholders(...list) })).toMatchObject({
       stakeholdersEngaged: engaged,

@@ -27,27 +27,59 @@ describe('play definitions', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['an unknown placeholder', { ...valid, steps: [{ ...valid.steps[0], title: 'Hi {{customer.nam}}' }] }, /^plays\.0\.steps\.0\.title: unknown placeholder \{\{customer\.nam\}\}/],
+    [
+      'an unknown placeholder',
+      { ...valid, steps: [{ ...valid.steps[0], title: 'Hi {{customer.nam}}' }] },
+      /^plays\.0\.steps\.0\.title: unknown placeholder \{\{customer\.nam\}\}/,
+    ],
     ['an unknown recipient', { ...valid, steps: [{ id: 'mail', kind: 'email', to: 'ceo', subject: 's', body: 'b' }] }, /^plays\.0\.steps\.0\.to: /],
     ['an unknown step kind', { ...valid, steps: [{ id: 'sms', kind: 'sms' }] }, /^plays\.0\.steps\.0\.kind: /],
     ['duplicate step ids', { ...valid, steps: [valid.steps[0], valid.steps[0]] }, /^plays\.0\.steps\.1\.id: duplicate step id "review"/],
-    ['a wait inside the escalation', { ...valid, escalation: [{ id: 'w', kind: 'wait', for: { milestone: 'x' }, withinDays: 1 }] }, /^plays\.0\.escalation\.0\.kind: an escalation cannot wait/],
-    ['a renewal rung that does not exist', { ...valid, trigger: { on: 'timer', timer: 'renewal', step: 't_minus_45' } }, /^plays\.0\.trigger\.step: unknown renewal ladder step "t_minus_45"/],
-    ['a step on a non-renewal timer', { ...valid, trigger: { on: 'timer', timer: 'qbr', step: 'signature' } }, /^plays\.0\.trigger\.step: step applies to renewal timers only/],
+    [
+      'a wait inside the escalation',
+      { ...valid, escalation: [{ id: 'w', kind: 'wait', for: { milestone: 'x' }, withinDays: 1 }] },
+      /^plays\.0\.escalation\.0\.kind: an escalation cannot wait/,
+    ],
+    [
+      'a renewal rung that does not exist',
+      { ...valid, trigger: { on: 'timer', timer: 'renewal', step: 't_minus_45' } },
+      /^plays\.0\.trigger\.step: unknown renewal ladder step "t_minus_45"/,
+    ],
+    [
+      'a step on a non-renewal timer',
+      { ...valid, trigger: { on: 'timer', timer: 'qbr', step: 'signature' } },
+      /^plays\.0\.trigger\.step: step applies to renewal timers only/,
+    ],
     ['an unknown trigger', { ...valid, trigger: { on: 'moon_phase' } }, /^plays\.0\.trigger/],
     ['an `any` with one trigger', { ...valid, trigger: { on: 'any', of: [{ on: 'handoff' }] } }, /^plays\.0\.trigger/],
     ['a negative cooldown', { ...valid, caps: { cooldownDays: -1 } }, /^plays\.0\.caps\.cooldownDays: /],
     ['a non-snake id', { ...valid, id: 'Red Account' }, /^plays\.0\.id: use lower_snake_case/],
-    ['an unknown metric in a condition', { ...valid, trigger: { on: 'condition', when: { kind: 'metric', metric: 'mood', op: '>', value: 1 } } }, /^plays\.0\.trigger/],
+    [
+      'an unknown metric in a condition',
+      { ...valid, trigger: { on: 'condition', when: { kind: 'metric', metric: 'mood', op: '>', value: 1 } } },
+      /^plays\.0\.trigger/,
+    ],
   ])('rejects %s with its path', (_, play, expected) => {
     expect(problems(play)).toContainEqual(expect.stringMatching(expected));
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['plays without play settings', { playSettings: undefined }, /^playSettings: playSettings \(routing, quiet hours\) is required/],
-    ['an unknown time zone', { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, defaultTimezone: 'Mars/Olympus' } }, /^playSettings\.defaultTimezone: unknown time zone "Mars\/Olympus"/],
-    ['quiet hours that start and end together', { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, quietHours: { fromHour: 8, toHour: 8 } } }, /^playSettings\.quietHours\.toHour: fromHour and toHour must differ/],
-    ['a routing address that is not one', { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, routing: { ...DEFAULT_LIFECYCLE.playSettings!.routing, sales: 'sales team' } } }, /^playSettings\.routing\.sales: /],
+    [
+      'an unknown time zone',
+      { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, defaultTimezone: 'Mars/Olympus' } },
+      /^playSettings\.defaultTimezone: unknown time zone "Mars\/Olympus"/,
+    ],
+    [
+      'quiet hours that start and end together',
+      { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, quietHours: { fromHour: 8, toHour: 8 } } },
+      /^playSettings\.quietHours\.toHour: fromHour and toHour must differ/,
+    ],
+    [
+      'a routing address that is not one',
+      { playSettings: { ...DEFAULT_LIFECYCLE.playSettings, routing: { ...DEFAULT_LIFECYCLE.playSettings!.routing, sales: 'sales team' } } },
+      /^playSettings\.routing\.sales: /,
+    ],
   ])('rejects %s', (_, extra, expected) => {
     expect(problems(valid, extra)).toContainEqual(expect.stringMatching(expected));
   });

@@ -50,9 +50,24 @@ const renewalTimer = (ref: string): PlayOccurrence => ({
 describe('matchTrigger', () => {
   it.each<[string, z.input<typeof ZPlay>['trigger'], PlayOccurrence[], boolean]>([
     ['NPS 3 matches score <= 6', { on: 'event', event: 'survey', match: { survey: 'nps', score: { lte: 6 } } }, [{ kind: 'event', event: survey(3) }], true],
-    ['NPS 9 does not match score <= 6', { on: 'event', event: 'survey', match: { survey: 'nps', score: { lte: 6 } } }, [{ kind: 'event', event: survey(9) }], false],
-    ['a dotted path reaches the stakeholder role', { on: 'event', event: 'stakeholder', match: { 'stakeholder.role': 'champion', action: ['left'] } }, [{ kind: 'event', event: champion('left') }], true],
-    ['a value outside the list does not match', { on: 'event', event: 'stakeholder', match: { action: ['left'] } }, [{ kind: 'event', event: champion('added') }], false],
+    [
+      'NPS 9 does not match score <= 6',
+      { on: 'event', event: 'survey', match: { survey: 'nps', score: { lte: 6 } } },
+      [{ kind: 'event', event: survey(9) }],
+      false,
+    ],
+    [
+      'a dotted path reaches the stakeholder role',
+      { on: 'event', event: 'stakeholder', match: { 'stakeholder.role': 'champion', action: ['left'] } },
+      [{ kind: 'event', event: champion('left') }],
+      true,
+    ],
+    [
+      'a value outside the list does not match',
+      { on: 'event', event: 'stakeholder', match: { action: ['left'] } },
+      [{ kind: 'event', event: champion('added') }],
+      false,
+    ],
     ['the renewal rung named by step', { on: 'timer', timer: 'renewal', step: 'negotiation' }, [renewalTimer('negotiation')], true],
     ['another renewal rung', { on: 'timer', timer: 'renewal', step: 'negotiation' }, [renewalTimer('signature')], false],
     ['band changed into red', { on: 'band_changed', to: ['red'] }, [{ kind: 'band', from: 'yellow', to: 'red' }], true],
@@ -196,9 +211,12 @@ describe('templates and recipients', () => {
 
   it('fills every placeholder from the customer', () => {
     const values = templateValues(customer, { label: 'Red account', goal: 'Back to green' }, 'health band yellow -> red', 'Priya');
-    expect(renderTemplate('{{customer.name}} ({{ customer.arr }}) is {{health.band}}: {{health.reasons}}; hi {{recipient.name}}, renew by {{customer.renewalDate}}', values)).toBe(
-      'Acme (48,000) is red: Usage: daysSinceLastLogin = 20 (33/100); hi Priya, renew by 2027-01-31',
-    );
+    expect(
+      renderTemplate(
+        '{{customer.name}} ({{ customer.arr }}) is {{health.band}}: {{health.reasons}}; hi {{recipient.name}}, renew by {{customer.renewalDate}}',
+        values,
+      ),
+    ).toBe('Acme (48,000) is red: Usage: daysSinceLastLogin = 20 (33/100); hi Priya, renew by 2027-01-31');
   });
 
   it.each([
@@ -214,7 +232,7 @@ describe('templates and recipients', () => {
     expect(recipient?.customerFacing).toBe(customerFacing);
   });
 
-  it("routes the manager by the CSM when the settings name one", () => {
+  it('routes the manager by the CSM when the settings name one', () => {
     const routed = ZPlaySettings.parse({ ...settings, routing: { ...settings.routing, managerByCsm: { 'dana@vendor.example': 'lee@vendor.example' } } });
     expect(resolveRecipient('csm_manager', customer, routed)?.address).toBe('lee@vendor.example');
   });
@@ -226,7 +244,11 @@ describe('running plays', () => {
   it('passes on only what a run listens for', () => {
     const milestone = (m: string): PlayOccurrence => ({ kind: 'event', event: { id: m, type: 'milestone', milestone: m, occurredAt: NOW } });
     expect(
-      observationsFor(run, [milestone('kickoff_held'), milestone('setup_done'), { kind: 'band', from: 'red', to: 'yellow' }, { kind: 'event', event: survey(3) }], NOW),
+      observationsFor(
+        run,
+        [milestone('kickoff_held'), milestone('setup_done'), { kind: 'band', from: 'red', to: 'yellow' }, { kind: 'event', event: survey(3) }],
+        NOW,
+      ),
     ).toEqual([
       { kind: 'milestone', milestone: 'kickoff_held', at: NOW },
       { kind: 'band', band: 'yellow', at: NOW },
@@ -238,7 +260,16 @@ describe('running plays', () => {
     ['a milestone observed since', { milestone: 'kickoff_held' }, [{ kind: 'milestone', milestone: 'kickoff_held', at: NOW }], [], true],
     ['another milestone', { milestone: 'kickoff_held' }, [{ kind: 'milestone', milestone: 'setup_done', at: NOW }], [], false],
     ['the band became yellow', { band: ['yellow', 'green'] }, [{ kind: 'band', band: 'yellow', at: NOW }], [], true],
-    ['the band went yellow and back to red', { band: ['yellow', 'green'] }, [{ kind: 'band', band: 'yellow', at: NOW }, { kind: 'band', band: 'red', at: NOW }], [], false],
+    [
+      'the band went yellow and back to red',
+      { band: ['yellow', 'green'] },
+      [
+        { kind: 'band', band: 'yellow', at: NOW },
+        { kind: 'band', band: 'red', at: NOW },
+      ],
+      [],
+      false,
+    ],
   ] as const)('wait satisfied by %s: %p', (_, waitFor, seen, milestones, satisfied) => {
     expect(waitSatisfied(waitFor as never, [...seen] as never, { milestones: [...milestones], band: 'red' })).toBe(satisfied);
   });

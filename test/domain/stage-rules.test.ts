@@ -1,13 +1,5 @@
 import type { TCondition, THealthBand, TStageId } from '../../src/domain/lifecycle-definition';
-import {
-  conditionMet,
-  exitProgress,
-  healthModelFor,
-  moveBackRule,
-  nextStage,
-  segmentFor,
-  slaStatus,
-} from '../../src/domain/stage-rules';
+import { conditionMet, exitProgress, healthModelFor, moveBackRule, nextStage, segmentFor, slaStatus } from '../../src/domain/stage-rules';
 import { definition, facts, milestone, ruleContext, SEED_HEALTH_MODEL_INPUT, stage, stakeholder, stakeholders } from './fixtures';
 
 describe('conditionMet', () => {
@@ -122,7 +114,17 @@ describe('conditionMet', () => {
       ['all of [met, unmet]', { kind: 'all', of: [yes, no] }, false],
       ['all of [met, any of [unmet, met]]', { kind: 'all', of: [yes, { kind: 'any', of: [no, yes2] }] }, true],
       ['all of [met, any of [unmet, unmet]]', { kind: 'all', of: [yes, { kind: 'any', of: [no, no2] }] }, false],
-      ['any of [all of [met, unmet], all of [met, met]]', { kind: 'any', of: [{ kind: 'all', of: [yes, no] }, { kind: 'all', of: [yes, yes2] }] }, true],
+      [
+        'any of [all of [met, unmet], all of [met, met]]',
+        {
+          kind: 'any',
+          of: [
+            { kind: 'all', of: [yes, no] },
+            { kind: 'all', of: [yes, yes2] },
+          ],
+        },
+        true,
+      ],
       ['any of [all of [met, unmet], unmet]', { kind: 'any', of: [{ kind: 'all', of: [yes, no] }, no2] }, false],
     ])('%s is %p', (_name, condition, met) => {
       expect(conditionMet(condition, ctx)).toBe(met);
@@ -145,8 +147,7 @@ describe('exitProgress', () => {
       minOptional: 2,
     },
   });
-  const reached = (...names: string[]) =>
-    ruleContext({ facts: facts({ milestones: Object.fromEntries(names.map((n) => [n, '2026-02-01T00:00:00.000Z'])) }) });
+  const reached = (...names: string[]) => ruleContext({ facts: facts({ milestones: Object.fromEntries(names.map((n) => [n, '2026-02-01T00:00:00.000Z'])) }) });
 
   it.each([
     [[], false],
@@ -326,4 +327,3 @@ describe('healthModelFor: stage model, else segment model, else the default', ()
     expect(healthModelFor(def, stageOf(stageId), segmentOf(segmentId)).id).toBe(expected);
   });
 });
-

@@ -18,7 +18,12 @@ describe('usage aggregation before signalling', () => {
     const delivered: [string, unknown][] = [];
     const aggregator = new UsageAggregator({ deliver: async (c, e) => void delivered.push([c, e]), now: time.now });
     for (let i = 0; i < 500; i += 1) {
-      aggregator.record({ customerId: 'a', userId: `u${i % 7}`, at: `2026-05-01T10:00:${String(i % 60).padStart(2, '0')}.000Z`, feature: i % 2 ? 'alerts' : undefined });
+      aggregator.record({
+        customerId: 'a',
+        userId: `u${i % 7}`,
+        at: `2026-05-01T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
+        feature: i % 2 ? 'alerts' : undefined,
+      });
     }
     aggregator.record({ customerId: 'b', at: '2026-05-01T10:00:01.000Z', login: false, feature: 'api', seatsUsed: 3, seatsPurchased: 10 });
     time.advance(60_000);
@@ -49,10 +54,7 @@ describe('usage aggregation before signalling', () => {
     aggregator.record({ customerId: 'a', at: '2026-05-01T10:01:30.000Z' });
     time.advance(60_000);
     await expect(aggregator.flush()).resolves.toBe(2);
-    expect(ids).toEqual([
-      'usage:a:2026-05-01T10:00:00.000Z/2026-05-01T10:01:00.000Z',
-      'usage:a:2026-05-01T10:01:00.000Z/2026-05-01T10:02:00.000Z',
-    ]);
+    expect(ids).toEqual(['usage:a:2026-05-01T10:00:00.000Z/2026-05-01T10:01:00.000Z', 'usage:a:2026-05-01T10:01:00.000Z/2026-05-01T10:02:00.000Z']);
     expect(aggregator.pendingCustomers).toBe(0);
   });
 

@@ -22,7 +22,9 @@ describe('loading the lifecycle definition the worker runs', () => {
     expect(() => loadLifecycleDefinition(fixture('invalid-lifecycle.ts'))).toThrow(
       expect.objectContaining({
         name: 'SetupError',
-        message: expect.stringMatching(/stages\.1\.sla\.stuckAfterDays: stuckAfterDays must be greater[\s\S]*defaultHealthModel: unknown health model "no-such-model"/),
+        message: expect.stringMatching(
+          /stages\.1\.sla\.stuckAfterDays: stuckAfterDays must be greater[\s\S]*defaultHealthModel: unknown health model "no-such-model"/,
+        ),
       }),
     );
   });

@@ -12,8 +12,14 @@ describe('mail settings', () => {
     [{ SMTP_URL: 'smtp://mail.example.com:587' }, { host: 'mail.example.com', port: 587, secure: false, requireTLS: false, ignoreTLS: false }],
     [{ SMTP_URL: 'smtps://mail.example.com' }, { host: 'mail.example.com', port: 465, secure: true }],
     [{ SMTP_URL: 'smtp://ops:s3cret@mail.example.com:2525' }, { port: 2525, auth: { user: 'ops', pass: 's3cret' } }],
-    [{ SMTP_URL: 'smtp://mail.example.com:587', SMTP_USER: 'a', SMTP_PASSWORD: 'b', SMTP_TLS: 'starttls' }, { auth: { user: 'a', pass: 'b' }, requireTLS: true }],
-    [{ SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_TLS: 'none' }, { ignoreTLS: true, secure: false }],
+    [
+      { SMTP_URL: 'smtp://mail.example.com:587', SMTP_USER: 'a', SMTP_PASSWORD: 'b', SMTP_TLS: 'starttls' },
+      { auth: { user: 'a', pass: 'b' }, requireTLS: true },
+    ],
+    [
+      { SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_TLS: 'none' },
+      { ignoreTLS: true, secure: false },
+    ],
   ])('%j becomes nodemailer options', (env, expected) => {
     const config = ZMailConfig.parse(env);
     expect(mailTransportOptions({ ...config, SMTP_URL: config.SMTP_URL! })).toMatchObject(expected);
@@ -59,7 +65,9 @@ describe('mailer (real SMTP sink)', () => {
   });
 
   it('fails permanently on a 5xx rejection', async () => {
-    await expect(mailer.send({ messageId: '<rejected@cs-lifecycle.invalid>', to: 'nobody@example.invalid', subject: 's', text: 't' })).rejects.toMatchObject({ name: PERMANENT_EMAIL_FAILURE });
+    await expect(mailer.send({ messageId: '<rejected@cs-lifecycle.invalid>', to: 'nobody@example.invalid', subject: 's', text: 't' })).rejects.toMatchObject({
+      name: PERMANENT_EMAIL_FAILURE,
+    });
   });
 
   it('asks the caller before the end of DATA, with the whole message at the relay but not yet complete', async () => {

@@ -68,7 +68,14 @@ describe('time to value', () => {
   });
 
   it('gives median and p90 by segment', () => {
-    expect(timeToValue([{ segment: 'smb', days: 10 }, { segment: 'smb', days: 30 }, { segment: 'smb', days: 20 }, { segment: 'ent', days: 80 }])).toEqual({
+    expect(
+      timeToValue([
+        { segment: 'smb', days: 10 },
+        { segment: 'smb', days: 30 },
+        { segment: 'smb', days: 20 },
+        { segment: 'ent', days: 80 },
+      ]),
+    ).toEqual({
       ent: { customers: 1, medianDays: 80, p90Days: 80 },
       smb: { customers: 3, medianDays: 20, p90Days: 28 },
     });

@@ -35,7 +35,12 @@ export async function startWebhookReceiver({ secret }: { secret: string }): Prom
       }
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const header = request.headers[WEBHOOK_SIGNATURE_HEADER];
-      const check = verifyWebhookSignature({ secret, header: typeof header === 'string' ? header : undefined, body: rawBody, now: Math.floor(Date.now() / 1000) });
+      const check = verifyWebhookSignature({
+        secret,
+        header: typeof header === 'string' ? header : undefined,
+        body: rawBody,
+        now: Math.floor(Date.now() / 1000),
+      });
       received.push({ headers: request.headers, body: JSON.parse(rawBody), rawBody, signatureValid: check.ok });
       response.writeHead(204).end();
     });

@@ -27,7 +27,10 @@ describe('WEBHOOK_TARGETS', () => {
   it.each([
     [undefined, {}],
     ['', {}],
-    ['{"crm": {"url": "https://crm.example.com/hooks", "secret": "0123456789abcdef"}}', { crm: { url: 'https://crm.example.com/hooks', secret: '0123456789abcdef', timeoutMs: 10_000 } }],
+    [
+      '{"crm": {"url": "https://crm.example.com/hooks", "secret": "0123456789abcdef"}}',
+      { crm: { url: 'https://crm.example.com/hooks', secret: '0123456789abcdef', timeoutMs: 10_000 } },
+    ],
   ])('parses %p', (raw, expected) => {
     expect(parseWebhookTargets(raw)).toEqual(expected);
   });
@@ -52,7 +55,12 @@ describe('deliverWebhook (real HTTP receiver)', () => {
   const target = () => ({ url: receiver.url, secret: SECRET, timeoutMs: 5_000 });
 
   it('posts the payload signed, with the idempotency key', async () => {
-    await deliverWebhook({ target: target(), idempotencyKey: 'customer:acme/play/expansion_ready/3:to_sales', event: 'handoff.sales', payload: { arr: 48000 } });
+    await deliverWebhook({
+      target: target(),
+      idempotencyKey: 'customer:acme/play/expansion_ready/3:to_sales',
+      event: 'handoff.sales',
+      payload: { arr: 48000 },
+    });
     const hook = await receiver.waitFor((h) => h.body.id === 'customer:acme/play/expansion_ready/3:to_sales');
     expect(hook.signatureValid).toBe(true);
     expect(hook.headers['idempotency-key']).toBe('customer:acme/play/expansion_ready/3:to_sales');
@@ -68,10 +76,14 @@ describe('deliverWebhook (real HTTP receiver)', () => {
 
   it('throws a permanent failure on 400', async () => {
     receiver.failNext(1, 400);
-    await expect(deliverWebhook({ target: target(), idempotencyKey: 'bad-1', event: 'e', payload: {} })).rejects.toMatchObject({ name: PERMANENT_WEBHOOK_FAILURE });
+    await expect(deliverWebhook({ target: target(), idempotencyKey: 'bad-1', event: 'e', payload: {} })).rejects.toMatchObject({
+      name: PERMANENT_WEBHOOK_FAILURE,
+    });
   });
 
   it('throws a transient error when nothing listens', async () => {
-    await expect(deliverWebhook({ target: { url: 'http://127.0.0.1:9/hooks', secret: SECRET, timeoutMs: 2_000 }, idempotencyKey: 'down', event: 'e', payload: {} })).rejects.toMatchObject({ name: expect.not.stringMatching(PERMANENT_WEBHOOK_FAILURE) });
+    await expect(
+      deliverWebhook({ target: { url: 'http://127.0.0.1:9/hooks', secret: SECRET, timeoutMs: 2_000 }, idempotencyKey: 'down', event: 'e', payload: {} }),
+    ).rejects.toMatchObject({ name: expect.not.stringMatching(PERMANENT_WEBHOOK_FAILURE) });
   });
 });

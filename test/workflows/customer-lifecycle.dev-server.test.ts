@@ -67,7 +67,9 @@ describe('customer lifecycle workflow (dev server)', () => {
         return band && band !== 'red' ? true : undefined;
       });
 
-      const ids = Object.values(customers).map((c) => `"${c.customerId}"`).join(', ');
+      const ids = Object.values(customers)
+        .map((c) => `"${c.customerId}"`)
+        .join(', ');
       // Running runs only: a customer that continued as new (its plays add history) also has closed runs.
       const query = `HealthBand = "red" AND Stage = "retention" AND ExecutionStatus = "Running" AND CustomerId IN (${ids})`;
       const expected = [customerWorkflowId(customers.redRetention.customerId)];

@@ -51,13 +51,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
         expect((await handle.query(getStateQuery)).stage).toBe('retention');
 
         at = await day(100);
-        await send(
-          usage(at),
-          survey('nps', 10, at),
-          survey('csat', 5, at),
-          milestone('value_review', at),
-          milestone('renewal_conversation_started', at),
-        );
+        await send(usage(at), survey('nps', 10, at), survey('csat', 5, at), milestone('value_review', at), milestone('renewal_conversation_started', at));
         expect((await handle.query(getStateQuery)).stage).toBe('expansion');
 
         at = await day(150);
@@ -147,8 +141,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
       (startAt) => handoff({ startAt }),
       async ({ handle, start, day, send }) => {
         const originalEnd = start + 365 * DAY;
-        const renewalTimer = async () =>
-          (await handle.query(getUpcomingTimersQuery)).find((t) => t.id.startsWith('renewal:renewal_conversation:'));
+        const renewalTimer = async () => (await handle.query(getUpcomingTimersQuery)).find((t) => t.id.startsWith('renewal:renewal_conversation:'));
         expect(Date.parse((await renewalTimer())!.at)).toBe(originalEnd - 90 * DAY);
 
         const at = await day(10);
@@ -165,7 +158,9 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
         // Past the old T-90 nothing fires; past the new one the step does, once.
         await day(365 - 90 + 1);
         const fired = () =>
-          handle.query(getTimelineQuery).then((t) => t.filter((e) => e.kind === 'timer' && e.cause.type === 'timer' && e.cause.id.startsWith('renewal:renewal_conversation:')));
+          handle
+            .query(getTimelineQuery)
+            .then((t) => t.filter((e) => e.kind === 'timer' && e.cause.type === 'timer' && e.cause.id.startsWith('renewal:renewal_conversation:')));
         expect(await fired()).toHaveLength(0);
         await day(365 + 60 - 90 + 1);
         expect((await fired()).map((e) => e.cause)).toEqual([

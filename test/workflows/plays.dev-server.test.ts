@@ -73,9 +73,7 @@ describe('plays (dev server, real time)', () => {
       await until('the play to wait for go_on', async () => (await play.query(getPlayProgressQuery)).current === 'go_on');
       await killed(worker);
       worker = await startWorkerProcess(taskQueue);
-      await env.client.workflow
-        .getHandle(customerWorkflowId(customer.customerId))
-        .signal(customerEventsSignal, [milestone('go_on', Date.now())]);
+      await env.client.workflow.getHandle(customerWorkflowId(customer.customerId)).signal(customerEventsSignal, [milestone('go_on', Date.now())]);
       const run = await until('the play to complete', async () => {
         const row = await database.prisma.playRun.findFirst({ where: { customerId: customer.customerId, playId: 'two_step' } });
         return row?.status === 'completed' && row;
@@ -165,10 +163,14 @@ describe('plays (dev server, real time)', () => {
           args: [{ handoff: customer }],
         });
         // Two failed attempts (the second after the 5 s initial backoff), then the relay is back.
-        await until('two failed attempts', async () => {
-          const row = await database.prisma.emailOutbox.findFirst({ where: { customerId: customer.customerId } });
-          return row !== null && row.attempts >= 2 && row.status === 'pending' && row;
-        }, 30_000);
+        await until(
+          'two failed attempts',
+          async () => {
+            const row = await database.prisma.emailOutbox.findFirst({ where: { customerId: customer.customerId } });
+            return row !== null && row.attempts >= 2 && row.status === 'pending' && row;
+          },
+          30_000,
+        );
         smtp.resume();
         await smtp.waitFor((m) => m.subject === `Step one for ${customer.name}`, 60_000);
         const row = await until('the outbox row marked sent', async () => {

@@ -90,7 +90,9 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         expect(welcome.text).toContain('Hi Priya');
         // Quiet hours: the welcome went out on a weekday between 08:00 and 19:00 in Tokyo.
         const outbox = await database.prisma.emailOutbox.findFirstOrThrow({ where: { customerId, recipientRole: 'champion' } });
-        const local = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hourCycle: 'h23', hour: 'numeric', weekday: 'short' }).formatToParts(outbox.plannedAt);
+        const local = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hourCycle: 'h23', hour: 'numeric', weekday: 'short' }).formatToParts(
+          outbox.plannedAt,
+        );
         const hour = Number(local.find((p) => p.type === 'hour')!.value);
         expect(hour).toBeGreaterThanOrEqual(8);
         expect(hour).toBeLessThan(19);
@@ -155,7 +157,8 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         await send(usage(at), milestone('core_training_done', at), survey('nps', 10, at), survey('csat', 5, at));
         for (let d = 60; d <= 360; d += 10) {
           at = await day(d);
-          const extra = d === 100 ? [milestone('qbr_held', at), milestone('value_review', at)] : d === 250 ? [milestone('renewal_conversation_started', at)] : [];
+          const extra =
+            d === 100 ? [milestone('qbr_held', at), milestone('value_review', at)] : d === 250 ? [milestone('renewal_conversation_started', at)] : [];
           await send(usage(at), ...extra);
         }
         await day(367);
@@ -196,16 +199,30 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         at = await day(5);
         await send(survey('nps', 2, at));
         at = await day(6);
-        await send({ id: `left-${uniqueSuffix()}`, type: 'stakeholder', action: 'left', stakeholder: { id: 'champ', name: 'Priya', role: 'champion' }, occurredAt: new Date(at).toISOString() });
+        await send({
+          id: `left-${uniqueSuffix()}`,
+          type: 'stakeholder',
+          action: 'left',
+          stakeholder: { id: 'champ', name: 'Priya', role: 'champion' },
+          occurredAt: new Date(at).toISOString(),
+        });
         at = await day(8);
-        await send({ id: `new-${uniqueSuffix()}`, type: 'stakeholder', action: 'added', stakeholder: { id: 'sam', name: 'Sam', role: 'champion', email: 'sam@acme.example' }, occurredAt: new Date(at).toISOString() });
+        await send({
+          id: `new-${uniqueSuffix()}`,
+          type: 'stakeholder',
+          action: 'added',
+          stakeholder: { id: 'sam', name: 'Sam', role: 'champion', email: 'sam@acme.example' },
+          occurredAt: new Date(at).toISOString(),
+        });
         at = await day(10);
         await send(ticket(at, 'high', 1), ticket(at, 'high', 2), ticket(at, 'high', 3));
         at = await day(12);
         await send(ticket(at, 'urgent', 4));
         await day(14);
         const timeline = await handle.query(getTimelineQuery);
-        expect(timeline.map((e) => e.summary)).toContainEqual(expect.stringMatching(/^play nps_detractor not started: cooling down until .* \(fired by NPS 2\)$/));
+        expect(timeline.map((e) => e.summary)).toContainEqual(
+          expect.stringMatching(/^play nps_detractor not started: cooling down until .* \(fired by NPS 2\)$/),
+        );
       },
     );
     const runs = await runsByPlay(customer);
@@ -217,7 +234,9 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
     const tasks = await tasksOf(customer);
     expect(tasks.filter((t) => t.title.startsWith('Close the loop with a detractor'))).toHaveLength(1);
     expect(tasks).toContainEqual(expect.objectContaining({ assignee: 'support-leads@example.com', title: `Handoff to support: ${name}` }));
-    const toSupport = await receiver.waitFor((h) => h.body.event === 'handoff.support' && (h.body.data.customer as { customerId: string }).customerId === customer);
+    const toSupport = await receiver.waitFor(
+      (h) => h.body.event === 'handoff.support' && (h.body.data.customer as { customerId: string }).customerId === customer,
+    );
     expect(toSupport.signatureValid).toBe(true);
     expect(toSupport.body.data).toMatchObject({ note: expect.stringContaining(name), successCriteria: ['Dashboards live for the ops team'] });
   });
@@ -260,7 +279,11 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
     const hook = await receiver.waitFor((h) => h.body.event === 'handoff.sales' && (h.body.data.customer as { customerId: string }).customerId === customer);
     expect(hook.signatureValid).toBe(true);
     expect(hook.headers['idempotency-key']).toMatch(/\/play\/expansion_ready\/\d+:to_sales:webhook$/);
-    expect(hook.body.data).toMatchObject({ objections: ['price per seat'], competitors: ['Gainsight'], milestones: expect.arrayContaining(['roi_documented']) });
+    expect(hook.body.data).toMatchObject({
+      objections: ['price per seat'],
+      competitors: ['Gainsight'],
+      milestones: expect.arrayContaining(['roi_documented']),
+    });
     const deliveries = await database.prisma.webhookDelivery.findMany({ where: { customerId: customer } });
     expect(deliveries.map((d) => d.status)).toEqual(['delivered']);
     expect((await tasksOf(customer)).some((t) => t.assignee === 'sales@example.com' && t.detail.includes('Objections: price per seat'))).toBe(true);
@@ -276,12 +299,25 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
       },
       async ({ day, send }) => {
         let at = await day(2);
-        await send(usage(at), milestone('kickoff_held', at), milestone('setup_done', at), milestone('training_done', at), milestone('first_value', at), survey('nps', 9, at), survey('csat', 5, at));
+        await send(
+          usage(at),
+          milestone('kickoff_held', at),
+          milestone('setup_done', at),
+          milestone('training_done', at),
+          milestone('first_value', at),
+          survey('nps', 9, at),
+          survey('csat', 5, at),
+        );
         at = await day(10);
         await send(usage(at));
         // Then silence: no login for weeks, a detractor score, a failed payment.
         at = await day(40);
-        await send(survey('nps', 1, at), survey('csat', 1, at), { id: `pay-${uniqueSuffix()}`, type: 'payment', status: 'failed', occurredAt: new Date(at).toISOString() });
+        await send(survey('nps', 1, at), survey('csat', 1, at), {
+          id: `pay-${uniqueSuffix()}`,
+          type: 'payment',
+          status: 'failed',
+          occurredAt: new Date(at).toISOString(),
+        });
         await day(75);
       },
     );

@@ -10,7 +10,9 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/servers';
 
 const dir = join(__dirname, '../fixtures/histories');
-const files = readdirSync(dir).filter((file) => file.endsWith('.binpb')).sort();
+const files = readdirSync(dir)
+  .filter((file) => file.endsWith('.binpb'))
+  .sort();
 
 /**
  * The id the workflow ran under when it was recorded: a customer's play runs are named after its
@@ -29,9 +31,7 @@ describe('replaying saved customer histories', () => {
 
   it.each(files)('replays %s without non-determinism', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(dir, file)));
-    const results = Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [
-      { workflowId: recordedWorkflowId(file), history },
-    ]);
+    const results = Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [{ workflowId: recordedWorkflowId(file), history }]);
     for await (const result of results) expect(result.error).toBeUndefined();
   });
 });
