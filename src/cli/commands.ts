@@ -14,7 +14,7 @@ import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, revokeApiKe
 import type { TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { livePgliteLockHolder } from '../db/pglite-lock';
-import { ZCustomerHandoff, type TCustomerHandoff } from '../domain/customer-events';
+import { ZCustomerHandoff, ZCustomerId, type TCustomerHandoff } from '../domain/customer-events';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
 
 export class UsageError extends Error {
@@ -24,7 +24,9 @@ export class UsageError extends Error {
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((issue) => `${what}${issue.path.length ? ` --${issue.path.join('.')}` : ''}: ${issue.message}`).join('\n'));
+    // An option is named as typed (`--limit`); a positional argument (a number in the path) by the command alone.
+    const where = (path: PropertyKey[]) => (typeof path[0] === 'string' ? ` --${path.join('.')}` : '');
+    throw new UsageError(parsed.error.issues.map((issue) => `${what}${where(issue.path)}: ${issue.message}`).join('\n'));
   }
   return parsed.data;
 }
@@ -93,7 +95,14 @@ export async function sendEvent(config: TEngineConfig, argv: string[]): Promise<
   const { values } = parseArgs({ args: argv, options: { customer: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' } } });
   const args = check(
     z
-      .object({ customer: z.string().min(1, 'required'), json: z.string().optional(), file: z.string().optional() })
+      .object({
+        customer: ZCustomerId,
+        json: z
+          .string()
+          .max(1024 * 1024, 'at most 1 MiB of JSON')
+          .optional(),
+        file: z.string().max(4096).optional(),
+      })
       .refine((a) => (a.json === undefined) !== (a.file === undefined), {
         message: "give the event as --json '{…}' or --file event.json (one of them)",
         path: ['json'],
@@ -122,7 +131,7 @@ function readEventFile(file: string): string {
 }
 
 export async function showCustomer(config: TEngineConfig, argv: string[]): Promise<void> {
-  const [customerId] = check(z.tuple([z.string().min(1)], { error: 'give one customer id: cli show <customerId>' }), argv, 'show');
+  const [customerId] = check(z.tuple([ZCustomerId], { error: 'give one customer id: cli show <customerId>' }), argv, 'show');
   type State = {
     facts: { name: string; arr: number; csmOwner: string; contractEnd: string };
     stage: string;
@@ -160,9 +169,9 @@ export async function listCustomers(config: TEngineConfig, argv: string[]): Prom
     z.object({
       stage: z.enum(STAGE_IDS).optional(),
       band: z.enum(HEALTH_BANDS).optional(),
-      csm: z.string().optional(),
-      segment: z.string().optional(),
-      limit: z.coerce.number().int().positive().default(100),
+      csm: z.string().max(200).optional(),
+      segment: z.string().max(100).optional(),
+      limit: z.coerce.number().int().positive().max(10_000).default(100),
     }),
     values,
     'list',
@@ -267,7 +276,7 @@ export async function printMetrics(config: TEngineConfig, argv: string[]): Promi
 
 /** CSV columns: customerId,name,arr,contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,timezone,championName,championEmail]. */
 export async function importCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
-  const [file] = check(z.tuple([z.string().min(1)], { error: 'give one CSV file: cli import <customers.csv>' }), argv, 'import');
+  const [file] = check(z.tuple([z.string().min(1).max(4096)], { error: 'give one CSV file: cli import <customers.csv>' }), argv, 'import');
   let records: Record<string, string>[];
   try {
     records = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true });
