@@ -35,6 +35,8 @@ export interface PgliteServerOptions {
   log?: (line: string) => void;
 }
 
+/** PostgreSQL refuses messages over 1 GB; so does this server, before buffering them. */
+const MAX_MESSAGE_BYTES = 1024 * 1024 * 1024;
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -170,7 +172,14 @@ class ClientConnection {
     // Before start-up a message is length-prefixed without a type byte; after it, type + length.
     const header = this.startedUp ? 5 : 4;
     if (this.buffer.length < header) return undefined;
-    const length = this.startedUp ? 1 + this.buffer.readInt32BE(1) : this.buffer.readInt32BE(0);
+    const declared = this.startedUp ? this.buffer.readInt32BE(1) : this.buffer.readInt32BE(0);
+    // A length that cannot be (below its own 4 bytes, or a start-up message without its code) would
+    // never move the buffer on and spin this loop forever; one past PostgreSQL's own 1 GB limit
+    // would wait forever holding the session. Either is not a PostgreSQL client: cut it off.
+    if (declared < (this.startedUp ? 4 : 8) || declared > MAX_MESSAGE_BYTES) {
+      throw new Error(`a message length of ${declared} bytes is not valid PostgreSQL protocol`);
+    }
+    const length = this.startedUp ? 1 + declared : declared;
     if (this.buffer.length < length) return undefined;
     const message = this.buffer.subarray(0, length);
     this.buffer = this.buffer.subarray(length);

@@ -5,6 +5,7 @@
  * session idle is cut off instead of stopping everyone.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { createConnection } from 'node:net';
 import { Client, Pool } from 'pg';
 import { servePglite, type PgliteServer } from '../../src/db/pglite-server';
 
@@ -89,4 +90,34 @@ describe('PGlite served over the PostgreSQL wire protocol', () => {
       await other.end();
     }
   }, 60_000);
+
+  it.each([
+    ['a zero length before start-up', Buffer.alloc(4)],
+    ['a start-up length of 5', Buffer.from([0, 0, 0, 5, 0])],
+    ['a negative length after start-up', Buffer.concat([startupMessage(), Buffer.from([0x51, 0xff, 0xff, 0xff, 0xff])])],
+  ])('cuts off a peer sending %s and goes on serving the others', async (_, bytes) => {
+    const url = new URL(server.url);
+    const socket = createConnection({ host: url.hostname, port: Number(url.port) });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.resume(); // read what the server answers (to the start-up), or 'close' waits for it
+    socket.write(bytes);
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const client = new Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      expect((await client.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
+    } finally {
+      await client.end();
+    }
+    expect(logged.some((line) => /not valid PostgreSQL protocol/.test(line))).toBe(true);
+  });
 });
+
+/** A protocol-3 start-up message (user "postgres"), as a client sends first. */
+function startupMessage(): Buffer {
+  const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from('user\0postgres\0\0', 'utf8')]);
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(body.length + 4);
+  return Buffer.concat([length, body]);
+}
