@@ -84,3 +84,13 @@ export function contractDate() {
     })
     .describe('ISO 8601 date-time with an offset, between 2000-01-01 and 2200-01-01');
 }
+
+/**
+ * `text` made storable, for what the engine writes itself from a sender's input (a rejection's
+ * reason can quote a key as sent): NUL and unpaired surrogates escaped, cut to `max` code points.
+ */
+export function storableText(text: string, max: number): string {
+  const escaped = text.replace(new RegExp(NUL.source, 'g'), '\\u0000').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+  const points = Array.from(escaped);
+  return points.length <= max ? escaped : `${points.slice(0, max - 1).join('')}…`;
+}

@@ -9,6 +9,7 @@
  * write, so a retried or replayed activity never records an entry twice.
  */
 import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from './customer-events';
+import { storableText } from './bounds';
 import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
 import { stageOf, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
@@ -170,7 +171,7 @@ export function recordRejection(state: LifecycleState, rejection: { id?: string;
   append(state, changes, {
     at: now,
     kind: 'rejected',
-    summary: `${rejection.what} rejected: ${rejection.reason}`.slice(0, 1_000),
+    summary: storableText(`${rejection.what} rejected: ${rejection.reason}`, 1_000),
     cause: rejection.id ? { type: 'event', id: rejection.id, eventType: 'rejected' } : { type: 'rule', id: 'validation' },
     detail: { rejected: rejection.what },
   });

@@ -198,6 +198,8 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
           { type: 'milestone', milestone: 'kickoff_held', occurredAt: new Date(at).toISOString() },
           { ...usage(at), id: 'far-future', occurredAt: '9999-12-31T00:00:00Z' },
           { ...usage(at), id: 'huge', keyFeaturesUsed: Array.from({ length: 60_000 }, (_, i) => `feature-${i}`) },
+          // A key that PostgreSQL could not store if the reason quoted it as sent.
+          { ...milestone('setup_done', at), id: 'odd-key', ['k\u0000\ud800']: 1 },
         ] as never);
         await handle.signal(customerEventsSignal, { not: 'a list' } as never);
         const valid = milestone('setup_done', at);
@@ -211,6 +213,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
           expect.stringMatching(/^event \(no id\) rejected: id: /),
           expect.stringMatching(/^event "far-future" rejected: occurredAt: must not be more than a day in the future/),
           expect.stringMatching(/^event "huge" rejected: keyFeaturesUsed: /),
+          expect.stringMatching(/^event "odd-key" rejected: .*Unrecognized key/),
           expect.stringMatching(/^event \(no id\) rejected: type: /),
         ]);
         expect(state.facts.milestones.setup_done).toBeDefined();
@@ -220,6 +223,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
       },
     );
     const rows = await database.prisma.timelineEntry.findMany({ where: { customerId, kind: 'rejected' } });
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(6);
+    expect(rows.every((row) => !row.summary.includes('\u0000'))).toBe(true);
   });
 });
