@@ -89,6 +89,7 @@ export type FactChange = string;
 /** Applies one event in place and says what changed; an event that changes nothing returns []. */
 export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options: ApplyOptions = {}): FactChange[] {
   const pruneAt = options.now ?? event.occurredAt;
+  const bounded = options.now !== undefined;
   switch (event.type) {
     case 'usage': {
       const day = event.occurredAt.slice(0, 10);
@@ -102,14 +103,17 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
       const known = new Set(facts.keyFeaturesUsed);
       const newFeatures: string[] = [];
       for (const feature of event.keyFeaturesUsed) {
-        if (known.has(feature) || known.size >= MAX_REMEMBERED_FEATURES) continue;
+        // The cap and the short summary hold from validate-arrivals-v1 on (`now` given): histories
+        // recorded before replay with the unbounded list and the full summary they were written with.
+        if (known.has(feature) || (bounded && known.size >= MAX_REMEMBERED_FEATURES)) continue;
         known.add(feature);
         newFeatures.push(feature);
       }
       facts.keyFeaturesUsed.push(...newFeatures);
       pruneOld(facts, pruneAt);
-      const named = newFeatures.slice(0, FEATURES_IN_SUMMARY).join(', ');
-      const more = newFeatures.length > FEATURES_IN_SUMMARY ? ` and ${newFeatures.length - FEATURES_IN_SUMMARY} more` : '';
+      const shown = bounded ? FEATURES_IN_SUMMARY : newFeatures.length;
+      const named = newFeatures.slice(0, shown).join(', ');
+      const more = newFeatures.length > shown ? ` and ${newFeatures.length - shown} more` : '';
       return [
         `usage: ${event.logins} logins` +
           (event.activeUsers !== undefined ? `, ${event.activeUsers} active users` : '') +

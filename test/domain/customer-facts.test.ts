@@ -348,8 +348,8 @@ describe('applyEvent against hostile senders', () => {
     const names = Array.from({ length: 60_000 }, (_, i) => `feature-${i}`);
     // Past the schemas' 200 per event, as a history recorded before the bounds may hold.
     const unbounded = (at: string) => ({ ...event({ type: 'usage', occurredAt: at, logins: 1 }), keyFeaturesUsed: names }) as TCustomerEvent;
-    const [summary] = applyEvent(f, unbounded(T1));
-    applyEvent(f, unbounded(T2));
+    const [summary] = applyEvent(f, unbounded(T1), { now: T1 });
+    applyEvent(f, unbounded(T2), { now: T2 });
     expect(f.keyFeaturesUsed).toHaveLength(MAX_REMEMBERED_FEATURES);
     expect(summary).toMatch(/first use of feature-0, .*feature-9 and 990 more$/);
   });
