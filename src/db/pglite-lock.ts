@@ -47,7 +47,8 @@ export function acquirePgliteLock(dataDir: string): PgliteLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readPgliteLock(dataDir);
-      if ((holder && isAlive(holder.pid)) || attempt >= 4) {
+      // Our own pid in a lock we do not hold is a leftover (a container restarts its engine as pid 1).
+      if ((holder && holderLives(holder.pid, file)) || attempt >= 4) {
         throw new SetupError(
           `The embedded database in ${dataDir} is in use by process ${holder?.pid} (${holder?.command}, since ${holder?.since}); PGlite must not be opened by two processes at once.`,
           `Use the running engine (the CLI's commands go through its HTTP API), or stop process ${holder?.pid} first. If no such process runs, delete ${file}.`,
@@ -58,10 +59,12 @@ export function acquirePgliteLock(dataDir: string): PgliteLock {
   } finally {
     unlinkSync(draft);
   }
+  heldHere.add(file);
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    heldHere.delete(file);
     process.removeListener('exit', release);
     // Only our own lock: never remove one another process took over meanwhile.
     if (readPgliteLock(dataDir)?.pid === process.pid) unlinkSync(file);
@@ -69,6 +72,18 @@ export function acquirePgliteLock(dataDir: string): PgliteLock {
   // A normal exit without close() (an uncaught error) must not leave a lock that looks alive.
   process.once('exit', release);
   return { file, release };
+}
+
+/** Lock files this process holds: its own pid in any other lock file is a leftover. */
+const heldHere = new Set<string>();
+
+/**
+ * Whether a lock's holder still runs. Our own pid in a lock we do not hold is a leftover of an
+ * earlier process that had it (a container restarts its engine as pid 1 every time).
+ */
+function holderLives(pid: number, file: string): boolean {
+  if (pid === process.pid) return heldHere.has(file);
+  return isAlive(pid);
 }
 
 /**
@@ -87,7 +102,7 @@ function removeStaleLock(file: string): void {
   }
   try {
     const moved = parseLock(readFileSync(aside, 'utf8'));
-    if (isAlive(moved.pid)) {
+    if (holderLives(moved.pid, file)) {
       try {
         linkSync(aside, file);
       } catch (error) {

@@ -53,4 +53,15 @@ describe('the embedded database folder lock', () => {
       await database.close();
     }
   });
+
+  it('takes over a lock left under its own pid by an earlier process (a container restarts as pid 1)', async () => {
+    const dataDir = join(dir, 'pglite-own-pid');
+    writeFileSync(pgliteLockFile(dataDir), `${JSON.stringify({ pid: process.pid, command: 'cli start', since: '2026-12-01T00:00:00.000Z' })}\n`);
+    const database = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      expect(readPgliteLock(dataDir)?.since).not.toBe('2026-12-01T00:00:00.000Z');
+    } finally {
+      await database.close();
+    }
+  });
 });
