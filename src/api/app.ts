@@ -32,6 +32,7 @@ import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/si
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey, revokeApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
+import { boundedText, LIMITS } from '../domain/bounds';
 import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
 
 export interface ApiDeps {
@@ -403,7 +404,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       request: {
         params: ZCustomerParam,
         body: {
-          content: { 'application/json': { schema: z.object({ version: z.number().int().positive(), by: z.string().min(1), plan: ZSuccessPlan }) } },
+          content: {
+            'application/json': {
+              schema: z.object({ version: z.number().int().positive().max(1_000_000_000), by: boundedText(LIMITS.name), plan: ZSuccessPlan }),
+            },
+          },
           required: true,
         },
       },
@@ -513,7 +518,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       method: 'get',
       path: '/v1/tasks',
       summary: "A CSM's tasks (or anyone's), soonest due first",
-      request: { query: z.object({ assignee: z.string().optional(), status: z.enum(['open', 'done']).default('open'), customerId: ZCustomerId.optional() }) },
+      request: {
+        query: z.object({
+          assignee: boundedText(LIMITS.name).optional(),
+          status: z.enum(['open', 'done']).default('open'),
+          customerId: ZCustomerId.optional(),
+        }),
+      },
       responses: { 200: json(z.object({ tasks: z.array(ZTask) }), 'Tasks'), ...errorResponses },
     }),
     async (c) => {
@@ -540,7 +551,10 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
             .uuid()
             .openapi({ param: { name: 'taskId', in: 'path' } }),
         }),
-        body: { content: { 'application/json': { schema: z.object({ by: z.string().min(1), note: z.string().optional() }) } }, required: true },
+        body: {
+          content: { 'application/json': { schema: z.object({ by: boundedText(LIMITS.name), note: boundedText(LIMITS.text, 0).optional() }) } },
+          required: true,
+        },
       },
       responses: { 200: json(ZTask, 'Done (completing twice is harmless)'), 404: json(ZError, 'Unknown task'), ...errorResponses },
     }),

@@ -4,6 +4,7 @@
  * from what sales agreed in the handoff. Sandbox-safe: plain data and zod.
  */
 import { z } from 'zod';
+import { boundedText, LIMITS } from './bounds';
 import type { TCustomerHandoff } from './customer-events';
 
 const ZIsoDate = z.iso.datetime({ offset: true });
@@ -14,22 +15,28 @@ export const ZSuccessPlan = z
       .array(
         z
           .object({
-            title: z.string().min(1),
+            title: boundedText(LIMITS.line),
             status: z.enum(['planned', 'in_progress', 'achieved', 'at_risk']).default('planned'),
             due: ZIsoDate.optional(),
-            owner: z.string().optional(),
+            owner: boundedText(LIMITS.name).optional(),
           })
           .strict(),
       )
       .max(50),
     milestones: z
-      .array(z.object({ name: z.string().min(1), due: ZIsoDate.optional(), reachedAt: ZIsoDate.optional() }).strict())
+      .array(z.object({ name: boundedText(LIMITS.line), due: ZIsoDate.optional(), reachedAt: ZIsoDate.optional() }).strict())
       .max(100)
       .default([]),
     metrics: z
       .array(
         z
-          .object({ name: z.string().min(1), unit: z.string().optional(), baseline: z.number().optional(), target: z.number(), current: z.number().optional() })
+          .object({
+            name: boundedText(LIMITS.line),
+            unit: boundedText(LIMITS.name).optional(),
+            baseline: z.number().min(-1e12).max(1e12).optional(),
+            target: z.number().min(-1e12).max(1e12),
+            current: z.number().min(-1e12).max(1e12).optional(),
+          })
           .strict(),
       )
       .max(50)
@@ -38,17 +45,21 @@ export const ZSuccessPlan = z
       .array(
         z
           .object({
-            description: z.string().min(1),
+            description: boundedText(LIMITS.line),
             severity: z.enum(['low', 'medium', 'high']),
-            mitigation: z.string().optional(),
-            owner: z.string().optional(),
+            mitigation: boundedText(LIMITS.line).optional(),
+            owner: boundedText(LIMITS.name).optional(),
           })
           .strict(),
       )
       .max(50)
       .default([]),
     cadence: z
-      .object({ reviewEveryDays: z.number().int().positive().optional(), nextReviewAt: ZIsoDate.optional(), attendees: z.array(z.string()).default([]) })
+      .object({
+        reviewEveryDays: z.number().int().positive().max(366).optional(),
+        nextReviewAt: ZIsoDate.optional(),
+        attendees: z.array(boundedText(LIMITS.name)).max(50).default([]),
+      })
       .strict()
       .default({ attendees: [] }),
   })

@@ -464,6 +464,15 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
         /"path":"stakeholders"/,
       ],
       ['a handoff name of 201 characters', 'POST', '/v1/customers', { ...handoff('long'), name: 'n'.repeat(201) }, 422, /"path":"name"/],
+      [
+        'a NUL in a success plan',
+        'PUT',
+        '/v1/customers/nobody-here/success-plan',
+        { version: 1, by: 'x', plan: { objectives: [{ title: 'a\u0000b' }] } },
+        422,
+        /"path":"plan.objectives.0.title"/,
+      ],
+      ['a NUL in who completes a task', 'POST', '/v1/tasks/00000000-0000-4000-8000-000000000000/complete', { by: 'a\u0000' }, 422, /"path":"by"/],
       ['a timeline cursor this API never gave out', 'GET', '/v1/customers/nobody-here/timeline?cursor=bm9wZQ', undefined, 422, /"path":"cursor"/],
       [
         'a handoff without ARR',
