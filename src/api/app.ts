@@ -608,7 +608,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     // Segment may repeat a message inside one batch (retries): the first copy counts (a set: linear).
     const firstIds = new Set<string>();
     const unique = deliverable.filter((e) => !firstIds.has(e.event.id) && Boolean(firstIds.add(e.event.id)));
-    const results = unique.length > 0 ? await acceptEvents(ingest, unique, { source: 'segment', checkContractDates: false }) : [];
+    const results = unique.length > 0 ? await acceptEvents(ingest, unique, { source: 'segment', checkContractDates: false, reusedKey: 'duplicate' }) : [];
     const deliveredIds = new Set(unique.map((e) => e.event.id));
     await forgetParked(
       prisma,

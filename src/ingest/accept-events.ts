@@ -42,6 +42,12 @@ export interface AcceptOptions {
    * old message must not fail a whole SDK flush; the workflow records such an event as rejected.
    */
   checkContractDates?: boolean;
+  /**
+   * What a key already recorded with another payload is: a 409 (the API's senders), or a repeat
+   * answered `duplicate` and not applied (Segment: its retries keep the messageId but may carry
+   * another `occurredAt`, and a 409 would fail the whole flush, forever).
+   */
+  reusedKey?: 'conflict' | 'duplicate';
 }
 
 export async function acceptEvents(
@@ -53,6 +59,7 @@ export async function acceptEvents(
     source = 'api',
     pathOf = (index: number) => `events.${index}.`,
     checkContractDates = true,
+    reusedKey = 'conflict',
   } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
   const ids = incoming.map((e) => e.event.id);
@@ -82,7 +89,7 @@ export async function acceptEvents(
   // 1. Record (or find) every event. A key already recorded must carry the same event: the same
   //    customer, type and payload. Anything else is a different event reusing the key (409).
   const existing = new Map((await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } })).map((row) => [row.idempotencyKey, row]));
-  assertSameEvents(incoming, existing, pathOf);
+  if (reusedKey === 'conflict') assertSameEvents(incoming, existing, pathOf);
   const fresh = incoming.filter((e) => !existing.has(e.event.id));
   const recordedHere =
     fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)).catch(databaseAway(deps, false)) : new Set<string>();
@@ -99,7 +106,7 @@ export async function acceptEvents(
   );
   let conflict: ApiError | undefined;
   try {
-    assertSameEvents(incoming, winners, pathOf);
+    if (reusedKey === 'conflict') assertSameEvents(incoming, winners, pathOf);
   } catch (error) {
     conflict = error as ApiError;
   }

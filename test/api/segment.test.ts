@@ -76,6 +76,19 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
       body: JSON.stringify(body),
     }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> }));
 
+  it('answers a retried message without a timestamp as a duplicate, not a 409 for the whole flush', async () => {
+    const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
+    const userId = `retry-${uniqueSuffix()}`;
+    expect((await post('group', { type: 'group', userId, groupId: input.customerId, messageId: `g-${userId}` })).status).toBe(200);
+    // No timestamp: each copy is dated when it arrives, so the two payloads differ.
+    const track = { type: 'track', userId, event: 'Report Viewed', properties: { feature: 'reports' }, messageId: `t-${userId}` };
+    expect(await post('batch', { batch: [track] })).toMatchObject({ status: 200, body: { accepted: 1 } });
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await post('batch', { batch: [track] })).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 1 } });
+    expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: `segment:t-${userId}` } })).toBe(1);
+  });
+
   it('parks a track from a user no call has tied to a customer yet, and delivers it when one does', async () => {
     const input = handoff({ startAt: Date.now(), name: `Segment ${uniqueSuffix()}` });
     await createCustomer({ prisma: database.prisma, client: env.client, taskQueue }, input);
