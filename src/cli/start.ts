@@ -27,29 +27,15 @@ import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { registerSearchAttributes } from '../temporal/namespace';
 import type { SupervisorMessage } from './supervised';
-
-type Cleanup = () => Promise<void>;
+import { handleShutdown } from '../util/shutdown';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI_MAIN = join(__dirname, 'main.ts');
 
 export async function runStart(config: TEngineConfig = loadConfig()): Promise<void> {
-  const cleanups: Cleanup[] = [];
   // Ctrl-C reaches every process of the group at once; the supervisor stops its children (they may
-  // have stopped already), then what they used: run the cleanups once, newest first.
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    })());
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    progress('stopping …');
-    void stopAll().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // have stopped already), then what they used: the cleanups run once, newest first.
+  const shutdown = handleShutdown();
 
   try {
     const dataDir = resolve(config.CS_DATA_DIR);
@@ -63,9 +49,9 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
     let applied: string[] = [];
     if (!databaseUrl) {
       const embedded = await openDatabase({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
-      cleanups.push(embedded.close);
+      shutdown.push(embedded.close);
       const served = await servePglite(embedded.pglite!);
-      cleanups.push(served.stop);
+      shutdown.push(served.stop);
       databaseUrl = served.url;
       applied = embedded.appliedMigrations;
       databaseLine = `embedded PGlite in ${join(dataDir, 'pglite')}, served to the worker and the API on ${new URL(served.url).host}`;
@@ -73,7 +59,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
     // The supervisor's own writes (the local key, the demo) go through the same URL as everyone's:
     // PGlite has one session, which the server hands out in turns.
     const database = await openDatabase({ kind: 'postgres', url: databaseUrl });
-    cleanups.push(database.close);
+    shutdown.push(database.close);
     applied = [...applied, ...database.appliedMigrations];
     progress(`database: ${databaseLine}${applied.length ? `, applied ${applied.join(', ')}` : ''}`);
 
@@ -90,11 +76,11 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
         namespace: config.TEMPORAL_NAMESPACE,
         retentionDays: config.TEMPORAL_RETENTION_DAYS,
       });
-      cleanups.push(devServer.stop);
+      shutdown.push(devServer.stop);
       address = devServer.address;
     }
     const clientConnection = await Connection.connect({ address });
-    cleanups.push(() => clientConnection.close());
+    shutdown.push(() => clientConnection.close());
     // Our own dev server was prepared when it started; a server someone else runs may lack our
     // search attributes, and without them every customer workflow task would fail.
     if (!devServer) await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
@@ -106,7 +92,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       progress(`email: SMTP ${new URL(smtpUrl).host}`);
     } else {
       const sink = await startSmtpSink({ saveDir: join(dataDir, 'mail') });
-      cleanups.push(sink.stop);
+      shutdown.push(sink.stop);
       smtpUrl = sink.url;
       progress(`email: embedded SMTP sink (set SMTP_URL for a real relay); messages saved in ${join(dataDir, 'mail')}`);
     }
@@ -124,9 +110,9 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
     };
     progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
-    const worker = superviseChild('worker', childEnv, () => interrupted);
-    const api = superviseChild('api', childEnv, () => interrupted);
-    cleanups.push(async () => {
+    const worker = superviseChild('worker', childEnv, () => shutdown.interrupted);
+    const api = superviseChild('api', childEnv, () => shutdown.interrupted);
+    shutdown.push(async () => {
       await Promise.all([api.stop(), worker.stop()]);
     });
 
@@ -138,7 +124,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
     const [, apiReady] = await Promise.all([worker.ready, api.ready]);
     const apiUrl = (apiReady as Extract<SupervisorMessage, { ready: 'api' }>).url;
 
-    if (interrupted) return;
+    if (shutdown.interrupted) return;
     const ui = devServer?.uiUrl;
     process.stdout.write(
       `\nThe engine is running.\n` +
@@ -149,10 +135,10 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
         `  API key:         ${key}\n` +
         `Press Ctrl-C to stop.\n`,
     );
-    // Runs until Ctrl-C (onSignal exits); a crashed child is restarted meanwhile.
+    // Runs until Ctrl-C (the shutdown exits); a crashed child is restarted meanwhile.
     await new Promise<never>(() => undefined);
   } catch (error) {
-    await stopAll();
+    await shutdown.stopAll();
     throw error;
   }
 }

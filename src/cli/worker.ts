@@ -18,30 +18,15 @@ import { createMailer, type Mailer } from '../mail/transport';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { handleShutdown, type Cleanup } from '../util/shutdown';
 import { onSupervisorGone, supervised, tellSupervisor } from './supervised';
-
-type Cleanup = () => Promise<void>;
 
 export async function runWorker(config: TEngineConfig = loadConfig()): Promise<void> {
   // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cleanups: Cleanup[] = [];
-  // Ctrl-C and the worker's own shutdown can both ask to stop: run the cleanups once, newest first.
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    })());
-  // Until the worker runs, a Ctrl-C simply unwinds what was started so far.
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    progress('stopping …');
-    void stopAll().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  onSupervisorGone(onSignal);
+  // Ctrl-C and the worker's own shutdown can both ask to stop: the cleanups run once, newest first.
+  const shutdown = handleShutdown();
+  onSupervisorGone(shutdown.interrupt);
 
   try {
     const dataDir = resolve(config.CS_DATA_DIR);
@@ -51,7 +36,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     const database: Database = await openDatabase(
       config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
     );
-    cleanups.push(database.close);
+    shutdown.push(database.close);
     progress(
       `database: ${database.target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}` +
         (database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''),
@@ -70,7 +55,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
         namespace: config.TEMPORAL_NAMESPACE,
         retentionDays: config.TEMPORAL_RETENTION_DAYS,
       });
-      cleanups.push(devServer.stop);
+      shutdown.push(devServer.stop);
       address = devServer.address;
     }
 
@@ -86,10 +71,10 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       }
     }
     const workerConnection = await NativeConnection.connect({ address });
-    cleanups.push(() => workerConnection.close());
+    shutdown.push(() => workerConnection.close());
     progress('bundling workflows and starting the worker …');
     const mail = await openMail(config, join(dataDir, 'mail'));
-    cleanups.push(mail.close);
+    shutdown.push(mail.close);
     progress(mail.description);
     const worker = await createLifecycleWorker({
       connection: workerConnection,
@@ -101,12 +86,12 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       webhookTargets: config.WEBHOOK_TARGETS,
     });
     const workerRun = worker.run();
-    cleanups.push(async () => {
+    shutdown.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
 
-    if (interrupted) return;
+    if (shutdown.interrupted) return;
     if (supervised()) {
       tellSupervisor({ ready: 'worker' });
     } else {
@@ -120,9 +105,9 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     }
     // The SDK's runtime shuts the worker down on SIGINT/SIGTERM; then the rest goes too.
     await workerRun;
-    await stopAll();
+    await shutdown.stopAll();
   } catch (error) {
-    await stopAll();
+    await shutdown.stopAll();
     throw error;
   }
 }
