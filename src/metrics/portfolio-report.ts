@@ -1,60 +1,94 @@
 /**
- * The portfolio report behind `GET /v1/metrics` and `cli metrics`: reads the stored components
- * and computes each metric with the pure functions in `portfolio.ts`.
+ * The portfolio report behind `GET /v1/metrics` and `cli metrics`. PostgreSQL computes the sums,
+ * counts and percentiles (one aggregate query per metric), so a request reads a few hundred rows
+ * however large the portfolio; only the lists the report returns (renewals due, at risk) come back
+ * row by row. The `…From…` functions in `portfolio.ts` turn the aggregates into results with the
+ * same formulas as the row-based ones, and test/metrics/portfolio-report.test.ts checks that both
+ * give the same report over the same rows.
  */
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
-import { booksOfBusiness, nps, retention, timeToValue } from './portfolio';
+import { booksOfBusinessFromGroups, npsFromCounts, retentionFromTotals, timeToValueFromPercentiles, type RetentionTotals } from './portfolio';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type PortfolioReport = Awaited<ReturnType<typeof portfolioReport>>;
 
+/**
+ * Timestamps are bound as ISO text cast to `timestamp`: the columns hold UTC without a zone, and a
+ * zone in the text is ignored by that cast, so the comparison never depends on the session's TimeZone.
+ */
+const at = (date: Date) => date.toISOString();
+
 export async function portfolioReport(prisma: PrismaClient, definition: TLifecycleDefinition, days: number) {
   const to = new Date();
   const from = new Date(to.getTime() - days * DAY_MS);
-  const [movements, npsRows, firstValues, customers] = await Promise.all([
-    prisma.arrMovement.findMany({ select: { customerId: true, kind: true, amount: true, occurredAt: true } }),
-    prisma.surveyResponse.findMany({ where: { survey: 'nps', occurredAt: { gte: from } }, select: { score: true } }),
-    prisma.ingestedEvent.findMany({
-      // Delivered only: an event its sender was told failed (and may never resend) is not a fact yet.
-      where: { type: 'milestone', deliveredAt: { not: null }, payload: { path: ['milestone'], equals: 'first_value' } },
-      select: { customerId: true, occurredAt: true },
-    }),
-    prisma.customer.findMany({
-      select: {
-        id: true,
-        name: true,
-        segment: true,
-        arr: true,
-        csmOwner: true,
-        contractStart: true,
-        contractEnd: true,
-        contractStatus: true,
-        healthBand: true,
-        healthScore: true,
-        stage: true,
-      },
-    }),
-  ]);
-  const active = customers.filter((cu) => cu.contractStatus !== 'churned');
-  const byId = new Map(customers.map((cu) => [cu.id, cu]));
-  const firstValueAt = new Map<string, Date>();
-  for (const fv of firstValues)
-    if (!firstValueAt.has(fv.customerId) || fv.occurredAt < firstValueAt.get(fv.customerId)!) firstValueAt.set(fv.customerId, fv.occurredAt);
-  const ttvRows = [...firstValueAt].flatMap(([id, at]) => {
-    const cu = byId.get(id);
-    return cu?.contractStart ? [{ segment: cu.segment ?? 'unknown', days: Math.max(0, Math.round((at.getTime() - cu.contractStart.getTime()) / DAY_MS)) }] : [];
-  });
-  const period = retention(
-    movements.map((m) => ({ ...m, amount: Number(m.amount) })),
-    from,
-    to,
-  );
-  const health = { green: 0, yellow: 0, red: 0, unknown: 0 };
-  for (const cu of active) health[(cu.healthBand as keyof typeof health) ?? 'unknown'] = (health[(cu.healthBand as keyof typeof health) ?? 'unknown'] ?? 0) + 1;
   const soon = new Date(to.getTime() + 90 * DAY_MS);
-  const row = (cu: (typeof customers)[number]) => ({
+  const rowSelect = { id: true, name: true, arr: true, stage: true, healthScore: true, healthBand: true, csmOwner: true, contractEnd: true } as const;
+  const active = { contractStatus: { not: 'churned' } };
+  const [[totals], [npsCounts], ttv, bands, [arrTotal], books, renewals, atRisk] = await Promise.all([
+    // The cohort is the customers with ARR above zero before the period (every kind but new and
+    // expansion takes ARR away, as in `retention`); the period's movements are split by cohort.
+    prisma.$queryRaw<RetentionTotals[]>`
+      WITH starting AS (
+        SELECT customer_id, SUM(CASE WHEN kind IN ('new', 'expansion') THEN amount ELSE -amount END) AS arr
+        FROM arr_movements WHERE occurred_at < ${at(from)}::timestamp GROUP BY customer_id
+      ), cohort AS (SELECT customer_id, arr FROM starting WHERE arr > 0),
+      period AS (
+        SELECT m.customer_id, m.kind, m.amount, c.customer_id IS NOT NULL AS in_cohort
+        FROM arr_movements m LEFT JOIN cohort c ON c.customer_id = m.customer_id
+        WHERE m.occurred_at >= ${at(from)}::timestamp AND m.occurred_at < ${at(to)}::timestamp
+      )
+      SELECT
+        (SELECT COALESCE(SUM(arr), 0) FROM cohort)::float8 AS "startingArr",
+        COALESCE(SUM(amount) FILTER (WHERE in_cohort AND kind = 'expansion'), 0)::float8 AS "expansionArr",
+        COALESCE(SUM(amount) FILTER (WHERE in_cohort AND kind = 'contraction'), 0)::float8 AS "contractionArr",
+        COALESCE(SUM(amount) FILTER (WHERE in_cohort AND kind = 'churn'), 0)::float8 AS "churnArr",
+        (SELECT COUNT(*) FROM cohort)::int AS "cohortCustomers",
+        COUNT(DISTINCT customer_id) FILTER (WHERE in_cohort AND kind = 'churn')::int AS "churnedCustomers",
+        COALESCE(SUM(amount) FILTER (WHERE NOT in_cohort AND kind = 'new'), 0)::float8 AS "newArr",
+        COALESCE(SUM(amount) FILTER (WHERE NOT in_cohort AND kind = 'churn'), 0)::float8 AS "newCustomerChurnArr"
+      FROM period`,
+    prisma.$queryRaw<{ responses: number; promoters: number; detractors: number }[]>`
+      SELECT COUNT(*)::int AS responses,
+        COUNT(*) FILTER (WHERE score >= 9)::int AS promoters,
+        COUNT(*) FILTER (WHERE score <= 6)::int AS detractors
+      FROM survey_responses WHERE survey = 'nps' AND occurred_at >= ${at(from)}::timestamp`,
+    // First value: a customer's earliest delivered first_value milestone (an event its sender was
+    // told failed, and may never resend, is not a fact yet). Days rounded half up, never below zero.
+    prisma.$queryRaw<{ segment: string; customers: number; medianDays: number | null; p90Days: number | null }[]>`
+      WITH first_value AS (
+        SELECT customer_id, MIN(occurred_at) AS reached_at FROM ingested_events
+        WHERE type = 'milestone' AND delivered_at IS NOT NULL AND payload ->> 'milestone' = 'first_value'
+        GROUP BY customer_id
+      ), days AS (
+        SELECT COALESCE(c.segment, 'unknown') AS segment,
+          GREATEST(0, ROUND(EXTRACT(EPOCH FROM (f.reached_at - c.contract_start))::numeric / 86400))::float8 AS days
+        FROM first_value f JOIN customers c ON c.id = f.customer_id
+        WHERE c.contract_start IS NOT NULL
+      )
+      SELECT segment, COUNT(*)::int AS customers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS "medianDays",
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS "p90Days"
+      FROM days GROUP BY segment`,
+    prisma.customer.groupBy({ by: ['healthBand'], where: active, _count: { _all: true }, orderBy: { healthBand: 'asc' } }),
+    prisma.$queryRaw<{ total: number }[]>`SELECT COALESCE(SUM(arr), 0)::float8 AS total FROM customers WHERE contract_status <> 'churned'`,
+    // Ordered by CSM so books with the same load come out in a stable order.
+    prisma.$queryRaw<{ csmOwner: string; segment: string; accounts: number; arr: number }[]>`
+      SELECT COALESCE(csm_owner, 'unassigned') AS "csmOwner", COALESCE(segment, 'unknown') AS segment,
+        COUNT(*)::int AS accounts, SUM(arr)::float8 AS arr
+      FROM customers WHERE contract_status <> 'churned'
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    prisma.customer.findMany({
+      where: { ...active, contractEnd: { gte: to, lte: soon } },
+      orderBy: [{ contractEnd: 'asc' }, { id: 'asc' }],
+      select: rowSelect,
+    }),
+    prisma.customer.findMany({ where: { ...active, healthBand: 'red' }, orderBy: [{ arr: 'desc' }, { id: 'asc' }], select: rowSelect }),
+  ]);
+  const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
+  for (const band of bands) health[band.healthBand ?? 'unknown'] = (health[band.healthBand ?? 'unknown'] ?? 0) + band._count._all;
+  const row = (cu: (typeof renewals)[number]) => ({
     customerId: cu.id,
     name: cu.name,
     arr: Number(cu.arr),
@@ -66,21 +100,12 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
   });
   return {
     period: { days, from: from.toISOString(), to: to.toISOString() },
-    arr: { total: active.reduce((a, cu) => a + Number(cu.arr), 0), ...period },
-    nps: nps(npsRows.map((r) => r.score)),
-    timeToValue: timeToValue(ttvRows),
-    health,
-    renewalsDue90Days: active
-      .filter((cu) => cu.contractEnd && cu.contractEnd >= to && cu.contractEnd <= soon)
-      .sort((a, b) => a.contractEnd!.getTime() - b.contractEnd!.getTime())
-      .map(row),
-    atRisk: active
-      .filter((cu) => cu.healthBand === 'red')
-      .sort((a, b) => Number(b.arr) - Number(a.arr))
-      .map(row),
-    booksOfBusiness: booksOfBusiness(
-      active.map((cu) => ({ csmOwner: cu.csmOwner ?? 'unassigned', segment: cu.segment ?? 'unknown', arr: Number(cu.arr) })),
-      Object.fromEntries(definition.segments.map((segment) => [segment.id, segment.csmRatio])),
-    ),
+    arr: { total: arrTotal!.total, ...retentionFromTotals(totals!, from, to) },
+    nps: npsFromCounts(npsCounts!),
+    timeToValue: timeToValueFromPercentiles(ttv),
+    health: health as { green: number; yellow: number; red: number; unknown: number },
+    renewalsDue90Days: renewals.map(row),
+    atRisk: atRisk.map(row),
+    booksOfBusiness: booksOfBusinessFromGroups(books, Object.fromEntries(definition.segments.map((segment) => [segment.id, segment.csmRatio]))),
   };
 }

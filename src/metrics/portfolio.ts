@@ -9,6 +9,10 @@
  * The starting cohort is the customers with ARR before the period. Expansion, contraction and churn
  * ARR are the cohort's (what NRR and GRR are made of); new ARR, and churn of customers who arrived
  * during the period, are reported beside them so nothing that moved is invisible.
+ *
+ * The report over the database (portfolio-report.ts) has PostgreSQL compute the sums, counts and
+ * percentiles; the `…From…` functions here turn those into the same results, and the row-based
+ * functions go through them too, so both paths share one formula for every ratio and rounding.
  */
 export type ArrKind = 'new' | 'expansion' | 'contraction' | 'churn';
 export interface ArrMovementRow {
@@ -39,6 +43,18 @@ export interface RetentionResult {
 
 const signed = (kind: string, amount: number) => (kind === 'new' || kind === 'expansion' ? amount : -amount);
 
+/** The sums and counts retention is made of: from rows (`retention`) or from SQL aggregates. */
+export interface RetentionTotals {
+  startingArr: number;
+  expansionArr: number;
+  contractionArr: number;
+  churnArr: number;
+  cohortCustomers: number;
+  churnedCustomers: number;
+  newArr: number;
+  newCustomerChurnArr: number;
+}
+
 export function retention(movements: ArrMovementRow[], from: Date, to: Date): RetentionResult {
   const arrAtStart = new Map<string, number>();
   for (const m of movements) {
@@ -49,8 +65,24 @@ export function retention(movements: ArrMovementRow[], from: Date, to: Date): Re
   const sum = (kind: ArrKind, inCohort = true) =>
     inPeriod.filter((m) => cohort.has(m.customerId) === inCohort && m.kind === kind).reduce((a, m) => a + m.amount, 0);
   const churned = new Set(inPeriod.filter((m) => m.kind === 'churn' && cohort.has(m.customerId)).map((m) => m.customerId));
-  const startingArr = [...cohort].reduce((a, id) => a + arrAtStart.get(id)!, 0);
-  const [expansionArr, contractionArr, churnArr] = [sum('expansion'), sum('contraction'), sum('churn')];
+  return retentionFromTotals(
+    {
+      startingArr: [...cohort].reduce((a, id) => a + arrAtStart.get(id)!, 0),
+      expansionArr: sum('expansion'),
+      contractionArr: sum('contraction'),
+      churnArr: sum('churn'),
+      cohortCustomers: cohort.size,
+      churnedCustomers: churned.size,
+      newArr: sum('new', false),
+      newCustomerChurnArr: sum('churn', false),
+    },
+    from,
+    to,
+  );
+}
+
+export function retentionFromTotals(totals: RetentionTotals, from: Date, to: Date): RetentionResult {
+  const { startingArr, expansionArr, contractionArr, churnArr, cohortCustomers, churnedCustomers } = totals;
   const ratio = (value: number) => (startingArr > 0 ? Math.round((value / startingArr) * 10_000) / 10_000 : null);
   return {
     from: from.toISOString(),
@@ -61,20 +93,23 @@ export function retention(movements: ArrMovementRow[], from: Date, to: Date): Re
     churnArr,
     nrr: ratio(startingArr + expansionArr - contractionArr - churnArr),
     grr: startingArr > 0 ? Math.min(1, ratio(startingArr - contractionArr - churnArr)!) : null,
-    cohortCustomers: cohort.size,
-    churnedCustomers: churned.size,
-    logoChurnRate: cohort.size > 0 ? Math.round((churned.size / cohort.size) * 10_000) / 10_000 : null,
-    newArr: sum('new', false),
-    newCustomerChurnArr: sum('churn', false),
+    cohortCustomers,
+    churnedCustomers,
+    logoChurnRate: cohortCustomers > 0 ? Math.round((churnedCustomers / cohortCustomers) * 10_000) / 10_000 : null,
+    newArr: totals.newArr,
+    newCustomerChurnArr: totals.newCustomerChurnArr,
   };
 }
 
 export function nps(scores: number[]): { score: number | null; responses: number; promoters: number; passives: number; detractors: number } {
-  const promoters = scores.filter((s) => s >= 9).length;
-  const detractors = scores.filter((s) => s <= 6).length;
-  const passives = scores.length - promoters - detractors;
-  const score = scores.length === 0 ? null : Math.round(((promoters - detractors) / scores.length) * 1000) / 10;
-  return { score, responses: scores.length, promoters, passives, detractors };
+  return npsFromCounts({ responses: scores.length, promoters: scores.filter((s) => s >= 9).length, detractors: scores.filter((s) => s <= 6).length });
+}
+
+/** NPS from the counts of responses, promoters (9-10) and detractors (0-6). */
+export function npsFromCounts(counts: { responses: number; promoters: number; detractors: number }) {
+  const { responses, promoters, detractors } = counts;
+  const score = responses === 0 ? null : Math.round(((promoters - detractors) / responses) * 1000) / 10;
+  return { score, responses, promoters, passives: responses - promoters - detractors, detractors };
 }
 
 /**
@@ -95,13 +130,26 @@ export function timeToValue(
 ): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {
   const bySegment = new Map<string, number[]>();
   for (const row of rows) bySegment.set(row.segment, [...(bySegment.get(row.segment) ?? []), row.days]);
+  return timeToValueFromPercentiles(
+    [...bySegment].map(([segment, days]) => {
+      const sorted = [...days].sort((a, b) => a - b);
+      return { segment, customers: sorted.length, medianDays: percentile(sorted, 50), p90Days: percentile(sorted, 90) };
+    }),
+  );
+}
+
+/**
+ * Time to value from each segment's count and interpolated percentiles (PostgreSQL's
+ * `percentile_cont` interpolates as `percentile` does): rounded to a tenth, segments in order.
+ */
+export function timeToValueFromPercentiles(
+  rows: { segment: string; customers: number; medianDays: number | null; p90Days: number | null }[],
+): Record<string, { customers: number; medianDays: number | null; p90Days: number | null }> {
+  const tenth = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
   return Object.fromEntries(
-    [...bySegment]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([segment, days]) => {
-        const sorted = [...days].sort((a, b) => a - b);
-        return [segment, { customers: sorted.length, medianDays: percentile(sorted, 50), p90Days: percentile(sorted, 90) }];
-      }),
+    [...rows]
+      .sort((a, b) => a.segment.localeCompare(b.segment))
+      .map((row) => [row.segment, { customers: row.customers, medianDays: tenth(row.medianDays), p90Days: tenth(row.p90Days) }]),
   );
 }
 
@@ -113,15 +161,26 @@ export interface BookRow {
 
 /** Each CSM's accounts and ARR, and their load against each segment's ratio (1.0 = a full book). */
 export function booksOfBusiness(rows: BookRow[], ratioBySegment: Record<string, number>) {
+  return booksOfBusinessFromGroups(
+    rows.map((row) => ({ ...row, accounts: 1 })),
+    ratioBySegment,
+  );
+}
+
+/**
+ * The same from accounts and ARR grouped by CSM and segment (SQL `GROUP BY`). Books with the same
+ * load keep the order of their first group.
+ */
+export function booksOfBusinessFromGroups(groups: (BookRow & { accounts: number })[], ratioBySegment: Record<string, number>) {
   const books = new Map<string, { accounts: number; arr: number; load: number; bySegment: Record<string, number> }>();
-  for (const row of rows) {
-    const book = books.get(row.csmOwner) ?? { accounts: 0, arr: 0, load: 0, bySegment: {} };
-    book.accounts += 1;
-    book.arr += row.arr;
-    book.bySegment[row.segment] = (book.bySegment[row.segment] ?? 0) + 1;
-    const ratio = ratioBySegment[row.segment];
-    if (ratio) book.load += 1 / ratio;
-    books.set(row.csmOwner, book);
+  for (const group of groups) {
+    const book = books.get(group.csmOwner) ?? { accounts: 0, arr: 0, load: 0, bySegment: {} };
+    book.accounts += group.accounts;
+    book.arr += group.arr;
+    book.bySegment[group.segment] = (book.bySegment[group.segment] ?? 0) + group.accounts;
+    const ratio = ratioBySegment[group.segment];
+    if (ratio) book.load += group.accounts / ratio;
+    books.set(group.csmOwner, book);
   }
   return [...books].map(([csmOwner, book]) => ({ csmOwner, ...book, load: Math.round(book.load * 1000) / 1000 })).sort((a, b) => b.load - a.load);
 }
