@@ -23,6 +23,7 @@ import {
 } from '../../src/domain/lifecycle-state';
 import { conditionMet, exitProgress } from '../../src/domain/stage-rules';
 import { computeMetrics } from '../../src/domain/metrics';
+import { customerDetailsMarkdown } from '../../src/domain/customer-summary';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = Date.parse('2026-01-05T09:00:00.000Z');
@@ -205,6 +206,18 @@ describe('"a renewal conversation at least 90 days before contract end" is time-
     });
     expect(progress.required.find((a) => a.id === 'renewal_conversation_started')).toMatchObject({ met: false, late: true });
     expect(progress.required.find((a) => a.id === 'value_review')).toEqual(expect.not.objectContaining({ late: true }));
+  });
+});
+
+describe("a late renewal conversation in a customer's checklist (item 3)", () => {
+  it('keeps the customer in retention and shows the conversation as late in its details', () => {
+    const c = healthyInRetention();
+    c.wake(100, usage(100), milestone('value_review', 100));
+    c.until(334);
+    c.wake(335, usage(335), milestone('renewal_conversation_started', 335));
+    expect(c.state.stage).toBe('retention');
+    expect(c.state.exit.required.find((a) => a.id === 'renewal_conversation_started')).toMatchObject({ met: false, late: true });
+    expect(customerDetailsMarkdown(c.state, [])).toContain('- ⏰ Renewal conversation started (>= 90 days before contract end) (late)');
   });
 });
 
