@@ -39,6 +39,8 @@ import {
   recordHandoff,
   recordRejection,
   recordSentiment,
+  noteCause,
+  trackCauses,
   type Cause,
   type Changes,
   type LifecycleState,
@@ -79,6 +81,12 @@ import { playRunWorkflow } from './play-run';
 
 /** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
 const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
+/**
+ * Marks histories that run the seed-held rules: renewal rungs once per contract term (ids kept in
+ * the state's `seedRules` flag, since queries plan timers too), a met exit never behind, a batch of
+ * repeats changing nothing, and a stage move naming the event that made its exit ready.
+ */
+const SEED_RULES_PATCH = 'seed-rules-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -158,6 +166,11 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   state = input.carried ?? initialState(input.handoff, definition, nowIso());
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
+  // Once adopted, kept in the state (and carried on continue-as-new); histories from before never adopt.
+  const adoptSeedRules = () => {
+    if (!customer.seedRules && patched(SEED_RULES_PATCH)) customer.seedRules = true;
+  };
+  adoptSeedRules();
 
   if (!input.carried) {
     recordHandoff(customer, nowIso(), changes);
@@ -179,13 +192,21 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     }
 
     const now = nowIso();
+    adoptSeedRules();
+    const seedRules = customer.seedRules === true;
     let cause: Cause = pendingCause ?? { type: 'timer', id: next?.id ?? 'none' };
+    const prompted = pendingCause !== undefined;
     pendingCause = undefined;
+    // What made each stage's exit ready, event by event (seed-held rules; see `CauseTracker`).
+    const causes = seedRules ? trackCauses(customer, rules, now, cause) : undefined;
+    // Anything this wake-up brought that could change the customer; a batch of repeats brings nothing.
+    let news = 0;
     // Checked and applied without an await in between, so a repeat can never slip in twice.
     // Histories recorded before validation moved into the workflow replay unvalidated, as they ran.
     const validating = patched(VALIDATE_ARRIVALS_PATCH);
     if (validating && droppedArrivals > 0) {
       recordRejection(customer, { what: `${droppedArrivals} event(s)`, reason: `more than ${MAX_EVENTS_PER_SIGNAL} in one signal` }, now, changes);
+      news += 1;
     }
     droppedArrivals = 0;
     for (const raw of arrivals.splice(0)) {
@@ -194,6 +215,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         const admission = admitEvent(raw, customer.facts.contractStart);
         if (!admission.ok) {
           recordRejection(customer, admission, now, changes);
+          news += 1;
           continue;
         }
         event = admission.event;
@@ -203,9 +225,12 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       if (!acceptEventId(customer, event.id, now)) continue;
       applyCustomerEvent(customer, event, changes, validating ? { now } : {});
       cause = { type: 'event', id: event.id, eventType: event.type };
+      news += 1;
+      if (causes) noteCause(causes, customer, rules, now, cause);
     }
     for (const timer of pendingTimers(customer, rules, now).filter((t) => t.at <= now)) {
       fireTimer(customer, timer, now, changes);
+      news += 1;
       if (cause.type !== 'event') cause = { type: 'timer', id: timer.id };
     }
     for (const finished of finishedPlays.splice(0)) {
@@ -215,11 +240,16 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         continue;
       }
       finishPlayRun(customer, finished, now, changes);
+      news += 1;
     }
-    evaluate(customer, rules, now, cause, changes);
-    const plays = planPlays(customer, rules, workflowId, now, cause, changes);
-    await publish();
-    await act(plays, rules.playSettings);
+    // Only repeats (ids already seen): nothing to judge again, write or publish (seed-held rules).
+    const nothingNew = seedRules && news === 0 && !prompted && !dirty;
+    if (!nothingNew) {
+      evaluate(customer, rules, now, cause, changes, causes);
+      const plays = planPlays(customer, rules, workflowId, now, cause, changes);
+      await publish();
+      await act(plays, rules.playSettings);
+    }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
@@ -282,7 +312,10 @@ async function act(
   for (const start of plays.starts) {
     await startChild(playRunWorkflow, {
       workflowId: start.runId,
-      args: [{ runId: start.runId, play: start.play, why: start.why, cause: start.cause, customer: start.customer, settings: settings! }], // required by the definition once it has plays
+      // settings: required by the definition once it has plays.
+      args: [
+        { runId: start.runId, play: start.play, why: start.why, cause: start.cause, customer: start.customer, settings: settings!, goalMet: start.goalMet },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `${start.play.label} — ${start.why}`.slice(0, 200),
       typedSearchAttributes: [{ key: CustomerIdKey, value: start.customer.customerId }],

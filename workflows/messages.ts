@@ -56,6 +56,8 @@ export interface PlayRunInput {
   cause: Cause;
   customer: PlayCustomerContext;
   settings: TPlaySettings;
+  /** The play's goal already held when it started: its steps are skipped. Absent in older runs. */
+  goalMet?: boolean;
 }
 /** What the customer's workflow tells a running play: a milestone it waits for, its goal reached. */
 export const playObservationSignal = defineSignal<[PlayObservation]>('playObservation');

@@ -28,6 +28,7 @@ import { quietHoursDelayMs, renderTemplate, resolveRecipient, templateValues, wa
 import { getPlayProgressQuery, playFinishedSignal, playObservationSignal, type PlayOutcome, type PlayProgress, type PlayRunInput } from './messages';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const PLAY_GOAL_SKIP_PATCH = 'play-goal-skip-v1';
 
 // Email and webhooks wait out an outage: retried with backoff, without a cap, until they land or a
 // permanent failure (a 5xx rejection, a 4xx from the webhook) says retrying cannot help.
@@ -55,7 +56,10 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
   const { runId, play, customer, settings, why } = input;
   const startedAt = new Date().toISOString();
   const seen: PlayObservation[] = [];
-  let goalMet = false;
+  // From play-goal-skip-v1 on, a step is skipped once the play's goal is observed (at the start or
+  // later): no task or email for a renewal conversation already held. Older runs replay as they ran.
+  const skipOnGoal = patched(PLAY_GOAL_SKIP_PATCH);
+  let goalMet = skipOnGoal && input.goalMet === true;
   const progress: PlayProgress = { steps: [] };
 
   setHandler(playObservationSignal, (observation) => {
@@ -140,6 +144,10 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
   async function runSteps(steps: TPlayStep[], keyPrefix: string): Promise<PlayOutcome> {
     for (const step of steps) {
       progress.current = step.id;
+      if (skipOnGoal && goalMet) {
+        done(step.id, step.kind, 'skipped: goal already met');
+        continue;
+      }
       if (step.kind === 'wait') {
         const atStart = { milestones: customer.milestones, band: customer.health?.band ?? null };
         const met = waitSatisfied(step.for, seen, atStart) || (await condition(() => waitSatisfied(step.for, seen, atStart), step.withinDays * DAY_MS));

@@ -138,7 +138,7 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
     sla: string;
     segment: string;
     health: { score: number | null; band: string | null; trend: string; dimensions: { label: string; score: number | null }[] } | null;
-    exit: { required: { label: string; met: boolean }[] };
+    exit: { required: { label: string; met: boolean; late?: boolean }[] };
     timeline: { at: string; summary: string }[];
   };
   const state = await api<State>(config, 'GET', `/v1/customers/${encodeURIComponent(customerId)}`);
@@ -151,7 +151,7 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
     `  to leave  ${
       state.exit.required
         .filter((a) => !a.met)
-        .map((a) => a.label)
+        .map((a) => (a.late ? `${a.label} (late)` : a.label))
         .join('; ') || 'nothing left'
     }`,
     '  recent:',

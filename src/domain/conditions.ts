@@ -55,7 +55,7 @@ export type TMetricName = z.infer<typeof ZMetricName>;
 const ZComparison = z.enum(['>=', '>', '<=', '<', '==']);
 
 export type TCondition =
-  | { kind: 'milestone'; milestone: string; label?: string }
+  | { kind: 'milestone'; milestone: string; atLeastDaysBeforeContractEnd?: number; label?: string }
   | { kind: 'metric'; metric: TMetricName; op: z.infer<typeof ZComparison>; value: number; label?: string }
   | { kind: 'stakeholders'; role?: TStakeholderRole; engaged?: boolean; min: number; label?: string }
   | { kind: 'band'; in: THealthBand[]; label?: string }
@@ -65,7 +65,18 @@ export type TCondition =
 /** A condition over the customer's state. `label` is what the UI and the timeline show. */
 export const ZCondition: z.ZodType<TCondition> = z.lazy(() =>
   z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('milestone'), milestone: z.string().min(1), label: z.string().optional() }).strict(),
+    z
+      .object({
+        kind: z.literal('milestone'),
+        milestone: z.string().min(1),
+        /**
+         * Time-relative: the milestone counts only when it occurred at least this many whole (UTC)
+         * days before the contract end in force when it occurred; a later one is shown as late.
+         */
+        atLeastDaysBeforeContractEnd: z.number().int().min(0).max(3_650).optional(),
+        label: z.string().optional(),
+      })
+      .strict(),
     z
       .object({
         kind: z.literal('metric'),

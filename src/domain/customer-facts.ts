@@ -20,6 +20,19 @@ export interface CustomerFacts {
   contractStart: string;
   contractEnd: string;
   contractStatus: 'active' | 'churned';
+  /**
+   * Which contract term the customer is in (1 from the handoff, +1 per renewal) and when it began:
+   * the renewal ladder fires once per term. Absent in state carried by older runs: term 1, from the
+   * contract start.
+   */
+  contractTerm?: number;
+  termStartedAt?: string;
+  /**
+   * The contract end in force from each moment on (oldest first, at most MAX_CONTRACT_END_CHANGES),
+   * so a time-relative criterion is judged against the end in force when its milestone occurred.
+   * Absent in state carried by older runs: the current end is used.
+   */
+  contractEnds?: { from: string; end: string }[];
   csmOwner: string;
   successCriteria: string[];
   goals: string[];
@@ -42,6 +55,8 @@ export interface CustomerFacts {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const KEEP_DAYS = 60;
+/** Contract-end changes remembered; a sender moving the date daily cannot grow the state forever. */
+export const MAX_CONTRACT_END_CHANGES = 50;
 /**
  * Distinct feature names remembered per customer. A definition names a handful of key features;
  * the cap keeps a sender that invents a new name per event from growing the carried state forever.
@@ -68,6 +83,9 @@ export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string):
     contractStart: handoff.contractStart,
     contractEnd: handoff.contractEnd,
     contractStatus: 'active',
+    contractTerm: 1,
+    termStartedAt: handoff.contractStart,
+    contractEnds: [{ from: handoff.contractStart, end: handoff.contractEnd }],
     csmOwner: handoff.csmOwner,
     successCriteria: handoff.successCriteria,
     goals: handoff.goals,
@@ -169,6 +187,10 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
       if (event.contractEnd && event.contractEnd !== facts.contractEnd) {
         changes.push(`contract end ${facts.contractEnd.slice(0, 10)} -> ${event.contractEnd.slice(0, 10)}`);
         facts.contractEnd = event.contractEnd;
+        if (facts.contractEnds) {
+          facts.contractEnds.push({ from: event.occurredAt, end: event.contractEnd });
+          if (facts.contractEnds.length > MAX_CONTRACT_END_CHANGES) facts.contractEnds.splice(0, facts.contractEnds.length - MAX_CONTRACT_END_CHANGES);
+        }
       }
       if (event.arr !== undefined && event.arr !== facts.arr) {
         changes.push(`ARR ${facts.arr} -> ${event.arr}`);
@@ -179,6 +201,10 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
         changes.push('churned');
       } else if (event.action === 'renewed') {
         facts.contractStatus = 'active';
+        // A new term: its renewal ladder starts afresh. It begins when the engine learns of it (the
+        // workflow's clock), so every rung fired before belongs to the term before.
+        facts.contractTerm = (facts.contractTerm ?? 1) + 1;
+        facts.termStartedAt = options.now ?? event.occurredAt;
         changes.push('renewed');
       }
       return changes;
@@ -198,4 +224,16 @@ function pruneOld(facts: CustomerFacts, nowIso: string): void {
     if (!(at >= cutoff)) delete facts.dailyLogins[day];
   }
   facts.highSeverityOpenedAt = facts.highSeverityOpenedAt.filter((at) => Date.parse(at) >= cutoff);
+}
+
+/** The contract end in force at `at`: the latest change from at or before it (see `contractEnds`). */
+export function contractEndAt(facts: CustomerFacts, at: string): string {
+  const history = facts.contractEnds;
+  if (!history || history.length === 0) return facts.contractEnd;
+  const t = Date.parse(at);
+  let found: { from: string; end: string } | undefined;
+  for (const entry of history) {
+    if (Date.parse(entry.from) <= t && (!found || Date.parse(entry.from) >= Date.parse(found.from))) found = entry;
+  }
+  return (found ?? history[0]!).end;
 }

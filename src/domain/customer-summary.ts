@@ -27,7 +27,8 @@ export function customerDetailsMarkdown(state: LifecycleState, nextTimers: Plann
   } else {
     lines.push('**Health:** no data yet');
   }
-  const exit = [...state.exit.required.map((a) => `${a.met ? '✅' : '⬜'} ${a.label}`)];
+  // A time-relative criterion reached too late is shown as late, not as merely open.
+  const exit = [...state.exit.required.map((a) => (a.met ? `✅ ${a.label}` : a.late ? `⏰ ${a.label} (late)` : `⬜ ${a.label}`))];
   if (exit.length) lines.push('', `**To leave ${state.stage}:**`, ...exit.map((e) => `- ${e}`));
   if (nextTimers.length) {
     lines.push('', '**Next timers:**', ...nextTimers.map((t) => `- ${t.at.slice(0, 10)} ${t.label}`));

@@ -111,7 +111,8 @@ export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.pars
           {
             id: 'renewal_conversation_started',
             label: 'Renewal conversation started (>= 90 days before contract end)',
-            when: { kind: 'milestone', milestone: 'renewal_conversation_started' },
+            // Seed 001: "initiated at least 90 days before contract end"; a later one is shown as late.
+            when: { kind: 'milestone', milestone: 'renewal_conversation_started', atLeastDaysBeforeContractEnd: 90 },
           },
         ],
         optional: [
@@ -124,8 +125,11 @@ export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.pars
         ],
         minOptional: 0,
       },
-      // The renewal run-up: value review at T-120, conversation by T-90 (about 4-5 months on a yearly contract).
-      sla: { behindAfterDays: 150, stuckAfterDays: 240 },
+      // Retention waits for the renewal run-up (value review at T-120, the conversation by T-90), so its
+      // time box runs to the renewal window, not a number of days in stage: a yearly customer entering
+      // at day 60 cannot be done by day 210. Behind once the conversation's deadline passes, stuck at
+      // the negotiation rung.
+      sla: { behindDaysBeforeContractEnd: 90, stuckDaysBeforeContractEnd: 60 },
     },
     {
       // Seed 002: from day 120; seed 001: proven value, growth signal, multi-threaded.

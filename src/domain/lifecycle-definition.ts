@@ -17,6 +17,45 @@ export * from './conditions';
 export const ZAchievement = z.object({ id: z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case'), label: z.string().min(1), when: ZCondition }).strict();
 export type TAchievement = z.infer<typeof ZAchievement>;
 
+/** Time in stage, or days left before the contract end (see `ZStage.sla`). */
+export type TStageSla = { behindAfterDays: number; stuckAfterDays: number } | { behindDaysBeforeContractEnd: number; stuckDaysBeforeContractEnd: number };
+
+// One object rather than a zod union, so a mistake is reported at the field that has it.
+export const ZStageSla = z
+  .object({
+    behindAfterDays: z.number().positive().optional(),
+    stuckAfterDays: z.number().positive().optional(),
+    behindDaysBeforeContractEnd: z.number().min(0).max(3_650).optional(),
+    stuckDaysBeforeContractEnd: z.number().min(0).max(3_650).optional(),
+  })
+  .strict()
+  .superRefine((sla, ctx) => {
+    const inStage = sla.behindAfterDays !== undefined || sla.stuckAfterDays !== undefined;
+    const toEnd = sla.behindDaysBeforeContractEnd !== undefined || sla.stuckDaysBeforeContractEnd !== undefined;
+    if (inStage === toEnd) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either behindAfterDays/stuckAfterDays or behindDaysBeforeContractEnd/stuckDaysBeforeContractEnd',
+        path: [],
+      });
+      return;
+    }
+    const pair = inStage ? (['behindAfterDays', 'stuckAfterDays'] as const) : (['behindDaysBeforeContractEnd', 'stuckDaysBeforeContractEnd'] as const);
+    for (const key of pair) if (sla[key] === undefined) ctx.addIssue({ code: 'custom', message: `${key} is required with ${pair.join('/')}`, path: [key] });
+    if (inStage && sla.behindAfterDays !== undefined && sla.stuckAfterDays !== undefined && !(sla.stuckAfterDays > sla.behindAfterDays)) {
+      ctx.addIssue({ code: 'custom', message: 'stuckAfterDays must be greater than behindAfterDays', path: ['stuckAfterDays'] });
+    }
+    const { behindDaysBeforeContractEnd: behind, stuckDaysBeforeContractEnd: stuck } = sla;
+    if (toEnd && behind !== undefined && stuck !== undefined && !(stuck < behind)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'stuckDaysBeforeContractEnd must be less than behindDaysBeforeContractEnd',
+        path: ['stuckDaysBeforeContractEnd'],
+      });
+    }
+  })
+  .transform((sla) => sla as TStageSla);
+
 export const ZStage = z
   .object({
     id: ZStageId,
@@ -29,14 +68,14 @@ export const ZStage = z
         minOptional: z.number().int().min(0).default(0),
       })
       .strict(),
-    /** Time-in-stage thresholds: past `behindAfterDays` the customer is behind, past `stuckAfterDays` stuck. */
-    sla: z
-      .object({ behindAfterDays: z.number().positive(), stuckAfterDays: z.number().positive() })
-      .strict()
-      .refine((sla) => sla.stuckAfterDays > sla.behindAfterDays, {
-        message: 'stuckAfterDays must be greater than behindAfterDays',
-        path: ['stuckAfterDays'],
-      }),
+    /**
+     * The stage's time box, fitted to what the stage waits for. Either time in stage (past
+     * `behindAfterDays` the customer is behind, past `stuckAfterDays` stuck), or, for a stage that
+     * waits for the renewal window, days left before the contract end (behind once fewer than
+     * `behindDaysBeforeContractEnd` remain, stuck once fewer than `stuckDaysBeforeContractEnd`).
+     * A met exit is never behind.
+     */
+    sla: ZStageSla,
     /** Rules that move the customer back, checked in order (e.g. red in expansion -> retention). */
     moveBack: z.array(z.object({ id: z.string().min(1), when: ZCondition, to: ZStageId, reason: z.string().min(1) }).strict()).default([]),
     /** Health model for this stage; falls back to the segment's, then the default. */

@@ -12,7 +12,7 @@ import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } 
 import { storableText } from './bounds';
 import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
-import { stageOf, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
+import { stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import { computeMetrics, type Metrics } from './metrics';
 import {
   conditionMet as conditionMetNow,
@@ -25,7 +25,7 @@ import {
   type ExitProgress,
   type SlaStatus,
 } from './stage-rules';
-import { planTimers, type PlannedTimer } from './timer-plan';
+import { planTimers, renewalRungId, type PlannedTimer } from './timer-plan';
 import {
   decidePlays,
   emptyPlayState,
@@ -86,6 +86,12 @@ export interface LifecycleState {
   definitionVersion: string;
   /** Plays: runs in progress, caps history, condition edges. Absent in state carried by older runs. */
   plays?: PlayState;
+  /**
+   * Set once the workflow runs the seed-held rules (`seed-rules-v1`): renewal rungs once per contract
+   * term, a met exit never behind, no SLA timers once the exit is met. Absent in histories recorded
+   * before, which replay as they ran.
+   */
+  seedRules?: boolean;
 }
 
 const RECENT_TIMELINE = 100;
@@ -234,9 +240,10 @@ function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now
 
 /**
  * Recomputes health, then moves the customer forward while the stage's exit criteria are met, or
- * back when a move-back rule holds, and updates the SLA status. `cause` is what prompted it.
+ * back when a move-back rule holds, and updates the SLA status. `cause` is what prompted it; a
+ * forward move names what made that stage's exit ready when `causes` tracked it (see `CauseTracker`).
  */
-export function evaluate(state: LifecycleState, definition: TLifecycleDefinition, now: string, cause: Cause, changes: Changes): void {
+export function evaluate(state: LifecycleState, definition: TLifecycleDefinition, now: string, cause: Cause, changes: Changes, causes?: CauseTracker): void {
   state.definitionVersion = definition.version;
   const segment = segmentFor(definition, state.facts);
   state.segment = segment.id;
@@ -289,7 +296,7 @@ export function evaluate(state: LifecycleState, definition: TLifecycleDefinition
     const next = nextStage(state.stage);
     if (state.exit.ready && next) {
       const met = state.exit.required.map((a) => a.label).join(', ');
-      moveStage(state, next, now, cause, `exit criteria met (${met || 'none required'})`, changes);
+      moveStage(state, next, now, causes?.readiedBy[stage.id] ?? cause, `exit criteria met (${met || 'none required'})`, changes);
       refreshHealth();
       continue;
     }
@@ -297,7 +304,11 @@ export function evaluate(state: LifecycleState, definition: TLifecycleDefinition
   }
 
   const stage = stageOf(definition, state.stage);
-  const sla = slaStatus(stage, (Date.parse(now) - Date.parse(state.stageEnteredAt)) / DAY_MS);
+  const sla = slaStatus(stage, (Date.parse(now) - Date.parse(state.stageEnteredAt)) / DAY_MS, {
+    daysToRenewal: (Date.parse(state.facts.contractEnd) - Date.parse(now)) / DAY_MS,
+    // A met exit (the last stage's goal reached) is never behind: seed-held rules only.
+    exitMet: state.seedRules === true && state.exit.ready,
+  });
   if (sla !== state.sla) {
     state.sla = sla;
     changes.occurrences.push({ kind: 'sla', stage: stage.id, sla });
@@ -314,7 +325,8 @@ export function evaluate(state: LifecycleState, definition: TLifecycleDefinition
 /** Timers not yet fired, soonest first. */
 export function pendingTimers(state: LifecycleState, definition: TLifecycleDefinition, now: string): PlannedTimer[] {
   const segment = segmentFor(definition, state.facts);
-  return planTimers(
+  const seedRules = state.seedRules ? { term: state.facts.contractTerm ?? 1, exitMet: state.exit.ready } : undefined;
+  const planned = planTimers(
     definition,
     {
       facts: state.facts,
@@ -323,9 +335,87 @@ export function pendingTimers(state: LifecycleState, definition: TLifecycleDefin
       stageEnteredAt: state.stageEnteredAt,
       onboardingCompletedAt: state.onboardingCompletedAt,
       lastHealthAt: state.health?.at,
+      seedRules,
     },
     now,
-  ).filter((timer) => state.firedTimers[timer.id] === undefined);
+  );
+  const firedRungs = seedRules ? rungsFiredThisTerm(state) : undefined;
+  return planned.filter((timer) => state.firedTimers[timer.id] === undefined && !(timer.kind === 'renewal' && timer.ref && firedRungs?.has(timer.ref)));
+}
+
+/** Old rung ids: `renewal:<rung>:<contract end date>` (before rungs were per term). */
+const LEGACY_RUNG_ID = /^renewal:([a-z0-9_]+):\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Rungs fired in the current term under their old per-contract-end ids (state carried from before
+ * `seed-rules-v1`): a rung fired since the term began counts as fired, whatever end it was planned
+ * against. Linear in the fired timers, which compaction keeps to about a year.
+ */
+function rungsFiredThisTerm(state: LifecycleState): Set<string> {
+  const termStart = Date.parse(state.facts.termStartedAt ?? state.facts.contractStart);
+  const fired = new Set<string>();
+  for (const [id, at] of Object.entries(state.firedTimers)) {
+    const legacy = LEGACY_RUNG_ID.exec(id);
+    if (legacy && Date.parse(at) >= termStart) fired.add(legacy[1]!);
+  }
+  return fired;
+}
+
+/** The id a rung has now (for tests and the upcoming-timers query). */
+export const currentRungId = (state: LifecycleState, stepId: string) =>
+  renewalRungId(stepId, { facts: state.facts, seedRules: state.seedRules ? { term: state.facts.contractTerm ?? 1, exitMet: false } : undefined });
+
+// ---------------------------------------------------------------------------------------------
+// Causes
+
+/**
+ * What made each stage's exit ready within one batch. Events in a batch are applied one after the
+ * other; after each, every stage's exit is judged again (facts, metrics and the stage's health score
+ * at the batch's time), and the event after which a stage's exit turned ready is that move's cause,
+ * not merely the batch's last event. Linear in the batch: a few condition checks per event.
+ */
+export interface CauseTracker {
+  ready: Partial<Record<TStageId, boolean>>;
+  readiedBy: Partial<Record<TStageId, Cause>>;
+}
+
+function exitsReady(state: LifecycleState, definition: TLifecycleDefinition, now: string): Partial<Record<TStageId, boolean>> {
+  const segment = segmentFor(definition, state.facts);
+  const base = metricsFor(state, definition, now);
+  const byModel = new Map<string, { score: number | null; band: THealthBand | null }>();
+  const ready: Partial<Record<TStageId, boolean>> = {};
+  for (const stage of definition.stages) {
+    const model = healthModelFor(definition, stage, segment);
+    let health = byModel.get(model.id);
+    if (!health) {
+      const result = computeHealth(model, base, definition.version);
+      health = { score: result.score, band: result.band };
+      byModel.set(model.id, health);
+    }
+    const ctx = { facts: state.facts, metrics: { ...base, healthScore: health.score ?? undefined }, band: health.band };
+    ready[stage.id] = exitProgress(stage, ctx).ready;
+  }
+  return ready;
+}
+
+/**
+ * Starts tracking a batch: which exits were ready before any of its events. One already ready
+ * (time passing, a health change) owes it to what woke the workflow (`wokenBy`), not to an event.
+ */
+export function trackCauses(state: LifecycleState, definition: TLifecycleDefinition, now: string, wokenBy: Cause): CauseTracker {
+  const ready = exitsReady(state, definition, now);
+  const readiedBy: CauseTracker['readiedBy'] = {};
+  for (const stage of definition.stages) if (ready[stage.id]) readiedBy[stage.id] = wokenBy;
+  return { ready, readiedBy };
+}
+
+/** After one event (or timer) of the batch: a stage whose exit turned ready names it as the cause. */
+export function noteCause(tracker: CauseTracker, state: LifecycleState, definition: TLifecycleDefinition, now: string, cause: Cause): void {
+  const ready = exitsReady(state, definition, now);
+  for (const stage of definition.stages) {
+    if (ready[stage.id] && !tracker.ready[stage.id]) tracker.readiedBy[stage.id] = cause;
+  }
+  tracker.ready = ready;
 }
 
 /** Drops remembered event ids and fired timers too old to matter, so carried state stays bounded. */
@@ -351,6 +441,8 @@ export interface PlayStart {
   why: string;
   cause: Cause;
   customer: PlayCustomerContext;
+  /** The play's goal already holds as it starts: its steps are skipped (see the play run). */
+  goalMet: boolean;
 }
 
 export const playRunId = (workflowId: string, playId: string, runNumber: number) => `${workflowId}/play/${playId}/${runNumber}`;
@@ -402,6 +494,7 @@ export function planPlays(
       play: decision.play,
       why: decision.why,
       cause: decision.cause,
+      goalMet: decision.play.success !== undefined && conditionMetNow(decision.play.success.when, ctx),
       customer: playCustomerContext({
         customerWorkflowId: workflowId,
         facts: state.facts,

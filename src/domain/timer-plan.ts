@@ -1,10 +1,14 @@
 /**
  * Which durable timers a customer has, derived from its state each time anything changes, so a
  * timer moves when its basis moves (renewal date, segment, last login). Each timer's id embeds its
- * basis: a moved renewal date yields new ids, and the workflow fires each id once. Sandbox-safe.
+ * basis, and the workflow fires each id once. A renewal rung's id is (contract term, rung): a moved
+ * renewal date re-plans the rungs not yet fired without firing a fired one again, and a renewal
+ * starts a new ladder. (Older runs embedded the contract end instead; see `pendingTimers`.)
+ * Sandbox-safe.
  */
 import type { CustomerFacts } from './customer-facts';
 import type { TLifecycleDefinition, TSegment, TStage } from './lifecycle-definition';
+import { slaThresholds } from './stage-rules';
 
 export type TimerKind = 'renewal' | 'qbr' | 'inactivity' | 'time_to_value' | 'stage_sla' | 'advocacy' | 'health_tick';
 
@@ -25,7 +29,16 @@ export interface TimerBasis {
   stageEnteredAt: string;
   onboardingCompletedAt?: string;
   lastHealthAt?: string;
+  /**
+   * The seed-held rules (from `seed-rules-v1`): rung ids per contract term, and no SLA timers once
+   * the stage's exit is met. Absent for histories recorded before, which replay as they ran.
+   */
+  seedRules?: { term: number; exitMet: boolean };
 }
+
+/** A renewal rung's id: per contract term under the seed-held rules, else per contract end (older runs). */
+export const renewalRungId = (stepId: string, basis: Pick<TimerBasis, 'facts' | 'seedRules'>) =>
+  basis.seedRules ? `renewal:${stepId}:term-${basis.seedRules.term}` : `renewal:${stepId}:${basis.facts.contractEnd.slice(0, 10)}`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const addDays = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY_MS).toISOString();
@@ -40,7 +53,7 @@ export function planTimers(definition: TLifecycleDefinition, basis: TimerBasis, 
   for (const step of config.renewalLadder) {
     if (step.segments && !step.segments.includes(segment.id)) continue;
     const at = addDays(facts.contractEnd, step.daysFromContractEnd);
-    timers.push({ id: `renewal:${step.id}:${facts.contractEnd.slice(0, 10)}`, kind: 'renewal', at, label: step.label, ref: step.id });
+    timers.push({ id: renewalRungId(step.id, basis), kind: 'renewal', at, label: step.label, ref: step.id });
   }
 
   // The latest QBR that came due and the next one: when the workflow wakes for QBR #n, "now" already
@@ -73,14 +86,15 @@ export function planTimers(definition: TLifecycleDefinition, basis: TimerBasis, 
     });
   }
 
-  for (const threshold of ['behind', 'stuck'] as const) {
-    const days = threshold === 'behind' ? stage.sla.behindAfterDays : stage.sla.stuckAfterDays;
-    timers.push({
-      id: `stage_sla:${stage.id}:${threshold}:${basis.stageEnteredAt}`,
-      kind: 'stage_sla',
-      at: addDays(basis.stageEnteredAt, days),
-      label: `${stage.id} ${threshold} after ${days} days`,
-    });
+  // A met exit is never behind: no SLA timers then (seed-held rules).
+  if (!basis.seedRules?.exitMet) {
+    const thresholds = slaThresholds(stage, basis.stageEnteredAt, facts.contractEnd);
+    for (const threshold of ['behind', 'stuck'] as const) {
+      const at = thresholds[threshold];
+      // Time in stage: the id keeps its entry basis (as older runs planned it); to the contract end: its own time.
+      const idBasis = 'behindAfterDays' in stage.sla ? basis.stageEnteredAt : at;
+      timers.push({ id: `stage_sla:${stage.id}:${threshold}:${idBasis}`, kind: 'stage_sla', at, label: thresholds.label(threshold) });
+    }
   }
 
   if (basis.onboardingCompletedAt) {

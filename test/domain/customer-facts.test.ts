@@ -303,7 +303,8 @@ describe('applyEvent: contract', () => {
       'renewed with a new end and ARR',
       { action: 'renewed', contractEnd: '2028-01-01T00:00:00.000Z', arr: 25_000 },
       ['contract end 2027-01-01 -> 2028-01-01', 'ARR 20000 -> 25000', 'renewed'],
-      { contractEnd: '2028-01-01T00:00:00.000Z', arr: 25_000, contractStatus: 'active' },
+      // A new term, begun when the renewal is applied (here its own date: no workflow clock given).
+      { contractEnd: '2028-01-01T00:00:00.000Z', arr: 25_000, contractStatus: 'active', contractTerm: 2, termStartedAt: T1 },
     ],
   ])('%s', (_case, contract, changes, after) => {
     const f = facts();

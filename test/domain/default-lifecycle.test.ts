@@ -28,7 +28,9 @@ describe('default lifecycle definition', () => {
     DEFAULT_LIFECYCLE.stages.forEach((stage) => {
       expect(stage.owner).not.toHaveLength(0);
       expect(stage.exit.required.length).toBeGreaterThan(0);
-      expect(stage.sla.stuckAfterDays).toBeGreaterThan(stage.sla.behindAfterDays);
+      const { sla } = stage;
+      if ('behindAfterDays' in sla) expect(sla.stuckAfterDays).toBeGreaterThan(sla.behindAfterDays);
+      else expect(sla.stuckDaysBeforeContractEnd).toBeLessThan(sla.behindDaysBeforeContractEnd);
     });
   });
 
@@ -77,7 +79,7 @@ describe('default lifecycle definition', () => {
     expect(exit.required.map((achievement) => achievement.when)).toEqual([
       { kind: 'milestone', milestone: 'value_review' },
       { kind: 'metric', metric: 'healthScore', op: '>=', value: 70 },
-      { kind: 'milestone', milestone: 'renewal_conversation_started' },
+      { kind: 'milestone', milestone: 'renewal_conversation_started', atLeastDaysBeforeContractEnd: 90 },
     ]);
   });
 
@@ -150,10 +152,13 @@ describe('default lifecycle definition', () => {
     ['a duplicated stage in place of another', (d) => void (d.stages[4] = structuredClone(d.stages[0]!)), 'stages'],
     [
       'stuckAfterDays equal to behindAfterDays',
-      (d) => void (d.stages[0]!.sla.stuckAfterDays = d.stages[0]!.sla.behindAfterDays),
+      (d) => {
+        const sla = d.stages[0]!.sla as { behindAfterDays: number; stuckAfterDays: number };
+        sla.stuckAfterDays = sla.behindAfterDays;
+      },
       'stages.0.sla.stuckAfterDays',
     ],
-    ['a negative SLA', (d) => void (d.stages[1]!.sla.behindAfterDays = -1), 'stages.1.sla.behindAfterDays'],
+    ['a negative SLA', (d) => void ((d.stages[1]!.sla as { behindAfterDays: number }).behindAfterDays = -1), 'stages.1.sla.behindAfterDays'],
     ['an unknown segment in the renewal ladder', (d) => void (d.timers.renewalLadder[0]!.segments = ['enterprise', 'smb']), 'timers.renewalLadder.0.segments'],
     ['an empty renewal ladder', (d) => void (d.timers.renewalLadder = []), 'timers.renewalLadder'],
     ['an achievement id not in lower_snake_case', (d) => void (d.stages[0]!.exit.required[0]!.id = 'Setup-Done'), 'stages.0.exit.required.0.id'],

@@ -180,6 +180,35 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
     expect(tasks.some((t) => t.assigneeRole === 'marketing' && t.title.startsWith('Advocacy candidate'))).toBe(true);
     const ask = await database.prisma.emailOutbox.findFirstOrThrow({ where: { customerId: customer, stepId: 'ask_champion' } });
     expect(ask).toMatchObject({ toAddress: 'priya@acme.example', status: 'sent' });
+    // The T-90 play found the conversation already held (day 250): it skipped its task and email.
+    expect(tasks.filter((t) => t.title.startsWith('Start the renewal conversation'))).toEqual([]);
+  }, 600_000); // a year of daily health ticks and ~40 play runs: minutes on a busy 2-core machine
+
+  it('skips the steps of a renewal-conversation play whose conversation was already recorded (item 9)', async () => {
+    let customer = '';
+    let name = '';
+    await scenario(
+      (startAt) => {
+        // A renewal 100 days out: the T-90 rung fires on day 10.
+        const h = named(startAt, { contractEnd: new Date(startAt + 100 * DAY).toISOString() });
+        [customer, name] = [h.customerId, h.name];
+        return h;
+      },
+      async ({ day, send }) => {
+        const at = await day(4);
+        await send(usage(at), milestone('renewal_conversation_started', at));
+        await day(12);
+      },
+    );
+    const [run] = (await runsByPlay(customer)).renewal_conversation ?? [];
+    expect(run).toMatchObject({ status: 'succeeded', why: expect.stringContaining('Renewal conversation started') });
+    expect(run?.steps).toEqual([
+      expect.objectContaining({ stepId: 'renewal_task', result: 'skipped: goal already met' }),
+      expect.objectContaining({ stepId: 'renewal_email_csm', result: 'skipped: goal already met' }),
+      expect.objectContaining({ stepId: 'goal', result: 'goal reached' }),
+    ]);
+    expect((await tasksOf(customer)).filter((t) => t.title.startsWith('Start the renewal conversation'))).toEqual([]);
+    expect(mailTo(name).filter((m) => m.subject.startsWith('Renewal in 90 days'))).toEqual([]);
   });
 
   it('closes the loop with a detractor once, caps a second within 30 days, and handles a champion change and a ticket spike', async () => {
