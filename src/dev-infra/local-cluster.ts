@@ -114,7 +114,7 @@ export function startEngineProcess(
   command: 'worker' | 'api',
   name: string,
   env: Record<string, string | undefined>,
-  readyTimeoutMs = 180_000,
+  readyTimeoutMs = 300_000,
 ): Promise<EngineProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', command], {
     cwd: ROOT,

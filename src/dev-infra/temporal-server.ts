@@ -16,6 +16,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -177,7 +178,11 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   mkdirSync(options.dir, { recursive: true });
   const ports: Record<string, { grpcPort: number; membershipPort: number; httpPort?: number }> = {};
   for (const service of SERVICES) {
-    ports[service] = { grpcPort: await freePort(), membershipPort: await freePort(), ...(service === 'frontend' ? { httpPort: await freePort() } : {}) };
+    ports[service] = {
+      grpcPort: await freePort(),
+      membershipPort: await freeLowPort(),
+      ...(service === 'frontend' ? { httpPort: await freePort() } : {}),
+    };
   }
   const address = `127.0.0.1:${ports.frontend!.grpcPort}`;
   const logFile = join(options.dir, 'temporal-server.log');
@@ -239,7 +244,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   child.stderr?.on('data', keep);
   const stopOnExit = () => child.kill('SIGTERM');
   process.once('exit', stopOnExit);
-  const tail = () => `${output}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''}`.trim();
+  const tail = () => `${output}\n${existsSync(logFile) ? readableLog(readFileSync(logFile, 'utf8')) : ''}`.trim();
   const stop = async () => {
     process.removeListener('exit', stopOnExit);
     await stopChild(child, () => serverPid);
@@ -258,6 +263,43 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     throw error;
   }
   return { address, namespace, logFile, stop };
+}
+
+/**
+ * A free port below 32768: the SQL schema stores membership ports as `smallint`, and Linux hands out
+ * ephemeral ports from 32768 up, so a port the OS picks would fail the server's first heartbeat.
+ */
+async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portIsFree(port)) return port;
+  }
+  throw new SetupError('No free port between 20000 and 32000 on 127.0.0.1 for the Temporal server.', 'Free some ports in that range and retry.');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The server's JSON log lines as `level: msg (error)`, without the stack traces, last ones first to go. */
+function readableLog(text: string): string {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .slice(-12)
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+        return `${entry.level}: ${entry.msg}${entry.error ? ` (${entry.error})` : ''}`;
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
 }
 
 async function ensureNamespace(connection: Connection, namespace: string, retentionDays: number): Promise<void> {
