@@ -81,14 +81,26 @@ async function main(): Promise<void> {
     const [apiA, apiB, worker1] = await Promise.all([start('api', 'api-a'), start('api', 'api-b'), start('worker', 'worker-1')]);
     const apis = [apiA, apiB];
     let calls = 0;
+    const retried: string[] = [];
+    // As a real sender: a 500 or 503 says sending again is safe (ids are idempotency keys), so it is
+    // sent again, to the next API; the retries are counted and printed with the results.
     const post = async (path: string, body: unknown, expected: number) => {
-      const api = apis[calls++ % apis.length]!;
-      const response = await fetch(`${api.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (response.status !== expected) throw new Error(`${api.name} ${path} answered ${response.status}: ${await response.text()}`);
+      for (let attempt = 1; ; attempt++) {
+        const api = apis[calls++ % apis.length]!;
+        const response = await fetch(`${api.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        if (response.status === expected || (expected === 201 && response.status === 409 && attempt > 1)) return;
+        const text = await response.text();
+        if ((response.status === 500 || response.status === 503) && attempt < 5) {
+          retried.push(`${api.name} ${path} ${response.status}`);
+          await sleep(1_000);
+          continue;
+        }
+        throw new Error(`${api.name} ${path} answered ${response.status}: ${text}\n${api.name} output:\n${api.output().slice(-3000)}`);
+      }
     };
 
     const phase = async (label: string) => {
@@ -206,7 +218,8 @@ async function main(): Promise<void> {
         `| measure | 1 worker | 2 workers |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\n` +
         `After kill -9 of one of the 2 workers: every customer advanced again ${resumeSeconds.toFixed(1)} s after the kill; ` +
         `per-customer latency p50 ${afterKill.p50.toFixed(2)} s, p90 ${afterKill.p90.toFixed(2)} s, max ${afterKill.max.toFixed(2)} s ` +
-        `(the same round without a kill: max ${two.advance.max.toFixed(2)} s).\n`,
+        `(the same round without a kill: max ${two.advance.max.toFixed(2)} s).\n` +
+        `Requests sent again after a 500/503: ${retried.length}${retried.length ? ` (${[...new Set(retried)].join(', ')})` : ''}.\n`,
     );
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => log(`cleanup failed: ${(error as Error).message}`));
