@@ -80,7 +80,7 @@ function firstLine(error: unknown): string {
 }
 
 /** Undefined when a Go toolchain new enough to build the CLI is on PATH, else why not. */
-async function goToolchainProblem(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function goToolchainProblem(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
     const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], { env });
     const match = /^go1\.(\d+)/.exec(stdout.trim());
@@ -117,7 +117,7 @@ async function goInstall(buildDir: string, env: NodeJS.ProcessEnv): Promise<void
   }
 }
 
-function runGo(args: string[], gobin: string, env: NodeJS.ProcessEnv): Promise<void> {
+export function runGo(args: string[], gobin: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     // -x would be too chatty; Go prints "go: downloading …" lines itself, which we forward as progress.
     const child = spawn('go', args, {
