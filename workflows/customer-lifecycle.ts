@@ -263,7 +263,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
           ]
         : []),
     ]);
-    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5)));
+    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5), nowIso()));
   }
 }
 
