@@ -105,6 +105,8 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       TEMPORAL_ADDRESS: address,
       SMTP_URL: smtpUrl,
       API_PORT: String(apiPort),
+      // For the pages' links to each customer's workflow.
+      TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? devServer?.uiUrl ?? '',
       // The children run in the project folder: paths the user gave relative to theirs, made absolute.
       CS_DATA_DIR: dataDir,
       LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
