@@ -226,12 +226,11 @@ export async function customerPage(
         </table>
       </section>
     </div>
-    <div class="grid" style="margin-top:16px">
-      <section class="card" id="tasks">
+    <section class="card" id="tasks" style="margin-top:16px">
         <h2>Open tasks</h2>
         ${taskRows(tasks, { csrf, canComplete, back: `/customers/${encodeURIComponent(customerId)}`, showCustomer: false, plays: new Map(runs.map((r) => [r.id, r.playLabel])) })}
-      </section>
-      <section class="card" id="success-plan">
+    </section>
+    <section class="card" id="success-plan" style="margin-top:16px">
         <h2>Success plan ${plan ? html`<span class="muted small">version ${plan.version}, ${day(plan.updatedAt)} by ${plan.updatedBy}</span>` : ''}</h2>
         ${
           doc

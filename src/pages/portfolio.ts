@@ -66,7 +66,9 @@ export async function portfolioPage(prisma: PrismaClient, definition: TLifecycle
     560,
     260,
   );
-  const days = [...new Set(trend.map((t) => t.day))];
+  // Every day of the window on the axis: before a customer's first score it is simply not counted.
+  const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  const days = Array.from({ length: TREND_DAYS }, (_, i) => new Date(today - (TREND_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
   const trendChart = renderChart(
     {
       legend: { top: 0 },
@@ -106,7 +108,13 @@ export async function portfolioPage(prisma: PrismaClient, definition: TLifecycle
   const renewalChart = renderChart(
     {
       grid: { left: 90, right: 30, top: 20, bottom: 40 },
-      xAxis: { type: 'time', min: now, max: now + RENEWAL_DAYS * 86_400_000 },
+      xAxis: {
+        type: 'time',
+        min: now,
+        max: now + RENEWAL_DAYS * 86_400_000,
+        splitNumber: 6,
+        axisLabel: { formatter: '{yyyy}-{MM}-{dd}', hideOverlap: true },
+      },
       yAxis: { type: 'category', data: [...new Set(renewals.customers.map((r) => r.segment ?? 'unknown'))] },
       series: [
         {
@@ -116,6 +124,7 @@ export async function portfolioPage(prisma: PrismaClient, definition: TLifecycle
             value: [Date.parse(r.renewalDate!), r.segment ?? 'unknown', r.arr],
             symbolSize: Math.max(8, Math.min(48, Math.sqrt(r.arr) / 8)),
             itemStyle: { color: bandColour(r.healthBand), opacity: 0.8 },
+            label: { show: renewals.customers.length <= 20, formatter: '{b}', position: 'top', fontSize: 10, color: '#5d6472' },
           })),
         },
       ],
@@ -196,34 +205,34 @@ export async function portfolioPage(prisma: PrismaClient, definition: TLifecycle
           )}
         </table>
       </section>
-      <section class="card">
-        <h2>Books of business</h2>
-        <p class="muted small">Load: accounts over the segment's CSM ratio (1.0 is a full book).</p>
-        <table id="books">
-          <tr>
-            <th>CSM</th>
-            <th class="num">Accounts</th>
-            <th class="num">ARR</th>
-            <th>By segment</th>
-            <th class="num">Load</th>
-          </tr>
-          ${books.map(
-            (b) =>
-              html`<tr data-csm="${b.csmOwner}">
-                <td><a href="/tasks?assignee=${encodeURIComponent(b.csmOwner)}">${b.csmOwner}</a></td>
-                <td class="num">${b.accounts}</td>
-                <td class="num">${formatMoney(b.arr)}</td>
-                <td class="small">
-                  ${Object.entries(b.bySegment)
-                    .map(([s, n]) => `${s} ${n}`)
-                    .join(' · ')}
-                </td>
-                <td class="num ${b.load > 1 ? 'overdue' : ''}">${formatPercent(b.load)}</td>
-              </tr>`,
-          )}
-        </table>
-      </section>
     </div>
+    <section class="card" style="margin-top:16px">
+      <h2>Books of business</h2>
+      <p class="muted small">Load: accounts over the segment's CSM ratio (100 % is a full book).</p>
+      <table id="books">
+        <tr>
+          <th>CSM</th>
+          <th class="num">Accounts</th>
+          <th class="num">ARR</th>
+          <th>By segment</th>
+          <th class="num">Load</th>
+        </tr>
+        ${books.map(
+          (b) =>
+            html`<tr data-csm="${b.csmOwner}">
+              <td><a href="/tasks?assignee=${encodeURIComponent(b.csmOwner)}">${b.csmOwner}</a></td>
+              <td class="num">${b.accounts}</td>
+              <td class="num">${formatMoney(b.arr)}</td>
+              <td class="small">
+                ${Object.entries(b.bySegment)
+                  .map(([s, n]) => `${s} ${n}`)
+                  .join(' · ')}
+              </td>
+              <td class="num ${b.load > 1 ? 'overdue' : ''}">${formatPercent(b.load)}</td>
+            </tr>`,
+        )}
+      </table>
+    </section>
     <section class="card" style="margin-top:16px">
       <h2>
         Renewals in the next ${RENEWAL_DAYS} days

@@ -63,6 +63,8 @@ export function createPages(deps: PagesDeps): Hono<PageEnv> {
     return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
 
+  // Browsers ask for it on pages without a <link rel=icon> (a plain-text refusal): no icon, no 404.
+  pages.get('/favicon.ico', (c) => c.body(null, 204));
   pages.get('/sign-in', (c) => c.html(signInPage(safeNext(c.req.query('next')))));
   pages.post('/sign-in', async (c) => {
     // A sign-in from another site would plant the attacker's key: refused like any cross-site POST.
@@ -72,7 +74,8 @@ export function createPages(deps: PagesDeps): Hono<PageEnv> {
     const key = typeof form.key === 'string' ? form.key.trim().slice(0, 200) : '';
     const next = safeNext(form.next);
     const check = await checkKey(prisma, key);
-    if (!check.ok) return c.html(signInPage(next, check.reason), 401);
+    // The form again with the reason (200: a browser logs a 401 page as a console error).
+    if (!check.ok) return c.html(signInPage(next, check.reason));
     startSession(c, key);
     return c.redirect(next, 303);
   });

@@ -53,7 +53,7 @@ export function taskRows(
         html`<tr data-task="${t.id}">
           <td class="${t.dueAt.getTime() < now ? 'overdue' : ''}">${day(t.dueAt)}${t.dueAt.getTime() < now ? ' overdue' : ''}</td>
           <td>${t.priority}</td>
-          <td>${t.title}${t.detail ? html`<div class="muted small">${t.detail.slice(0, 300)}</div>` : ''}</td>
+          <td>${t.title}${t.detail ? html`<div class="muted small">${t.detail.length > 200 ? `${t.detail.slice(0, 200)}…` : t.detail}</div>` : ''}</td>
           ${options.showCustomer ? html`<td><a href="/customers/${encodeURIComponent(t.customerId)}">${t.customer?.name ?? t.customerId}</a></td>` : ''}
           <td class="small">${t.playRunId ? (options.plays.get(t.playRunId) ?? t.playRunId) : '—'}</td>
           <td class="small">${t.assignee}</td>
