@@ -263,7 +263,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
           ]
         : []),
     ]);
-    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5), nowIso()));
+    const pagesUrl = rules.links?.pagesUrl;
+    const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(customer.facts.customerId)}` : undefined;
+    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5), nowIso(), customerPage));
   }
 }
 
