@@ -21,8 +21,12 @@ export interface HealthReason {
   pointsLost: number;
 }
 
-/** An input scoring below this is a reason; above it, it is not what makes the customer at risk. */
+/**
+ * An input scoring below this is a reason. A score can be low with no input that low (every input
+ * middling): then the inputs below the second bar are the reasons, so a red customer always has some.
+ */
 const REASON_BELOW = 50;
+const REASON_BELOW_IF_NONE = 80;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const whole = (n: number) => Math.round(n);
@@ -93,14 +97,14 @@ export function describeInput(metric: string, value: number, facts?: ReasonFacts
 }
 
 /**
- * The inputs that pull the score down most (scored below 50, by points lost), in words; at most
- * `limit`. Unknown inputs are not reasons: no data is not bad news.
+ * The inputs that pull the score down most (scored below 50, or below 80 when none is that low;
+ * by points lost), in words; at most `limit`. Unknown inputs are not reasons: no data is not bad news.
  */
 export function healthReasons(health: Pick<HealthResult, 'dimensions'> | null | undefined, facts?: ReasonFacts, limit = 3): HealthReason[] {
   if (!health) return [];
-  return health.dimensions
-    .flatMap((d) => d.inputs)
-    .filter((i) => i.score !== null && i.value !== null && i.score < REASON_BELOW)
+  const known = health.dimensions.flatMap((d) => d.inputs).filter((i) => i.score !== null && i.value !== null);
+  const low = known.filter((i) => i.score! < REASON_BELOW);
+  return (low.length > 0 ? low : known.filter((i) => i.score! < REASON_BELOW_IF_NONE))
     .map((i) => ({
       metric: i.metric,
       text: describeInput(i.metric, i.value!, facts),

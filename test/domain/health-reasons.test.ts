@@ -73,6 +73,12 @@ describe('healthReasons: what pulls the score down most', () => {
       ['no login for 23 days', 'seats', 'champion left on 2026-11-02'],
     ],
     ['healthy: no reasons', { daysSinceLastLogin: 1, seatUtilization: 0.8, nps: 9, openHighSeverityTickets: 0 }, undefined, []],
+    [
+      'every input middling: the ones below 80 are the reasons',
+      { daysSinceLastLogin: 12, nps: 6, seatUtilization: 0.7 },
+      undefined,
+      ['NPS 6', 'no login for 12 days'],
+    ],
     ['unknown inputs are no reasons', {}, undefined, []],
   ])('%s', (_, metrics, facts, expected) => {
     const reasons = healthReasons(computeHealth(model, metrics, 'test'), facts);

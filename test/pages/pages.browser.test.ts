@@ -21,6 +21,7 @@ import { until } from '../support/until';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 /** A few of each kind: two healthy, a stalled onboarding, three at risk (three CSMs), an expansion, a churn. */
 const SEEDED = new Set(['demo-01', 'demo-02', 'demo-21', 'demo-29', 'demo-30', 'demo-31', 'demo-39', 'demo-49']);
+const AT_RISK = ['demo-29', 'demo-30', 'demo-31'];
 const SETTLE_MS = 300_000;
 
 describe('the pages in a browser', () => {
@@ -143,6 +144,8 @@ describe('the pages in a browser', () => {
 
   it('shows a customer with its timeline and a running play', async () => {
     const run = await stack.database.prisma.playRun.findFirstOrThrow({ where: { status: 'running' }, orderBy: { startedAt: 'asc' } });
+    // On a loaded machine the worker may take a while to answer a query: the page would say so.
+    await until('the customer to answer its state query', async () => (await api(`/v1/customers/${run.customerId}`)).ok, 60_000);
     await page.goto(`${stack.api.url}/customers/${run.customerId}`);
     await shot('customer');
     expect((await texts('#timeline tr')).length).toBeGreaterThan(2);
