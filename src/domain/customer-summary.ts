@@ -1,8 +1,8 @@
 /**
  * The markdown a CS lead reads in the Temporal UI's "current details" for a customer: stage and
  * SLA, ARR as money, health with its reasons in words, what is left to leave the stage and the next
- * timers — at most about a dozen lines. Lists are separated from the text around them by blank
- * lines, or the UI's markdown runs them together on one line. Sandbox-safe.
+ * timers — at most about a dozen lines. Every line and list is separated from the next by a blank
+ * line, or the UI's markdown runs them together (checked in the Temporal UI 2.42). Sandbox-safe.
  */
 import { healthReasons } from './health-reasons';
 import type { LifecycleState } from './lifecycle-state';
@@ -31,12 +31,16 @@ export function customerDetailsMarkdown(state: LifecycleState, nextTimers: Plann
   const { facts, health } = state;
   const asOf = now ?? health?.at ?? state.stageEnteredAt;
   const inStage = daysBetween(state.stageEnteredAt, asOf);
+  // Blank lines between the lines: the UI's markdown joins lines that a single newline separates.
   const lines = [
     customerPageUrl ? `### [${facts.name}](${customerPageUrl})` : `### ${facts.name}`,
+    '',
     `**${state.stage}** for ${inStage} day${inStage === 1 ? '' : 's'} (since ${state.stageEnteredAt.slice(0, 10)}, ${SLA_WORDS[state.sla] ?? state.sla}) · ` +
       `${state.segment} · CSM ${facts.csmOwner}`,
+    '',
     `**ARR** ${formatMoney(facts.arr)} · renewal ${facts.contractEnd.slice(0, 10)}${facts.contractStatus === 'churned' ? ' · **churned**' : ''}`,
   ];
+  lines.push('');
   if (health?.score != null) {
     const reasons = healthReasons(health, { payment: facts.payment }).map((r) => r.text);
     lines.push(

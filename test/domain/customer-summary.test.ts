@@ -42,6 +42,11 @@ describe("the Temporal UI's current details", () => {
     check(customerDetailsMarkdown(atRiskState(), timers as never, NOW));
   });
 
+  it('sets each line apart by a blank line, so the UI does not run them together', () => {
+    const md = customerDetailsMarkdown(atRiskState(), [], NOW);
+    expect(md).toMatch(/^### Acme\n\n\*\*onboarding\*\*.*\n\n\*\*ARR\*\*.*\n\n\*\*Health\*\*/);
+  });
+
   it('links the heading to the customer page when given one, and says when there is no health yet', () => {
     const state = { ...atRiskState(), health: null };
     const md = customerDetailsMarkdown(state, [], NOW, 'http://127.0.0.1:3000/customers/acme');

@@ -54,6 +54,8 @@ describe('the pages in a browser', () => {
         if (before.includes('"healthBand":null') || (await prisma.ingestedEvent.count({ where: { deliveredAt: null } })) > 0) return false;
         if ((await prisma.playRun.count({ where: { status: 'running' } })) === 0 || (await prisma.csmTask.count({ where: { status: 'open' } })) < 2)
           return false;
+        // Delivered is not yet applied: the three at-risk customers (three CSMs) are red once their workflows caught up.
+        if ((await prisma.customer.count({ where: { id: { in: AT_RISK }, healthBand: 'red' } })) < AT_RISK.length) return false;
         await new Promise((r) => setTimeout(r, 2_000));
         return before === (await snapshot());
       },
@@ -148,6 +150,7 @@ describe('the pages in a browser', () => {
     await until('the customer to answer its state query', async () => (await api(`/v1/customers/${run.customerId}`)).ok, 60_000);
     await page.goto(`${stack.api.url}/customers/${run.customerId}`);
     await shot('customer');
+    await page.screenshot({ path: join(ARTIFACTS, 'customer-top.png'), clip: { x: 0, y: 0, width: 1360, height: 1500 } });
     expect((await texts('#timeline tr')).length).toBeGreaterThan(2);
     expect(await texts(`#plays tr[data-status="running"]`)).toEqual(expect.arrayContaining([expect.stringContaining(run.playLabel)]));
     expect(await page.$$('#contributions svg, #score-history svg')).toHaveLength(2);
