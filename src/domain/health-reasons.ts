@@ -97,14 +97,20 @@ export function describeInput(metric: string, value: number, facts?: ReasonFacts
 }
 
 /**
- * The inputs that pull the score down most (scored below 50, or below 80 when none is that low;
- * by points lost), in words; at most `limit`. Unknown inputs are not reasons: no data is not bad news.
+ * The inputs that pull the score down most (scored below 50, or — unless the band is green — below
+ * 80 when none is that low; by points lost), in words; at most `limit`. Unknown inputs are not reasons: no data is not bad news.
  */
-export function healthReasons(health: Pick<HealthResult, 'dimensions'> | null | undefined, facts?: ReasonFacts, limit = 3): HealthReason[] {
+export function healthReasons(
+  health: (Pick<HealthResult, 'dimensions'> & { band?: string | null }) | null | undefined,
+  facts?: ReasonFacts,
+  limit = 3,
+): HealthReason[] {
   if (!health) return [];
   const known = health.dimensions.flatMap((d) => d.inputs).filter((i) => i.score !== null && i.value !== null);
   const low = known.filter((i) => i.score! < REASON_BELOW);
-  return (low.length > 0 ? low : known.filter((i) => i.score! < REASON_BELOW_IF_NONE))
+  // A green customer with nothing low has nothing to explain.
+  const candidates = low.length > 0 || health.band === 'green' ? low : known.filter((i) => i.score! < REASON_BELOW_IF_NONE);
+  return candidates
     .map((i) => ({
       metric: i.metric,
       text: describeInput(i.metric, i.value!, facts),

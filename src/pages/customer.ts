@@ -20,6 +20,8 @@ import { bandBadge, day, page, svg, type Html } from './layout';
 import { taskRows } from './tasks';
 
 export const TIMELINE_PAGE = 25;
+/** Met or not, in characters every font has (emoji need a font a server's browser may lack). */
+const check = (met: boolean) => html`<span class="${met ? 'met' : 'open'}">${met ? '✓' : '○'}</span>`;
 /** How long the page waits for a running play to say its current step. */
 const PLAY_QUERY_TIMEOUT_MS = 2_000;
 
@@ -104,7 +106,7 @@ export async function customerPage(
   const historyChart = renderChart(
     {
       grid: { left: 40, right: 20, top: 20, bottom: 30 },
-      xAxis: { type: 'time' },
+      xAxis: { type: 'time', axisLabel: { hideOverlap: true, formatter: '{MM}-{dd}' } },
       yAxis: { type: 'value', min: 0, max: 100 },
       series: [{ type: 'line', showSymbol: points.length < 30, data: points.map((h) => [h.computedAt.getTime(), h.score]), lineStyle: { color: '#2d5bd3' } }],
     },
@@ -136,11 +138,11 @@ export async function customerPage(
                 </p>
                 <h2>To leave ${state.stage}</h2>
                 <ul class="checklist" id="exit-checklist">
-                  ${state.exit.required.map((a) => html`<li>${a.met ? '✅' : '⬜'} ${a.label}</li>`)}
+                  ${state.exit.required.map((a) => html`<li>${check(a.met)} ${a.label}</li>`)}
                   ${
                     state.exit.optional.length
-                      ? html`<li class="muted small">and ${state.exit.minOptional} of these:</li>
-                          ${state.exit.optional.map((a) => html`<li>${a.met ? '✅' : '⬜'} ${a.label}</li>`)}`
+                      ? html`<li class="muted small">${state.exit.minOptional > 0 ? `and ${state.exit.minOptional} of these:` : 'optional:'}</li>
+                          ${state.exit.optional.map((a) => html`<li>${check(a.met)} ${a.label}</li>`)}`
                       : ''
                   }
                 </ul>`
@@ -238,7 +240,7 @@ export async function customerPage(
                   ${doc.objectives.map((o) => html`<li>${o.title} <span class="muted small">${o.status.replace('_', ' ')}${o.due ? `, due ${day(o.due)}` : ''}</span></li>`)}
                 </ul>
                 <p class="small">
-                  Milestones: ${doc.milestones.map((m) => `${m.reachedAt ? '✅' : '⬜'} ${m.name.replace(/_/g, ' ')}`).join(' · ') || '—'}<br />
+                  Milestones: ${doc.milestones.map((m) => `${m.reachedAt ? '✓' : '○'} ${m.name.replace(/_/g, ' ')}`).join(' · ') || '—'}<br />
                   Next review: ${day(doc.cadence.nextReviewAt)} ·
                   <a href="/v1/shared/success-plans/${plan!.shareToken}">the customer's page</a>
                 </p>`

@@ -76,6 +76,7 @@ select, input[type=text], input[type=password] { font:inherit; padding:5px 8px; 
 button, .button { font:inherit; padding:5px 12px; border-radius:6px; border:1px solid #2d5bd3; background:#2d5bd3; color:#fff; cursor:pointer; text-decoration:none; }
 button.secondary { background:#fff; color:#2d5bd3; }
 ul.reasons { margin:0; padding-left:18px; }
+.met { color:var(--green); font-weight:700; } .open { color:var(--muted); }
 .checklist { list-style:none; padding:0; margin:0; } .checklist li { padding:2px 0; }
 .overdue { color:var(--red); font-weight:600; }
 .inline { display:inline; }

@@ -28,7 +28,7 @@ export function sharedPlanPage(shared: { customer: string; csmOwner: string | nu
       <section class="card" style="margin-top:12px">
         <h2>Milestones</h2>
         <ul class="checklist" id="milestones">
-          ${plan.milestones.map((m) => html`<li>${m.reachedAt ? '✅' : '⬜'} ${m.name.replace(/_/g, ' ')} <span class="muted small">${milestoneStatus(m)}</span></li>`)}
+          ${plan.milestones.map((m) => html`<li><span class="${m.reachedAt ? 'met' : 'open'}">${m.reachedAt ? '✓' : '○'}</span> ${m.name.replace(/_/g, ' ')} <span class="muted small">${milestoneStatus(m)}</span></li>`)}
         </ul>
       </section>
       <section class="card" style="margin-top:12px">

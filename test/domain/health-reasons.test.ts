@@ -88,6 +88,11 @@ describe('healthReasons: what pulls the score down most', () => {
     for (let i = 1; i < reasons.length; i += 1) expect(reasons[i - 1]!.pointsLost).toBeGreaterThanOrEqual(reasons[i]!.pointsLost);
   });
 
+  it('gives a green customer with nothing below 50 no reasons', () => {
+    const health = computeHealth(model, { daysSinceLastLogin: 12, nps: 6, seatUtilization: 0.7 }, 'test');
+    expect(healthReasons({ ...health, band: 'green' })).toEqual([]);
+  });
+
   it('keeps to the limit and answers [] without a health result', () => {
     const health = computeHealth(model, atRisk, 'test');
     expect(healthReasons(health, undefined, 5).length).toBeGreaterThan(3);
