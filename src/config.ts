@@ -50,6 +50,10 @@ export const ZEngineConfig = z
     TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default(LIFECYCLE_TASK_QUEUE)),
     TEMPORAL_PORT: z.preprocess(emptyAsUndefined, port(7233)),
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUndefined, port(8233)),
+    /** The Temporal Web UI the pages link each customer's workflow to; `npm start` sets its dev server's. */
+    TEMPORAL_UI_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    /** Where the pages are served (the API's address), for the Temporal UI's links back; `npm start` sets it. */
+    PAGES_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
     TEMPORAL_RETENTION_DAYS: z.preprocess(
       emptyAsUndefined,
       z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().min(1)).default(365),

@@ -293,7 +293,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
           ]
         : []),
     ]);
-    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5)));
+    const pagesUrl = rules.links?.pagesUrl;
+    const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(customer.facts.customerId)}` : undefined;
+    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5), nowIso(), customerPage));
   }
 }
 

@@ -17,6 +17,8 @@ import { acceptEvents, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { HEALTH_BANDS, STAGE_IDS, type TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
+import { createPages } from '../pages/routes';
+import { sharedPlanPage, wantsHtml } from '../pages/shared-plan';
 import { createCustomer } from '../ingest/create-customer';
 import { newShareToken } from '../ingest/share-token';
 import {
@@ -47,6 +49,9 @@ export interface ApiDeps {
   definition?: TLifecycleDefinition;
   /** Logs PostgreSQL or Temporal going away and coming back, once each; stderr by default. */
   availability?: AvailabilityLog;
+  /** The Temporal Web UI, for the pages' link to each customer's workflow (none when unset). */
+  temporalUiUrl?: string;
+  namespace?: string;
 }
 
 type Env = { Variables: { scopes: string[]; caller: string } };
@@ -218,6 +223,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // The pages (portfolio, customer, tasks) for people, beside the API and behind the same keys.
+  app.route('/', createPages({ prisma, client, definition, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
 
   // ---------------------------------------------------------------------------------------- events
   app.openapi(
@@ -463,13 +470,37 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
         }),
       },
       responses: {
-        200: json(z.object({ customer: z.string(), version: z.number(), plan: ZSuccessPlan, updatedAt: z.string() }), 'The plan'),
+        200: {
+          description: 'The plan: JSON, or a readable page for a browser (Accept: text/html; `?format=json` forces JSON)',
+          content: {
+            'application/json': { schema: z.object({ customer: z.string(), version: z.number(), plan: ZSuccessPlan, updatedAt: z.string() }) },
+            'text/html': { schema: z.string() },
+          },
+        },
         404: json(ZError, 'No such link'),
       },
     }),
     async (c) => {
-      const row = await prisma.successPlan.findUnique({ where: { shareToken: c.req.valid('param').token }, include: { customer: { select: { name: true } } } });
-      if (!row) throw new ApiError(404, 'unknown_link', 'no success plan behind this link');
+      const row = await prisma.successPlan.findUnique({
+        where: { shareToken: c.req.valid('param').token },
+        include: { customer: { select: { name: true, csmOwner: true } } },
+      });
+      // A person opening the link in a browser reads a page; API clients (or `?format=json`) get JSON.
+      const html = wantsHtml(c.req.header('accept'), c.req.query('format'));
+      if (!row) {
+        if (html)
+          return c.html(
+            '<!doctype html><title>Not found</title><p>There is no success plan behind this link (it may have been replaced by a new one).</p>',
+            404,
+          ) as never;
+        throw new ApiError(404, 'unknown_link', 'no success plan behind this link');
+      }
+      if (html) {
+        return c.html(
+          await sharedPlanPage({ customer: row.customer.name, csmOwner: row.customer.csmOwner, plan: row.document as TSuccessPlan, updatedAt: row.updatedAt }),
+          200,
+        ) as never;
+      }
       return c.json({ customer: row.customer.name, version: row.version, plan: row.document as TSuccessPlan, updatedAt: row.updatedAt.toISOString() }, 200);
     },
   );

@@ -47,6 +47,8 @@ export async function serveApi(config: TEngineConfig, deps: { prisma: PrismaClie
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ingestSecret: config.INGEST_WEBHOOK_SECRET,
     maxBodyBytes: config.API_MAX_BODY_BYTES,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    namespace: config.TEMPORAL_NAMESPACE,
   });
   const server = await startApiServer(app, { port: config.API_PORT, host: config.API_HOST });
   let sweeping: Promise<unknown> | undefined;

@@ -31,7 +31,9 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
   try {
     const dataDir = resolve(config.CS_DATA_DIR);
     // Validated before anything starts: a wrong definition should not cost a server start-up.
-    const definition = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
+    const loaded = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
+    // The pages' address, for the Temporal UI's link back to each customer's page.
+    const definition = config.PAGES_URL && !loaded.links?.pagesUrl ? { ...loaded, links: { ...loaded.links, pagesUrl: config.PAGES_URL } } : loaded;
     // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
     const database: Database = await openDatabase(
       config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },

@@ -1,37 +1,73 @@
 /**
  * The markdown a CS lead reads in the Temporal UI's "current details" for a customer: stage and
- * SLA, health with its weakest inputs, exit progress, renewal and the next timers. Sandbox-safe.
+ * SLA, ARR as money, health with its reasons in words, what is left to leave the stage and the next
+ * timers — at most about a dozen lines. Every line and list is separated from the next by a blank
+ * line, or the UI's markdown runs them together (checked in the Temporal UI 2.42). Sandbox-safe.
  */
+import { healthReasons } from './health-reasons';
 import type { LifecycleState } from './lifecycle-state';
 import type { PlannedTimer } from './timer-plan';
 
-export function customerDetailsMarkdown(state: LifecycleState, nextTimers: PlannedTimer[]): string {
+/** Open exit criteria shown (the rest counted) and timers shown: the details stay within about 12 lines. */
+const MAX_EXIT_ITEMS = 3;
+const MAX_TIMERS = 2;
+
+/** ARR as money ("$60,000"); the engine keeps no currency, so the dollar is the display convention. */
+export function formatMoney(amount: number): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(amount);
+}
+
+const SLA_WORDS: Record<string, string> = { on_track: 'on track', behind: 'behind', stuck: 'stuck' };
+const TREND_WORDS: Record<string, string> = { up: 'rising', down: 'falling', flat: 'steady' };
+const daysBetween = (from: string, to: string) => Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000));
+
+/** A list that keeps to `max` items, the rest counted in a last line. */
+function list(items: string[], max: number, countRest = true): string[] {
+  const shown = items.slice(0, max).map((item) => `- ${item}`);
+  return countRest && items.length > max ? [...shown, `- … and ${items.length - max} more`] : shown;
+}
+
+export function customerDetailsMarkdown(state: LifecycleState, nextTimers: PlannedTimer[], now?: string, customerPageUrl?: string): string {
   const { facts, health } = state;
+  const asOf = now ?? health?.at ?? state.stageEnteredAt;
+  const inStage = daysBetween(state.stageEnteredAt, asOf);
+  // Blank lines between the lines: the UI's markdown joins lines that a single newline separates.
   const lines = [
-    `### ${facts.name}`,
-    `**Stage:** ${state.stage} since ${state.stageEnteredAt.slice(0, 10)} (${state.sla.replace('_', ' ')}) · ` +
-      `**Segment:** ${state.segment} · **CSM:** ${facts.csmOwner}`,
-    `**ARR:** ${facts.arr} · **Renewal:** ${facts.contractEnd.slice(0, 10)} · **Contract:** ${facts.contractStatus}`,
+    customerPageUrl ? `### [${facts.name}](${customerPageUrl})` : `### ${facts.name}`,
+    '',
+    `**${state.stage}** for ${inStage} day${inStage === 1 ? '' : 's'} (since ${state.stageEnteredAt.slice(0, 10)}, ${SLA_WORDS[state.sla] ?? state.sla}) · ` +
+      `${state.segment} · CSM ${facts.csmOwner}`,
+    '',
+    `**ARR** ${formatMoney(facts.arr)} · renewal ${facts.contractEnd.slice(0, 10)}${facts.contractStatus === 'churned' ? ' · **churned**' : ''}`,
   ];
+  lines.push('');
   if (health?.score != null) {
-    const weakest = health.dimensions
-      .flatMap((d) => d.inputs)
-      .filter((i) => i.score !== null && i.score < 50)
-      .sort((a, b) => (a.score ?? 0) - (b.score ?? 0))
-      .slice(0, 3)
-      .map((i) => `${i.metric} ${i.score}`);
+    const reasons = healthReasons(health, { payment: facts.payment }).map((r) => r.text);
     lines.push(
-      `**Health:** ${health.score} (${health.band}, trend ${health.trend}, model ${health.model} v${health.definitionVersion})` +
-        (weakest.length ? ` · weakest: ${weakest.join(', ')}` : ''),
+      `**Health** ${health.score} ${health.band ?? ''}, ${TREND_WORDS[health.trend] ?? health.trend}` + (reasons.length ? `: ${reasons.join('; ')}` : ''),
     );
   } else {
-    lines.push('**Health:** no data yet');
+    lines.push('**Health** no data yet');
   }
-  // A time-relative criterion reached too late is shown as late, not as merely open.
-  const exit = [...state.exit.required.map((a) => (a.met ? `✅ ${a.label}` : a.late ? `⏰ ${a.label} (late)` : `⬜ ${a.label}`))];
-  if (exit.length) lines.push('', `**To leave ${state.stage}:**`, ...exit.map((e) => `- ${e}`));
+  const required = state.exit.required;
+  if (required.length) {
+    // A time-relative criterion reached too late is shown as late, not as merely open.
+    const open = required.filter((a) => !a.met).map((a) => (a.late ? `⏰ ${a.label} (late)` : `⬜ ${a.label}`));
+    const head = `**To leave ${state.stage}:** ${required.length - open.length} of ${required.length} done`;
+    lines.push('', open.length ? `${head}, still open:` : `${head}.`);
+    if (open.length) lines.push('', ...list(open, MAX_EXIT_ITEMS));
+  }
   if (nextTimers.length) {
-    lines.push('', '**Next timers:**', ...nextTimers.map((t) => `- ${t.at.slice(0, 10)} ${t.label}`));
+    lines.push(
+      '',
+      '**Next timers:**',
+      '',
+      ...list(
+        nextTimers.map((t) => `${t.at.slice(0, 10)} ${t.label}`),
+        MAX_TIMERS,
+        false,
+      ),
+    );
   }
   return lines.join('\n');
 }

@@ -181,6 +181,19 @@ const ZLifecycleShape = z
     plays: z.array(ZPlay).default([]),
     /** Routing and quiet hours for plays; required once there are plays. */
     playSettings: ZPlaySettings.optional(),
+    /**
+     * Where the engine's pages are, so the Temporal UI's current details link each customer to its
+     * page (`cli worker` fills it from PAGES_URL when unset). Absent in definitions recorded before.
+     */
+    links: z
+      .object({
+        pagesUrl: z
+          .url({ protocol: /^https?$/ })
+          .max(500)
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

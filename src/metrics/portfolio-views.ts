@@ -1,0 +1,216 @@
+/**
+ * The aggregates the portfolio page needs beyond `GET /v1/metrics`: health by band and segment and
+ * its trend over 90 days, the stage funnel (counts, median days in stage, behind and stuck), the
+ * renewals of the next 120 days and the at-risk list with what its reasons are made of. Each is
+ * computed in the database (GROUP BY, LATERAL, LIMIT), so the answer's size is bounded by days,
+ * bands, stages and the list limits, not by the number of customers.
+ */
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import type { DimensionResult } from '../domain/health';
+import { STAGE_IDS, type TLifecycleDefinition } from '../domain/lifecycle-definition';
+
+export interface PortfolioFilter {
+  segment?: string;
+  csmOwner?: string;
+  stage?: string;
+  band?: string;
+}
+
+/** Rows a list may show; the page says when there are more. */
+export const LIST_LIMIT = 50;
+export const TREND_DAYS = 90;
+export const RENEWAL_DAYS = 120;
+
+/** Active customers matching the filter, as a SQL condition on `c` (values bound, never spliced). */
+function where(filter: PortfolioFilter, options: { band?: boolean } = {}): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`c.contract_status <> 'churned'`];
+  if (filter.segment) parts.push(Prisma.sql`c.segment = ${filter.segment}`);
+  if (filter.csmOwner) parts.push(Prisma.sql`c.csm_owner = ${filter.csmOwner}`);
+  if (filter.stage) parts.push(Prisma.sql`c.stage = ${filter.stage}`);
+  if (filter.band && options.band !== false) {
+    parts.push(filter.band === 'unknown' ? Prisma.sql`c.health_band IS NULL` : Prisma.sql`c.health_band = ${filter.band}`);
+  }
+  return Prisma.join(parts, ' AND ');
+}
+
+export interface BandCount {
+  segment: string;
+  band: string;
+  customers: number;
+  arr: number;
+}
+
+export async function healthBySegment(prisma: PrismaClient, filter: PortfolioFilter): Promise<BandCount[]> {
+  const rows = await prisma.$queryRaw<{ segment: string; band: string; customers: number; arr: string }[]>`
+    SELECT COALESCE(c.segment, 'unknown') AS segment, COALESCE(c.health_band, 'unknown') AS band,
+           count(*)::int AS customers, COALESCE(sum(c.arr), 0)::text AS arr
+    FROM customers c WHERE ${where(filter)}
+    GROUP BY 1, 2 ORDER BY 1, 2`;
+  return rows.map((r) => ({ ...r, arr: Number(r.arr) }));
+}
+
+export interface TrendPoint {
+  day: string;
+  band: string;
+  customers: number;
+}
+
+/** Each day's count by band: every customer's latest score at the end of that day. */
+export async function healthTrend(prisma: PrismaClient, filter: PortfolioFilter, days = TREND_DAYS): Promise<TrendPoint[]> {
+  const rows = await prisma.$queryRaw<{ day: Date; band: string; customers: number }[]>`
+    WITH days AS (
+      SELECT generate_series(date_trunc('day', now()) - make_interval(days => ${days - 1}::int), date_trunc('day', now()), interval '1 day') AS day
+    )
+    SELECT d.day, COALESCE(s.band, 'unknown') AS band, count(*)::int AS customers
+    FROM days d
+    JOIN customers c ON ${where(filter, { band: false })}
+    JOIN LATERAL (
+      SELECT h.band FROM health_snapshots h
+      WHERE h.customer_id = c.id AND h.computed_at < d.day + interval '1 day'
+      ORDER BY h.computed_at DESC LIMIT 1
+    ) s ON true
+    GROUP BY 1, 2 ORDER BY 1, 2`;
+  return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), band: r.band, customers: r.customers }));
+}
+
+export interface FunnelStage {
+  stage: string;
+  customers: number;
+  medianDaysInStage: number | null;
+  behind: number;
+  stuck: number;
+}
+
+/**
+ * Customers per stage, the median of their days in it and how many are past its SLA. A customer
+ * entered its stage at its last move into it (stage_transitions), or at its contract start.
+ */
+export async function stageFunnel(prisma: PrismaClient, definition: TLifecycleDefinition, filter: PortfolioFilter): Promise<FunnelStage[]> {
+  // A stage's SLA counts days in the stage, or days left to the contract end (retention's time box
+  // runs to the renewal window); `before_end` says which, so each customer is judged by its stage's kind.
+  const sla = definition.stages.map(({ id, sla: s }) =>
+    'behindAfterDays' in s
+      ? Prisma.sql`(${id}, false, ${s.behindAfterDays}::float8, ${s.stuckAfterDays}::float8)`
+      : Prisma.sql`(${id}, true, ${s.behindDaysBeforeContractEnd}::float8, ${s.stuckDaysBeforeContractEnd}::float8)`,
+  );
+  const rows = await prisma.$queryRaw<{ stage: string; customers: number; median: number | null; behind: number; stuck: number }[]>`
+    WITH sla(stage, before_end, behind, stuck) AS (VALUES ${Prisma.join(sla)}),
+    inStage AS (
+      SELECT c.stage,
+        EXTRACT(EPOCH FROM (now() - COALESCE(
+          (SELECT max(t.occurred_at) FROM stage_transitions t WHERE t.customer_id = c.id AND t.to_stage = c.stage),
+          c.contract_start, c.created_at))) / 86400 AS days,
+        EXTRACT(EPOCH FROM (c.contract_end - now())) / 86400 AS days_to_end
+      FROM customers c WHERE ${where(filter)}
+    )
+    SELECT i.stage, count(*)::int AS customers,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY i.days) AS median,
+      count(*) FILTER (WHERE CASE WHEN s.before_end THEN i.days_to_end <= s.behind AND i.days_to_end > s.stuck
+                                  ELSE i.days >= s.behind AND i.days < s.stuck END)::int AS behind,
+      count(*) FILTER (WHERE CASE WHEN s.before_end THEN i.days_to_end <= s.stuck ELSE i.days >= s.stuck END)::int AS stuck
+    FROM inStage i LEFT JOIN sla s ON s.stage = i.stage
+    GROUP BY i.stage`;
+  const byStage = new Map(rows.map((r) => [r.stage, r]));
+  return [...STAGE_IDS, ...rows.map((r) => r.stage).filter((s) => !(STAGE_IDS as readonly string[]).includes(s))].map((stage) => {
+    const r = byStage.get(stage);
+    return {
+      stage,
+      customers: r?.customers ?? 0,
+      medianDaysInStage: r?.median == null ? null : Math.round(Number(r.median) * 10) / 10,
+      behind: r?.behind ?? 0,
+      stuck: r?.stuck ?? 0,
+    };
+  });
+}
+
+export interface CustomerRow {
+  customerId: string;
+  name: string;
+  segment: string | null;
+  csmOwner: string | null;
+  stage: string;
+  arr: number;
+  healthScore: number | null;
+  healthBand: string | null;
+  renewalDate: string | null;
+}
+
+const customerColumns = Prisma.sql`c.id AS "customerId", c.name, c.segment, c.csm_owner AS "csmOwner", c.stage, c.arr::text AS arr,
+  c.health_score AS "healthScore", c.health_band AS "healthBand", c.contract_end AS "renewalDate"`;
+type RawCustomerRow = Omit<CustomerRow, 'arr' | 'renewalDate'> & { arr: string; renewalDate: Date | null };
+const toRow = (r: RawCustomerRow): CustomerRow => ({ ...r, arr: Number(r.arr), renewalDate: r.renewalDate?.toISOString() ?? null });
+
+/** Renewals inside the window, soonest first, at most `limit`; `total` counts them all. */
+export async function upcomingRenewals(prisma: PrismaClient, filter: PortfolioFilter, days = RENEWAL_DAYS, limit = LIST_LIMIT) {
+  const window = Prisma.sql`c.contract_end >= now() AND c.contract_end <= now() + make_interval(days => ${days}::int)`;
+  const [rows, [count]] = await Promise.all([
+    prisma.$queryRaw<RawCustomerRow[]>`
+      SELECT ${customerColumns} FROM customers c WHERE ${where(filter)} AND ${window}
+      ORDER BY c.contract_end, c.id LIMIT ${limit}`,
+    prisma.$queryRaw<{ total: number; arr: string }[]>`
+      SELECT count(*)::int AS total, COALESCE(sum(c.arr), 0)::text AS arr FROM customers c WHERE ${where(filter)} AND ${window}`,
+  ]);
+  return { days, total: count?.total ?? 0, arr: Number(count?.arr ?? 0), customers: rows.map(toRow) };
+}
+
+export interface AtRiskRow extends CustomerRow {
+  /** The latest health result's dimensions (with every input's value and score), for the reasons. */
+  dimensions: DimensionResult[];
+  stakeholdersLeft: { role: string; name: string; leftAt: string }[];
+}
+
+/** Red customers by ARR, largest first, with their latest health inputs and who left them. */
+export async function atRiskCustomers(prisma: PrismaClient, filter: PortfolioFilter, limit = LIST_LIMIT) {
+  const risk = Prisma.sql`c.health_band = 'red'`;
+  const [rows, [count]] = await Promise.all([
+    prisma.$queryRaw<(RawCustomerRow & { contributions: unknown })[]>`
+      SELECT ${customerColumns}, h.contributions
+      FROM customers c
+      LEFT JOIN LATERAL (
+        SELECT contributions FROM health_snapshots h WHERE h.customer_id = c.id ORDER BY h.computed_at DESC LIMIT 1
+      ) h ON true
+      WHERE ${where(filter, { band: false })} AND ${risk}
+      ORDER BY c.arr DESC, c.id LIMIT ${limit}`,
+    prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM customers c WHERE ${where(filter, { band: false })} AND ${risk}`,
+  ]);
+  const left = await stakeholdersLeft(
+    prisma,
+    rows.map((r) => r.customerId),
+  );
+  const customers: AtRiskRow[] = rows.map(({ contributions, ...r }) => ({
+    ...toRow(r),
+    dimensions: Array.isArray(contributions) ? (contributions as DimensionResult[]) : [],
+    stakeholdersLeft: left.get(r.customerId) ?? [],
+  }));
+  return { total: count?.total ?? 0, customers };
+}
+
+/** Champions and sponsors who left, by customer (the few a reason may name). */
+export async function stakeholdersLeft(prisma: PrismaClient, customerIds: string[]) {
+  const byCustomer = new Map<string, { role: string; name: string; leftAt: string }[]>();
+  if (customerIds.length === 0) return byCustomer;
+  const rows = await prisma.stakeholder.findMany({
+    where: { customerId: { in: customerIds }, leftAt: { not: null }, role: { in: ['champion', 'executive_sponsor'] } },
+    select: { customerId: true, role: true, name: true, leftAt: true },
+    orderBy: { leftAt: 'asc' },
+    take: customerIds.length * 10,
+  });
+  for (const r of rows) {
+    const list = byCustomer.get(r.customerId) ?? [];
+    list.push({ role: r.role, name: r.name, leftAt: r.leftAt!.toISOString() });
+    byCustomer.set(r.customerId, list);
+  }
+  return byCustomer;
+}
+
+/** The values the filters offer: distinct segments and CSMs (bounded). */
+export async function filterChoices(prisma: PrismaClient) {
+  const [segments, csms] = await Promise.all([
+    prisma.customer.groupBy({ by: ['segment'], orderBy: { segment: 'asc' }, take: 100 }),
+    prisma.customer.groupBy({ by: ['csmOwner'], orderBy: { csmOwner: 'asc' }, take: 500 }),
+  ]);
+  return {
+    segments: segments.flatMap((s) => (s.segment ? [s.segment] : [])),
+    csms: csms.flatMap((s) => (s.csmOwner ? [s.csmOwner] : [])),
+  };
+}
