@@ -12,6 +12,7 @@
  * The metrics route never calls Temporal: the app gets a lazy client that would only connect if
  * a route used it (none measured here does).
  */
+import { SESSION_COOKIE } from '../pages/session';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -57,7 +58,9 @@ async function measure(label: string, database: Database): Promise<{ seedSeconds
   const key = await createApiKey(database.prisma, `bench-${Date.now().toString(36)}`);
   const get = async (route: string) => {
     const t = performance.now();
-    const response = await app.request(route, { headers: { authorization: `Bearer ${key}`, accept: 'text/html, application/json' } });
+    // Pages read the key from the sign-in cookie, the API from the bearer header; send both.
+    const headers = { authorization: `Bearer ${key}`, cookie: `${SESSION_COOKIE}=${key}`, accept: 'text/html, application/json' };
+    const response = await app.request(route, { headers });
     const body = await response.text();
     return { status: response.status, ms: performance.now() - t, bytes: Buffer.byteLength(body) };
   };
