@@ -79,6 +79,11 @@ import { playRunWorkflow } from './play-run';
 
 /** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
 const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
+/**
+ * Marks histories recorded under the evidence rules for health: handoff and added stakeholders are
+ * known, not engaged, until an `engaged` event; a switch of health model fires no band play.
+ */
+const HEALTH_EVIDENCE_PATCH = 'health-evidence-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -155,13 +160,13 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // The definition is fetched through a local activity so its content is recorded in history:
   // replays see the same definition, and a new run after continue-as-new picks up a new version.
   definition = await loadLifecycleDefinition();
-  state = input.carried ?? initialState(input.handoff, definition, nowIso());
+  state = input.carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
 
   if (!input.carried) {
     recordHandoff(customer, nowIso(), changes);
-    evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes);
+    evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes, { modelSwitchIsBandChange: !patched(HEALTH_EVIDENCE_PATCH) });
     const plays = planPlays(customer, rules, workflowId, nowIso(), { type: 'handoff' }, changes);
     await publish();
     await act(plays, rules.playSettings);
@@ -184,6 +189,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     // Checked and applied without an await in between, so a repeat can never slip in twice.
     // Histories recorded before validation moved into the workflow replay unvalidated, as they ran.
     const validating = patched(VALIDATE_ARRIVALS_PATCH);
+    const evidence = patched(HEALTH_EVIDENCE_PATCH);
     if (validating && droppedArrivals > 0) {
       recordRejection(customer, { what: `${droppedArrivals} event(s)`, reason: `more than ${MAX_EVENTS_PER_SIGNAL} in one signal` }, now, changes);
     }
@@ -201,7 +207,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         event = raw as TCustomerEvent;
       }
       if (!acceptEventId(customer, event.id, now)) continue;
-      applyCustomerEvent(customer, event, changes, validating ? { now } : {});
+      applyCustomerEvent(customer, event, changes, validating ? { now, engagementNeedsEvidence: evidence } : {});
       cause = { type: 'event', id: event.id, eventType: event.type };
     }
     for (const timer of pendingTimers(customer, rules, now).filter((t) => t.at <= now)) {
@@ -216,7 +222,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       }
       finishPlayRun(customer, finished, now, changes);
     }
-    evaluate(customer, rules, now, cause, changes);
+    evaluate(customer, rules, now, cause, changes, { modelSwitchIsBandChange: !evidence });
     const plays = planPlays(customer, rules, workflowId, now, cause, changes);
     await publish();
     await act(plays, rules.playSettings);
@@ -256,12 +262,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       { key: RenewalDateKey, value: new Date(customer.facts.contractEnd) },
       { key: ArrKey, value: customer.facts.arr },
       { key: LifecycleVersionKey, value: customer.definitionVersion },
-      ...(customer.health?.score != null
-        ? [
-            { key: HealthScoreKey, value: customer.health.score },
-            { key: HealthBandKey, value: customer.health.band! },
-          ]
-        : []),
+      // Separately: a band without a score is insufficient_data with nothing known yet, still filterable.
+      ...(customer.health?.score != null ? [{ key: HealthScoreKey, value: customer.health.score }] : []),
+      ...(customer.health?.band != null ? [{ key: HealthBandKey, value: customer.health.band }] : []),
     ]);
     setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5)));
   }
