@@ -23,6 +23,7 @@ export function customerDetailsMarkdown(state: LifecycleState, nextTimers: Plann
     lines.push(
       `**Health:** ${health.score} (${health.band}, trend ${health.trend}, model ${health.model} v${health.definitionVersion})` +
         (weakest.length ? ` · weakest: ${weakest.join(', ')}` : ''),
+      ...(health.conditions ?? []).map((c) => `- **Risk:** ${c.label} (${c.cap ? `caps at ${c.cap}` : `-${c.subtract} points`})`),
     );
   } else {
     lines.push('**Health:** no data yet');

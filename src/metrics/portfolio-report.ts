@@ -51,7 +51,7 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
     from,
     to,
   );
-  const health = { green: 0, yellow: 0, red: 0, unknown: 0 };
+  const health = { green: 0, yellow: 0, red: 0, insufficient_data: 0, unknown: 0 };
   for (const cu of active) health[(cu.healthBand as keyof typeof health) ?? 'unknown'] = (health[(cu.healthBand as keyof typeof health) ?? 'unknown'] ?? 0) + 1;
   const soon = new Date(to.getTime() + 90 * DAY_MS);
   const row = (cu: (typeof customers)[number]) => ({
