@@ -35,8 +35,7 @@ const CHAMPION_LOST: TCondition = {
 const HARD_CONDITIONS: HardConditionInput[] = [
   {
     id: 'champion_lost_with_risk',
-    label:
-      'champion left {{daysSinceChampionLeft}} days ago, with a detractor (NPS {{nps}}) or a ticket spike ({{highSeverityTickets60d}} high/urgent in 60 days)',
+    label: 'champion left {{daysSinceChampionLeft}} days ago, with NPS {{nps}} and {{highSeverityTickets60d}} high/urgent tickets in 60 days',
     cap: 'red',
     when: {
       kind: 'all',

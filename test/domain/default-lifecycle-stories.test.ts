@@ -54,7 +54,7 @@ describe('risk the score hides: hard conditions', () => {
     });
     expect(s.state.health?.band).toBe('red');
     expect(s.state.health?.conditions?.map((c) => c.id)).toEqual(['champion_lost_with_risk', 'champion_lost']);
-    expect(s.state.health?.conditions?.[0]?.label).toMatch(/^champion left 11 days ago, with a detractor \(NPS 3\)/);
+    expect(s.state.health?.conditions?.[0]?.label).toBe('champion left 11 days ago, with NPS 3 and 3 high/urgent tickets in 60 days');
     expect(healthReasons(s.state.health)[0]).toMatch(/^champion left 11 days ago.*\(caps health at red\)$/);
     const since = started(s).slice(before);
     expect(since).toEqual(expect.arrayContaining(['renewal_at_risk', 'red_account']));
