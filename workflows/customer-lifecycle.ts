@@ -87,6 +87,11 @@ const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
  * repeats changing nothing, and a stage move naming the event that made its exit ready.
  */
 const SEED_RULES_PATCH = 'seed-rules-v1';
+/**
+ * Marks histories recorded under the evidence rules for health: handoff and added stakeholders are
+ * known, not engaged, until an `engaged` event; a switch of health model fires no band play.
+ */
+const HEALTH_EVIDENCE_PATCH = 'health-evidence-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -163,7 +168,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // The definition is fetched through a local activity so its content is recorded in history:
   // replays see the same definition, and a new run after continue-as-new picks up a new version.
   definition = await loadLifecycleDefinition();
-  state = input.carried ?? initialState(input.handoff, definition, nowIso());
+  state = input.carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
   // Once adopted, kept in the state (and carried on continue-as-new); histories from before never adopt.
@@ -174,7 +179,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
 
   if (!input.carried) {
     recordHandoff(customer, nowIso(), changes);
-    evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes);
+    evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes, undefined, { modelSwitchIsBandChange: !patched(HEALTH_EVIDENCE_PATCH) });
     const plays = planPlays(customer, rules, workflowId, nowIso(), { type: 'handoff' }, changes);
     await publish();
     await act(plays, rules.playSettings);
@@ -204,6 +209,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     // Checked and applied without an await in between, so a repeat can never slip in twice.
     // Histories recorded before validation moved into the workflow replay unvalidated, as they ran.
     const validating = patched(VALIDATE_ARRIVALS_PATCH);
+    const evidence = patched(HEALTH_EVIDENCE_PATCH);
     if (validating && droppedArrivals > 0) {
       recordRejection(customer, { what: `${droppedArrivals} event(s)`, reason: `more than ${MAX_EVENTS_PER_SIGNAL} in one signal` }, now, changes);
       news += 1;
@@ -223,7 +229,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         event = raw as TCustomerEvent;
       }
       if (!acceptEventId(customer, event.id, now)) continue;
-      applyCustomerEvent(customer, event, changes, validating ? { now } : {});
+      applyCustomerEvent(customer, event, changes, validating ? { now, engagementNeedsEvidence: evidence } : {});
       cause = { type: 'event', id: event.id, eventType: event.type };
       news += 1;
       if (causes) noteCause(causes, customer, rules, now, cause);
@@ -245,7 +251,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     // Only repeats (ids already seen): nothing to judge again, write or publish (seed-held rules).
     const nothingNew = seedRules && news === 0 && !prompted && !dirty;
     if (!nothingNew) {
-      evaluate(customer, rules, now, cause, changes, causes);
+      evaluate(customer, rules, now, cause, changes, causes, { modelSwitchIsBandChange: !evidence });
       const plays = planPlays(customer, rules, workflowId, now, cause, changes);
       await publish();
       await act(plays, rules.playSettings);
@@ -286,12 +292,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       { key: RenewalDateKey, value: new Date(customer.facts.contractEnd) },
       { key: ArrKey, value: customer.facts.arr },
       { key: LifecycleVersionKey, value: customer.definitionVersion },
-      ...(customer.health?.score != null
-        ? [
-            { key: HealthScoreKey, value: customer.health.score },
-            { key: HealthBandKey, value: customer.health.band! },
-          ]
-        : []),
+      // Separately: a band without a score is insufficient_data with nothing known yet, still filterable.
+      ...(customer.health?.score != null ? [{ key: HealthScoreKey, value: customer.health.score }] : []),
+      ...(customer.health?.band != null ? [{ key: HealthBandKey, value: customer.health.band }] : []),
     ]);
     const pagesUrl = rules.links?.pagesUrl;
     const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(customer.facts.customerId)}` : undefined;

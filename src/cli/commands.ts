@@ -137,7 +137,13 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
     stage: string;
     sla: string;
     segment: string;
-    health: { score: number | null; band: string | null; trend: string; dimensions: { label: string; score: number | null }[] } | null;
+    health: {
+      score: number | null;
+      band: string | null;
+      trend: string;
+      dimensions: { label: string; score: number | null }[];
+      conditions?: { label: string }[];
+    } | null;
     exit: { required: { label: string; met: boolean; late?: boolean }[] };
     timeline: { at: string; summary: string }[];
   };
@@ -148,6 +154,7 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
     `  renewal   ${state.facts.contractEnd.slice(0, 10)}`,
     `  health    ${state.health?.score ?? '—'} (${state.health?.band ?? 'no data'}, ${state.health?.trend ?? 'flat'})` +
       (state.health ? `: ${state.health.dimensions.map((d) => `${d.label} ${d.score === null ? '—' : Math.round(d.score)}`).join(', ')}` : ''),
+    ...(state.health?.conditions ?? []).map((c) => `  risk      ${c.label}`),
     `  to leave  ${
       state.exit.required
         .filter((a) => !a.met)

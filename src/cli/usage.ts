@@ -17,7 +17,7 @@ Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to t
                              timezone,championName,championEmail]; every row is checked first
 
 List customers (Temporal visibility)
-  list [--stage S] [--band green|yellow|red] [--csm EMAIL] [--segment ID] [--limit N]
+  list [--stage S] [--band green|yellow|red|insufficient_data] [--csm EMAIL] [--segment ID] [--limit N]
 
 Keys (through the running engine's API, with a keys:write key; the database only when no engine runs;
 without --scopes a key gets all but keys:write, the admin scope)

@@ -171,6 +171,12 @@ function demoCustomer(index: number, archetype: Archetype, now: number): DemoCus
       push({ type: 'contract', action: 'churned', occurredAt: at(Math.max(61, ageDays - 15)) });
       break;
   }
+  // CS met the champion and the sponsor at the kickoff: named at the handoff is not engaged, and
+  // expansion needs two engaged. Last in the list, so a data folder seeded before keeps its ids.
+  if (archetype !== 'stalled' && archetype !== 'churned') {
+    for (const who of handoff.stakeholders.filter((s) => s.role !== 'admin'))
+      push({ type: 'stakeholder', action: 'engaged', stakeholder: who, occurredAt: at(3) });
+  }
   return { handoff, archetype, events };
 }
 

@@ -9,9 +9,20 @@ export const STAGE_IDS = ['onboarding', 'adoption', 'retention', 'expansion', 'a
 export const ZStageId = z.enum(STAGE_IDS);
 export type TStageId = z.infer<typeof ZStageId>;
 
-export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const;
+/** The bands a score falls in. Band-change plays fire between these only. */
+export const SCORED_BANDS = ['green', 'yellow', 'red'] as const;
+export const ZScoredBand = z.enum(SCORED_BANDS);
+export type TScoredBand = z.infer<typeof ZScoredBand>;
+
+/**
+ * Every band a customer can show: a scored band, or `insufficient_data` while less than the
+ * model's `minKnownWeight` of its inputs is known (a day-1 customer is not red, it is unknown).
+ */
+export const HEALTH_BANDS = [...SCORED_BANDS, 'insufficient_data'] as const;
 export const ZHealthBand = z.enum(HEALTH_BANDS);
 export type THealthBand = z.infer<typeof ZHealthBand>;
+
+export const isScoredBand = (band: THealthBand | null | undefined): band is TScoredBand => band !== null && band !== undefined && band !== 'insufficient_data';
 
 /** The kinds of customer event (see `customer-events.ts`); plays and the API refer to them by name. */
 export const CUSTOMER_EVENT_TYPES = ['usage', 'ticket', 'survey', 'milestone', 'stakeholder', 'contract', 'payment'] as const;
@@ -39,15 +50,18 @@ export const METRIC_NAMES = [
   'openHighSeverityTickets',
   'highSeverityTickets60d',
   'nps', // latest NPS answer 0..10
+  'daysSinceNps', // since the latest NPS answer; unknown until there is one
   'csat', // latest CSAT 1..5
   'ces', // latest CES 1..7 (lower is easier)
   'csmSentiment', // 1..5
   'stakeholdersEngaged',
   'championPresent', // 0/1
+  'daysSinceChampionLeft', // since the last champion left or changed role; unknown until one did
   'executiveSponsorEngaged', // 0/1
   'paymentCurrent', // 0/1
   'outcomesAchieved', // milestones flagged as outcomes in the definition
   'healthScore', // the score computed by the stage's health model (conditions only)
+  'hardConditionsActive', // how many of the health model's hard conditions hold (conditions only)
 ] as const;
 export const ZMetricName = z.enum(METRIC_NAMES);
 export type TMetricName = z.infer<typeof ZMetricName>;

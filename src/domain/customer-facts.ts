@@ -49,6 +49,13 @@ export interface CustomerFacts {
   surveys: Partial<Record<'nps' | 'csat' | 'ces', { score: number; at: string }>>;
   milestones: Record<string, string>;
   stakeholders: Record<string, StakeholderFact>;
+  /** When the last champion left or moved to another role; absent in state carried by older runs. */
+  championLeftAt?: string;
+  /**
+   * False until an `engaged` or `disengaged` event arrives: until then engagement is unknown, not
+   * zero (health re-weights it away). Absent in state from older runs, where it was always known.
+   */
+  engagementRecorded?: boolean;
   payment: 'current' | 'late' | 'failed';
   csmSentiment?: { score: number; at: string; by: string };
 }
@@ -71,9 +78,24 @@ export interface ApplyOptions {
    * let one event dated 9999-12-31 erase the login history. Absent in histories recorded before.
    */
   now?: string;
+  /**
+   * A stakeholder `added` is known, not engaged: only an `engaged` event is evidence. False in
+   * histories recorded before (they counted every added stakeholder as engaged).
+   */
+  engagementNeedsEvidence?: boolean;
 }
 
-export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string): CustomerFacts {
+export interface HandoffOptions {
+  /** Histories recorded before counted the handoff's named stakeholders as engaged; new ones do not. */
+  stakeholdersEngaged?: boolean;
+}
+
+/**
+ * The facts the sales handoff gives. Stakeholders named in it are known, not engaged: CS has not met
+ * them yet, and an `engaged` stakeholder event is what says it did.
+ */
+export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string, options: HandoffOptions = {}): CustomerFacts {
+  const engaged = (s: TStakeholder) => (options.stakeholdersEngaged ? s.role !== 'other' : false);
   return {
     customerId: handoff.customerId,
     name: handoff.name,
@@ -96,8 +118,9 @@ export function factsFromHandoff(handoff: TCustomerHandoff, receivedAt: string):
     highSeverityOpenedAt: [],
     surveys: {},
     milestones: {},
-    stakeholders: Object.fromEntries(handoff.stakeholders.map((s) => [s.id, { ...s, engaged: s.role !== 'other', addedAt: receivedAt }])),
+    stakeholders: Object.fromEntries(handoff.stakeholders.map((s) => [s.id, { ...s, engaged: engaged(s), addedAt: receivedAt }])),
     payment: 'current',
+    ...(options.stakeholdersEngaged ? {} : { engagementRecorded: false }),
   };
 }
 
@@ -165,18 +188,22 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
         case 'left':
           if (!known) return [];
           delete facts.stakeholders[stakeholder.id];
+          if (known.role === 'champion') facts.championLeftAt = event.occurredAt;
           return [`${known.role} ${known.name} left`];
         case 'engaged':
         case 'disengaged':
+          if (facts.engagementRecorded === false) facts.engagementRecorded = true;
           facts.stakeholders[stakeholder.id] = {
             ...(known ?? { ...stakeholder, addedAt: event.occurredAt }),
             engaged: event.action === 'engaged',
           };
           return [`${stakeholder.name} ${event.action}`];
         default:
+          // A champion who takes another role is a champion lost, as for one who leaves.
+          if (known?.role === 'champion' && stakeholder.role !== 'champion') facts.championLeftAt = event.occurredAt;
           facts.stakeholders[stakeholder.id] = {
             ...stakeholder,
-            engaged: known?.engaged ?? true,
+            engaged: known?.engaged ?? !options.engagementNeedsEvidence,
             addedAt: known?.addedAt ?? event.occurredAt,
           };
           return [`${(known ?? stakeholder).role} ${stakeholder.name} ${known ? `now ${stakeholder.role}` : 'added'}`];

@@ -13,11 +13,58 @@
  * not a customer's workflow months later. Sandbox-safe.
  */
 import { DEFAULT_PLAYS, DEFAULT_PLAY_SETTINGS } from './default-plays';
-import { type TLifecycleDefinition, type TLifecycleDefinitionInput, ZLifecycleDefinition } from './lifecycle-definition';
+import { type TCondition, type TLifecycleDefinition, type TLifecycleDefinitionInput, ZLifecycleDefinition } from './lifecycle-definition';
+
+type HardConditionInput = NonNullable<TLifecycleDefinitionInput['healthModels'][number]['hardConditions']>[number];
+
+/** A champion left (or changed role) and nobody has been named champion since. */
+const CHAMPION_LOST: TCondition = {
+  kind: 'all',
+  label: 'champion lost',
+  of: [
+    { kind: 'metric', metric: 'daysSinceChampionLeft', op: '>=', value: 0 },
+    { kind: 'metric', metric: 'championPresent', op: '==', value: 0 },
+  ],
+};
+
+/**
+ * Risk the weighted score averages away (cs-domain: "champion left" and "detractor" are the classic
+ * churn signals; seed 001's red means "at risk"). Healthy usage carries 35% of the score and can hold
+ * an account above the red line while its champion is gone and the users complain: these say red.
+ */
+const HARD_CONDITIONS: HardConditionInput[] = [
+  {
+    id: 'champion_lost_with_risk',
+    label: 'champion left {{daysSinceChampionLeft}} days ago, with NPS {{nps}} and {{highSeverityTickets60d}} high/urgent tickets in 60 days',
+    cap: 'red',
+    when: {
+      kind: 'all',
+      of: [
+        CHAMPION_LOST,
+        {
+          kind: 'any',
+          of: [
+            {
+              kind: 'all',
+              label: 'detractor in the last 90 days',
+              of: [
+                { kind: 'metric', metric: 'nps', op: '<=', value: 6 },
+                { kind: 'metric', metric: 'daysSinceNps', op: '<=', value: 90 },
+              ],
+            },
+            { kind: 'metric', metric: 'highSeverityTickets60d', op: '>=', value: 3, label: 'ticket spike' },
+          ],
+        },
+      ],
+    },
+  },
+  // Alone, a lost champion is a yellow account at best until a new one is named.
+  { id: 'champion_lost', label: 'champion left {{daysSinceChampionLeft}} days ago, none named since', cap: 'yellow', when: CHAMPION_LOST },
+];
 
 export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.parse({
   name: 'default',
-  version: '2026.11.2', // .2: built-in plays
+  version: '2026.12.1', // 2026.12.1: held to the seeds (hard conditions, rungs per term, timed exits)
 
   stages: [
     {
@@ -270,6 +317,9 @@ export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.pars
       bands: { green: 80, yellow: 60 },
       trendThreshold: 5,
       trendWindowDays: 30,
+      // Under half the weight known is no verdict: insufficient_data, no band plays.
+      minKnownWeight: 0.5,
+      hardConditions: HARD_CONDITIONS,
     },
     {
       // Early signals only: no outcomes are expected before first value, so there is no outcomes
@@ -312,6 +362,10 @@ export const DEFAULT_LIFECYCLE: TLifecycleDefinition = ZLifecycleDefinition.pars
       trendThreshold: 5,
       // Onboarding is short: look at a two-week trend.
       trendWindowDays: 14,
+      // A first login alone (usage, the champion named, no open tickets: 60% of the weight) is no
+      // verdict yet; an engagement recorded, a CSAT or the CSM's sentiment on top of it is.
+      minKnownWeight: 0.65,
+      hardConditions: HARD_CONDITIONS,
     },
   ],
   defaultHealthModel: 'default',

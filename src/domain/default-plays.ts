@@ -322,15 +322,27 @@ export const DEFAULT_PLAYS: PlayInput[] = [
   {
     id: 'renewal_at_risk',
     label: 'Renewal at risk',
-    goal: 'A red account inside the renewal window gets a save plan',
+    goal: 'An account at risk inside the renewal window gets a save plan',
     owner: { responsible: 'csm', informed: ['csm_manager', 'sales'] },
     trigger: {
       on: 'condition',
       when: {
         kind: 'all',
-        label: 'red inside the 90-day renewal window',
+        label: 'red, or yellow with a hard condition, inside the 90-day renewal window',
         of: [
-          { kind: 'band', in: ['red'] },
+          {
+            kind: 'any',
+            of: [
+              { kind: 'band', in: ['red'] },
+              {
+                kind: 'all',
+                of: [
+                  { kind: 'band', in: ['yellow'] },
+                  { kind: 'metric', metric: 'hardConditionsActive', op: '>=', value: 1 },
+                ],
+              },
+            ],
+          },
           { kind: 'metric', metric: 'daysToRenewal', op: '<=', value: 90 },
           { kind: 'metric', metric: 'daysToRenewal', op: '>=', value: 0 },
         ],
@@ -346,7 +358,11 @@ export const DEFAULT_PLAYS: PlayInput[] = [
         dueInDays: 3,
         priority: 'urgent',
       },
-      { id: 'tell_manager', kind: 'escalate', reason: '{{customer.name}} is red {{trigger}}; renewal on {{customer.renewalDate}}, ARR {{customer.arr}}.' },
+      {
+        id: 'tell_manager',
+        kind: 'escalate',
+        reason: '{{customer.name}} is at risk ({{trigger}}): {{health.reasons}}; renewal on {{customer.renewalDate}}, ARR {{customer.arr}}.',
+      },
       {
         id: 'tell_sales',
         kind: 'email',

@@ -97,15 +97,17 @@ export function describeInput(metric: string, value: number, facts?: ReasonFacts
 }
 
 /**
- * The inputs that pull the score down most (scored below 50, or — unless the band is green — below
+ * The active hard conditions, then the inputs that pull the score down most (scored below 50, or — unless the band is green — below
  * 80 when none is that low; by points lost), in words; at most `limit`. Unknown inputs are not reasons: no data is not bad news.
  */
 export function healthReasons(
-  health: (Pick<HealthResult, 'dimensions'> & { band?: string | null }) | null | undefined,
+  health: (Pick<HealthResult, 'dimensions' | 'conditions'> & { band?: string | null }) | null | undefined,
   facts?: ReasonFacts,
   limit = 3,
 ): HealthReason[] {
   if (!health) return [];
+  // Hard conditions come first: they are why the band is what it is, whatever the inputs average to.
+  const risks: HealthReason[] = (health.conditions ?? []).map((c) => ({ metric: `condition:${c.id}`, text: c.label, pointsLost: c.subtract ?? 0 }));
   const known = health.dimensions.flatMap((d) => d.inputs).filter((i) => i.score !== null && i.value !== null);
   const low = known.filter((i) => i.score! < REASON_BELOW);
   // A green customer with nothing low has nothing to explain.
@@ -119,6 +121,7 @@ export function healthReasons(
       score: i.score!,
     }))
     .sort((a, b) => b.pointsLost - a.pointsLost || a.score - b.score || a.metric.localeCompare(b.metric))
-    .slice(0, Math.max(0, limit))
-    .map(({ metric, text, pointsLost }) => ({ metric, text, pointsLost }));
+    .map(({ metric, text, pointsLost }) => ({ metric, text, pointsLost }))
+    .reduce((all, reason) => [...all, reason], risks)
+    .slice(0, Math.max(0, limit));
 }

@@ -8,7 +8,8 @@
  * Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
-import { STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TStageId } from './conditions';
+import { boundedText } from './bounds';
+import { METRIC_NAMES, STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TCondition, type TMetricName, type TStageId } from './conditions';
 import { triggersOf, ZPlay, ZPlaySettings } from './play-definition';
 
 export * from './conditions';
@@ -94,6 +95,60 @@ export const ZHealthInput = z
   .refine((input) => input.zeroAt !== input.fullAt, { message: 'zeroAt and fullAt must differ', path: ['fullAt'] });
 export type THealthInput = z.infer<typeof ZHealthInput>;
 
+/** Metrics a hard condition may not use: they are outputs of the very health they would change. */
+const HEALTH_OUTPUTS: readonly TMetricName[] = ['healthScore', 'hardConditionsActive'];
+
+/** The first thing in `condition` a hard condition cannot use, in words; undefined when all is fine. */
+function healthOutputIn(condition: TCondition): string | undefined {
+  switch (condition.kind) {
+    case 'band':
+      return 'a band condition (the band is what hard conditions decide)';
+    case 'metric':
+      return HEALTH_OUTPUTS.includes(condition.metric) ? `metric ${condition.metric} (an output of the health score)` : undefined;
+    case 'any':
+    case 'all':
+      return condition.of.map(healthOutputIn).find((found) => found !== undefined);
+    default:
+      return undefined;
+  }
+}
+
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+
+/**
+ * Risk the weighted score hides (Planhat's "hard conditions"; Gainsight raises risk apart from the
+ * score): a condition over the customer's facts that caps the band or takes points off, named in
+ * the health result with its `label`. The label may quote metrics: "champion left
+ * {{daysSinceChampionLeft}} days ago".
+ */
+export const ZHardCondition = z
+  .object({
+    id: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9_]+$/, 'use lower_snake_case'),
+    label: boundedText(300),
+    when: ZCondition,
+    /** The band is at most this one while the condition holds (red is worse than yellow). */
+    cap: z.enum(['yellow', 'red']).optional(),
+    /** Points taken off the score while the condition holds. */
+    subtract: z.number().positive().max(100).optional(),
+  })
+  .strict()
+  .superRefine((hard, ctx) => {
+    if (hard.cap === undefined && hard.subtract === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a hard condition needs a cap, points to subtract, or both', path: ['cap'] });
+    }
+    const circular = healthOutputIn(hard.when);
+    if (circular) ctx.addIssue({ code: 'custom', message: `a hard condition cannot use ${circular}`, path: ['when'] });
+    for (const [, name] of hard.label.matchAll(PLACEHOLDER)) {
+      if (!(METRIC_NAMES as readonly string[]).includes(name!)) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}} in label; use a metric name`, path: ['label'] });
+      }
+    }
+  });
+export type THardCondition = z.infer<typeof ZHardCondition>;
+
 export const ZHealthModel = z
   .object({
     id: z.string().min(1),
@@ -117,9 +172,29 @@ export const ZHealthModel = z
     /** A change in score of at least this many points over `trendWindowDays` is a trend, else flat. */
     trendThreshold: z.number().positive().default(5),
     trendWindowDays: z.number().positive().default(30),
+    /**
+     * Below this share (0..1) of the model's weight known, the band is `insufficient_data`: no
+     * verdict, no band plays. Absent (in definitions recorded before it existed) means 0.
+     */
+    minKnownWeight: z.number().min(0).max(1).default(0.5),
+    /** Checked in order; every one that holds is applied and named. */
+    hardConditions: z.array(ZHardCondition).max(20).default([]),
   })
-  .strict();
-export type THealthModel = z.infer<typeof ZHealthModel>;
+  .strict()
+  .superRefine((model, ctx) => {
+    const ids = new Set<string>();
+    model.hardConditions.forEach((hard, index) => {
+      if (ids.has(hard.id)) ctx.addIssue({ code: 'custom', message: `duplicate hard condition id "${hard.id}"`, path: ['hardConditions', index, 'id'] });
+      ids.add(hard.id);
+    });
+  });
+/**
+ * A health model as the rules read it. `minKnownWeight` and `hardConditions` are optional here
+ * although the schema defaults them: a workflow replays the definition recorded in its history,
+ * and definitions recorded before these fields existed lack them (read as 0 and none).
+ */
+export type THealthModel = Omit<z.infer<typeof ZHealthModel>, 'minKnownWeight' | 'hardConditions'> &
+  Partial<Pick<z.infer<typeof ZHealthModel>, 'minKnownWeight' | 'hardConditions'>>;
 
 export const ZSegment = z
   .object({

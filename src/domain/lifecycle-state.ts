@@ -12,7 +12,7 @@ import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } 
 import { storableText } from './bounds';
 import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
-import { stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
+import { isScoredBand, stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import { computeMetrics, type Metrics } from './metrics';
 import {
   conditionMet as conditionMetNow,
@@ -109,8 +109,19 @@ export interface Changes {
 
 export const emptyChanges = (): Changes => ({ entries: [], stageMoves: [], occurrences: [] });
 
-export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDefinition, now: string): LifecycleState {
-  const facts = factsFromHandoff(handoff, now);
+/**
+ * Rules as they were before a fix, for histories recorded under them: the workflow sets these from
+ * a patch marker, so a saved history replays the commands it was written with. Unset is today's rule.
+ */
+export interface LegacyRules {
+  /** The handoff's named stakeholders counted as engaged. */
+  handoffStakeholdersEngaged?: boolean;
+  /** A switch of health model (onboarding -> default) counted as a band change for plays. */
+  modelSwitchIsBandChange?: boolean;
+}
+
+export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDefinition, now: string, legacy: LegacyRules = {}): LifecycleState {
+  const facts = factsFromHandoff(handoff, now, { stakeholdersEngaged: legacy.handoffStakeholdersEngaged });
   const state: LifecycleState = {
     handoff,
     facts,
@@ -228,29 +239,44 @@ function moveStage(state: LifecycleState, to: TStageId, now: string, cause: Caus
   changes.occurrences.push({ kind: 'stage', from, to });
 }
 
-function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, healthScore?: number): Metrics {
+/** The metrics at `now`; with `health`, its score and active hard conditions too (for conditions). */
+function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, health?: HealthResult | null): Metrics {
   return computeMetrics(state.facts, {
     now,
     stageEnteredAt: state.stageEnteredAt,
     keyFeatures: definition.keyFeatures,
     outcomeMilestones: definition.outcomeMilestones,
-    healthScore,
+    healthScore: health?.score ?? undefined,
+    hardConditionsActive: health?.conditions?.length,
   });
 }
+
+/** The band as band-change plays see it: insufficient_data is no band yet, not a health change. */
+const scoredBand = (band: THealthBand | null | undefined) => (isScoredBand(band) ? band : null);
+const bandWords = (band: THealthBand | null) => (band === null ? 'no data' : band.replace('_', ' '));
+const conditionIds = (health: HealthResult | null) => (health?.conditions ?? []).map((c) => c.id).join(',');
 
 /**
  * Recomputes health, then moves the customer forward while the stage's exit criteria are met, or
  * back when a move-back rule holds, and updates the SLA status. `cause` is what prompted it; a
  * forward move names what made that stage's exit ready when `causes` tracked it (see `CauseTracker`).
  */
-export function evaluate(state: LifecycleState, definition: TLifecycleDefinition, now: string, cause: Cause, changes: Changes, causes?: CauseTracker): void {
+export function evaluate(
+  state: LifecycleState,
+  definition: TLifecycleDefinition,
+  now: string,
+  cause: Cause,
+  changes: Changes,
+  causes?: CauseTracker,
+  legacy: LegacyRules = {},
+): void {
   state.definitionVersion = definition.version;
   const segment = segmentFor(definition, state.facts);
   state.segment = segment.id;
 
   const refreshHealth = () => {
     const model = healthModelFor(definition, stageOf(definition, state.stage), segment);
-    const result = computeHealth(model, metricsFor(state, definition, now), definition.version);
+    const result = computeHealth(model, metricsFor(state, definition, now), definition.version, { facts: state.facts });
     const previous = state.health;
     const trend = result.score === null ? 'flat' : healthTrend(state.healthHistory, result.score, now, model);
     state.health = { ...result, at: now, trend };
@@ -259,19 +285,52 @@ export function evaluate(state: LifecycleState, definition: TLifecycleDefinition
       const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
       state.healthHistory = state.healthHistory.filter((h) => Date.parse(h.at) >= cutoff);
     }
-    if ((previous?.band ?? null) !== result.band) {
-      changes.occurrences.push({ kind: 'band', from: previous?.band ?? null, to: result.band });
+    // Moving to another model (onboarding -> default on first value) re-judges the same customer by
+    // other weights: the timeline shows both scores, and no band play fires for it.
+    const switched = previous !== null && previous.model !== result.model && !legacy.modelSwitchIsBandChange;
+    if (switched) {
+      changes.healthSnapshot = state.health;
+      append(state, changes, {
+        at: now,
+        kind: 'health',
+        summary:
+          `health model ${previous.model} -> ${result.model}: ${previous.score ?? '—'} (${bandWords(previous.band)}) under ${previous.model}, ` +
+          `${result.score ?? '—'} (${bandWords(result.band)}) under ${result.model}; a new yardstick, not a change in the customer`,
+        cause,
+        detail: {
+          score: result.score,
+          band: result.band,
+          model: result.model,
+          fromModel: previous.model,
+          fromScore: previous.score,
+          fromBand: previous.band,
+          modelSwitch: true,
+        },
+      });
+      return;
     }
-    const changed = previous?.score !== result.score || previous?.band !== result.band;
+    if (legacy.modelSwitchIsBandChange ? (previous?.band ?? null) !== result.band : scoredBand(previous?.band) !== scoredBand(result.band)) {
+      const from = legacy.modelSwitchIsBandChange ? (previous?.band ?? null) : scoredBand(previous?.band);
+      const to = legacy.modelSwitchIsBandChange ? result.band : scoredBand(result.band);
+      changes.occurrences.push({ kind: 'band', from, to });
+    }
+    const conditionsChanged = conditionIds(previous) !== conditionIds(result);
+    const changed = previous?.score !== result.score || previous?.band !== result.band || conditionsChanged;
     if (changed) {
       changes.healthSnapshot = state.health;
-      if (previous?.band !== result.band || Math.abs((previous?.score ?? 0) - (result.score ?? 0)) >= 5) {
+      if (previous?.band !== result.band || conditionsChanged || Math.abs((previous?.score ?? 0) - (result.score ?? 0)) >= 5) {
+        const named = (result.conditions ?? []).map((c) => c.label);
         append(state, changes, {
           at: now,
           kind: 'health',
-          summary: `health ${previous?.score ?? '—'} -> ${result.score ?? '—'} (${result.band ?? 'no data'})`,
+          summary: `health ${previous?.score ?? '—'} -> ${result.score ?? '—'} (${bandWords(result.band)})` + (named.length ? `: ${named.join('; ')}` : ''),
           cause,
-          detail: { score: result.score, band: result.band, model: result.model },
+          detail: {
+            score: result.score,
+            band: result.band,
+            model: result.model,
+            ...(result.conditions ? { conditions: result.conditions.map((c) => c.id).join(',') } : {}),
+          },
         });
       }
     }
@@ -283,7 +342,7 @@ export function evaluate(state: LifecycleState, definition: TLifecycleDefinition
     const stage = stageOf(definition, state.stage);
     const ctx = {
       facts: state.facts,
-      metrics: metricsFor(state, definition, now, state.health?.score ?? undefined),
+      metrics: metricsFor(state, definition, now, state.health),
       band: state.health?.band ?? null,
     };
     const back = moveBackRule(stage, ctx);
@@ -464,7 +523,7 @@ export function planPlays(
   const definedPlays = definition.plays ?? [];
   const ctx = {
     facts: state.facts,
-    metrics: metricsFor(state, definition, now, state.health?.score ?? undefined),
+    metrics: metricsFor(state, definition, now, state.health),
     band: state.health?.band ?? null,
     stage: state.stage,
   };

@@ -13,6 +13,8 @@ export interface MetricContext {
   keyFeatures: string[];
   outcomeMilestones: string[];
   healthScore?: number;
+  /** Hard conditions of the health model that hold (from the health result; conditions only). */
+  hardConditionsActive?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -27,14 +29,19 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
     openTickets: Object.keys(facts.openTickets).length,
     openHighSeverityTickets: Object.values(facts.openTickets).filter((t) => t.severity === 'high' || t.severity === 'urgent').length,
     highSeverityTickets60d: facts.highSeverityOpenedAt.filter((at) => now - Date.parse(at) <= 60 * DAY_MS).length,
-    stakeholdersEngaged: Object.values(facts.stakeholders).filter((s) => s.engaged).length,
     championPresent: Object.values(facts.stakeholders).some((s) => s.role === 'champion') ? 1 : 0,
-    executiveSponsorEngaged: Object.values(facts.stakeholders).some((s) => s.role === 'executive_sponsor' && s.engaged) ? 1 : 0,
     paymentCurrent: facts.payment === 'current' ? 1 : 0,
     hasLoggedIn: facts.lastLoginAt ? 1 : 0,
     outcomesAchieved: ctx.outcomeMilestones.filter((m) => facts.milestones[m]).length,
     healthScore: ctx.healthScore,
   };
+  // Engagement is known once CS recorded some (see `engagementRecorded`); named is not engaged.
+  if (facts.engagementRecorded !== false) {
+    metrics.stakeholdersEngaged = Object.values(facts.stakeholders).filter((s) => s.engaged).length;
+    metrics.executiveSponsorEngaged = Object.values(facts.stakeholders).some((s) => s.role === 'executive_sponsor' && s.engaged) ? 1 : 0;
+  }
+  if (ctx.hardConditionsActive !== undefined) metrics.hardConditionsActive = ctx.hardConditionsActive;
+  if (facts.championLeftAt) metrics.daysSinceChampionLeft = Math.max(0, daysBetween(facts.championLeftAt, ctx.now));
   if (facts.lastLoginAt) metrics.daysSinceLastLogin = Math.max(0, daysBetween(facts.lastLoginAt, ctx.now));
   if (facts.activeUsers !== undefined) metrics.activeUsers = facts.activeUsers;
   if (facts.seatsUsed !== undefined && facts.seatsPurchased) metrics.seatUtilization = facts.seatsUsed / facts.seatsPurchased;
@@ -43,7 +50,10 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
   }
   const trend = loginTrend(facts.dailyLogins, now);
   if (trend !== undefined) metrics.loginTrend = trend;
-  if (facts.surveys.nps) metrics.nps = facts.surveys.nps.score;
+  if (facts.surveys.nps) {
+    metrics.nps = facts.surveys.nps.score;
+    metrics.daysSinceNps = Math.max(0, daysBetween(facts.surveys.nps.at, ctx.now));
+  }
   if (facts.surveys.csat) metrics.csat = facts.surveys.csat.score;
   if (facts.surveys.ces) metrics.ces = facts.surveys.ces.score;
   if (facts.csmSentiment) metrics.csmSentiment = facts.csmSentiment.score;

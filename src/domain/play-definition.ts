@@ -8,7 +8,7 @@
  * workflow's history and diffed in review. Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
-import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZStageId } from './conditions';
+import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZScoredBand, ZStageId } from './conditions';
 
 const snakeId = z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case');
 
@@ -84,7 +84,8 @@ const ZSingleTrigger = z.discriminatedUnion('on', [
   z.object({ on: z.literal('handoff') }).strict(),
   z.object({ on: z.literal('stage_entered'), stage: ZStageId }).strict(),
   z.object({ on: z.literal('stage_left'), stage: ZStageId }).strict(),
-  z.object({ on: z.literal('band_changed'), to: z.array(ZHealthBand).min(1) }).strict(),
+  // Scored bands only: becoming or leaving insufficient_data is not a health change.
+  z.object({ on: z.literal('band_changed'), to: z.array(ZScoredBand).min(1) }).strict(),
   /** A lifecycle timer firing; `step` picks one rung of the renewal ladder by its id. */
   z.object({ on: z.literal('timer'), timer: z.enum(TIMER_KINDS), step: snakeId.optional() }).strict(),
   z.object({ on: z.literal('sla'), threshold: z.enum(['behind', 'stuck']), stage: ZStageId.optional() }).strict(),

@@ -8,7 +8,7 @@
 import type { TCustomerEvent } from './customer-events';
 import type { CustomerFacts } from './customer-facts';
 import type { HealthResult } from './health';
-import type { TCondition, THealthBand, TLifecycleDefinition, TStageId } from './lifecycle-definition';
+import { isScoredBand, type TCondition, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import {
   isCustomerFacing,
   triggersOf,
@@ -154,7 +154,7 @@ export function matchTrigger(
         }
         break;
       case 'band_changed':
-        if (occurrence.kind === 'band' && occurrence.to !== null && trigger.to.includes(occurrence.to)) {
+        if (occurrence.kind === 'band' && isScoredBand(occurrence.to) && trigger.to.includes(occurrence.to)) {
           return { why: `health band ${occurrence.from ?? 'none'} -> ${occurrence.to}`, cause: evaluationCause };
         }
         break;
@@ -324,10 +324,14 @@ export interface PlayCustomerContext {
   definitionVersion: string;
 }
 
-/** The weakest inputs, worst first: "why is it red?" in a line each. */
+/**
+ * "Why is it red?" in a line each: the hard conditions that hold (they decide the band whatever the
+ * score), then the weakest inputs, worst first.
+ */
 export function healthReasons(health: HealthResult | null, limit = 3): string[] {
   if (!health) return [];
-  return health.dimensions
+  const conditions = (health.conditions ?? []).map((c) => (c.cap ? `${c.label} (caps health at ${c.cap})` : `${c.label} (-${c.subtract} points)`));
+  const inputs = health.dimensions
     .flatMap((dimension) =>
       dimension.inputs
         .filter((input) => input.score !== null)
@@ -336,6 +340,7 @@ export function healthReasons(health: HealthResult | null, limit = 3): string[] 
     .sort((a, b) => a.score - b.score)
     .slice(0, limit)
     .map((reason) => reason.text);
+  return [...conditions, ...inputs];
 }
 
 const round = (value: number | null) => (value === null ? '—' : Math.round(value * 100) / 100);

@@ -100,7 +100,7 @@ export async function portfolioReport(prisma: PrismaClient, definition: TLifecyc
     prisma.$queryRaw<CustomerRow[]>`
       SELECT ${CUSTOMER_ROW} FROM customers WHERE contract_status <> 'churned' AND health_band = 'red' ORDER BY arr DESC, id`,
   ]);
-  const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
+  const health: Record<string, number> = { green: 0, yellow: 0, red: 0, insufficient_data: 0, unknown: 0 };
   for (const band of bands) health[band.healthBand ?? 'unknown'] = (health[band.healthBand ?? 'unknown'] ?? 0) + band._count._all;
   return {
     period: { days, from: from.toISOString(), to: to.toISOString() },

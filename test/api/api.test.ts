@@ -258,7 +258,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const people = await database.prisma.stakeholder.findMany({ where: { customerId }, orderBy: { stakeholderId: 'asc' } });
     expect(people.map((p) => [p.stakeholderId, p.role, p.engaged, p.leftAt !== null])).toEqual([
       ['c', 'champion', false, true],
-      ['d', 'champion', true, false],
+      ['d', 'champion', false, false], // named, not yet engaged: that needs an engagement event
     ]);
     const terms = await database.prisma.contract.findMany({ where: { customerId }, orderBy: { term: 'asc' } });
     expect(terms.map((t) => [t.term, t.status, Number(t.arr), t.endsAt.toISOString()])).toEqual([

@@ -126,7 +126,7 @@ describe('cli commands', () => {
   });
 
   it.each([
-    [['list', '--band', 'purple'], /list --band: Invalid option: expected one of "green"\|"yellow"\|"red"/],
+    [['list', '--band', 'purple'], /list --band: Invalid option: expected one of "green"\|"yellow"\|"red"\|"insufficient_data"/],
     [['send-event', '--customer', 'x'], /give the event as --json/],
     [['send-event', '--customer', 'x', '--json', '{nope'], /the event is not valid JSON/],
     [['send-event', '--customer', 'x', '--file', 'missing.json'], /send-event: cannot read the event file missing\.json \(no such file\)/],

@@ -33,14 +33,21 @@ describe('factsFromHandoff', () => {
     expect(f.seatsUsed).toBeUndefined();
   });
 
+  it.each(['champion', 'executive_sponsor', 'user', 'other'] as const)('a handed-off %s is known, not engaged: CS has not met them yet', (role) => {
+    const f = factsFromHandoff(handoff({ stakeholders: [{ id: 's1', name: 'Sam', role }] }), HANDOFF_AT);
+    expect(f.stakeholders.s1).toEqual({ id: 's1', name: 'Sam', role, engaged: false, addedAt: HANDOFF_AT });
+    expect(f.engagementRecorded).toBe(false);
+  });
+
   it.each([
     ['champion', true],
     ['executive_sponsor', true],
     ['user', true],
     ['other', false],
-  ] as const)('a handed-off %s starts engaged: %p', (role, engaged) => {
-    const f = factsFromHandoff(handoff({ stakeholders: [{ id: 's1', name: 'Sam', role }] }), HANDOFF_AT);
+  ] as const)('under the rules recorded histories ran with, a handed-off %s starts engaged: %p', (role, engaged) => {
+    const f = factsFromHandoff(handoff({ stakeholders: [{ id: 's1', name: 'Sam', role }] }), HANDOFF_AT, { stakeholdersEngaged: true });
     expect(f.stakeholders.s1).toEqual({ id: 's1', name: 'Sam', role, engaged, addedAt: HANDOFF_AT });
+    expect(f).not.toHaveProperty('engagementRecorded');
   });
 });
 
@@ -239,10 +246,40 @@ describe('applyEvent: milestones', () => {
 describe('applyEvent: stakeholders', () => {
   const ana = { id: 'ana', name: 'Ana', role: 'champion' } as const;
 
-  it('adds a new stakeholder as engaged', () => {
+  it('adds a new stakeholder as known, not engaged: engaged needs an engagement event', () => {
+    const f = facts();
+    const added = event({ type: 'stakeholder', occurredAt: T1, action: 'added', stakeholder: ana });
+    expect(applyEvent(f, added, { now: T1, engagementNeedsEvidence: true })).toEqual(['champion Ana added']);
+    expect(f.stakeholders.ana).toEqual({ ...ana, engaged: false, addedAt: T1 });
+    expect(f.engagementRecorded).toBe(false);
+  });
+
+  it('adds a new stakeholder as engaged under the rules recorded histories ran with', () => {
     const f = facts();
     expect(applyEvent(f, event({ type: 'stakeholder', occurredAt: T1, action: 'added', stakeholder: ana }))).toEqual(['champion Ana added']);
     expect(f.stakeholders.ana).toEqual({ ...ana, engaged: true, addedAt: T1 });
+  });
+
+  it('an engagement event is the evidence: engagement becomes known', () => {
+    const f = facts({}, { stakeholders: [ana] });
+    applyEvent(f, event({ type: 'stakeholder', occurredAt: T2, action: 'engaged', stakeholder: ana }), { now: T2, engagementNeedsEvidence: true });
+    expect(f.stakeholders.ana?.engaged).toBe(true);
+    expect(f.engagementRecorded).toBe(true);
+  });
+
+  it.each([
+    ['left', { ...ana }, T2],
+    ['role_changed', { ...ana, role: 'decision_maker' as const }, T2],
+  ] as const)('a champion who %s is a champion lost, dated', (action, who, at) => {
+    const f = facts({ stakeholders: stakeholders(stakeholder('ana', 'champion', true, 'Ana')) });
+    applyEvent(f, event({ type: 'stakeholder', occurredAt: T2, action, stakeholder: who }));
+    expect(f.championLeftAt).toBe(at);
+  });
+
+  it('anyone else leaving loses no champion', () => {
+    const f = facts({ stakeholders: stakeholders(stakeholder('bo', 'user', true, 'Bo')) });
+    applyEvent(f, event({ type: 'stakeholder', occurredAt: T2, action: 'left', stakeholder: { id: 'bo', name: 'Bo', role: 'user' } }));
+    expect(f.championLeftAt).toBeUndefined();
   });
 
   it('a role change names the old and the new role and keeps engagement and the date added', () => {

@@ -14,7 +14,7 @@ describe('default lifecycle definition', () => {
   it('parses, is named default and carries its version', () => {
     expect(ZLifecycleDefinition.safeParse(DEFAULT_LIFECYCLE).success).toBe(true);
     expect(DEFAULT_LIFECYCLE.name).toBe('default');
-    expect(DEFAULT_LIFECYCLE.version).toBe('2026.11.2');
+    expect(DEFAULT_LIFECYCLE.version).toBe('2026.12.1');
   });
 
   it('is plain data that survives a clone and re-parses to itself', () => {

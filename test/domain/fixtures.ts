@@ -91,6 +91,8 @@ export const SEED_HEALTH_MODEL_INPUT = {
   bands: { green: 80, yellow: 60 },
   trendThreshold: 5,
   trendWindowDays: 30,
+  // The re-weighting tables below judge any share known; the minimum has its own tests.
+  minKnownWeight: 0,
 } satisfies HealthModelInput;
 
 export function healthModel(overrides: Partial<HealthModelInput> = {}): THealthModel {

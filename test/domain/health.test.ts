@@ -1,7 +1,7 @@
-import { bandFor, computeHealth, type HealthResult, healthTrend, inputScore } from '../../src/domain/health';
-import type { TMetricName } from '../../src/domain/lifecycle-definition';
+import { bandFor, computeHealth, type HealthResult, healthTrend, inputScore, renderConditionLabel } from '../../src/domain/health';
+import { type TMetricName, ZHealthModel } from '../../src/domain/lifecycle-definition';
 import type { Metrics } from '../../src/domain/metrics';
-import { addDays, healthModel, singleInputModel } from './fixtures';
+import { addDays, facts, healthModel, SEED_HEALTH_MODEL_INPUT, singleInputModel } from './fixtures';
 
 const SEED = healthModel();
 
@@ -299,5 +299,144 @@ describe('healthTrend: score against the oldest score inside the window', () => 
     [2, 3, 'up'],
   ] as const)('honours the threshold (%p points; a change of %p is %s)', (trendThreshold, change, trend) => {
     expect(healthTrend([{ at: ago(5), score: 50 }], 50 + change, NOW, { trendThreshold, trendWindowDays: 30 })).toBe(trend);
+  });
+});
+
+describe('computeHealth: not enough data yet (minKnownWeight)', () => {
+  const strict = healthModel({ minKnownWeight: 0.5 });
+
+  it.each<[string, TMetricName[], number, string]>([
+    // Known share = sum of dimension weight x known input share of the dimension.
+    ['everything known', [], 1, 'yellow'],
+    [
+      'only engagement and relationship known',
+      ['daysSinceLastLogin', 'seatUtilization', 'keyFeatureAdoption', 'loginTrend', 'outcomesAchieved', 'nps'],
+      0.4,
+      'insufficient_data',
+    ],
+    ['usage unknown', ['daysSinceLastLogin', 'seatUtilization', 'keyFeatureAdoption', 'loginTrend'], 0.65, 'yellow'],
+    [
+      'engagement and outcomes unknown, usage half known',
+      [
+        'daysSinceLastLogin',
+        'keyFeatureAdoption',
+        'stakeholdersEngaged',
+        'championPresent',
+        'executiveSponsorEngaged',
+        'csmSentiment',
+        'outcomesAchieved',
+        'nps',
+      ],
+      0.29,
+      'insufficient_data',
+    ],
+  ])('%s: %p of the weight known -> %s', (_case, unknown, share, band) => {
+    const result = computeHealth(strict, without(EXAMPLE, ...unknown), 'v');
+    expect(result.knownWeight).toBeCloseTo(share, 3);
+    expect(result.band).toBe(band);
+  });
+
+  it('still shows the provisional score, so the detail explains what is known', () => {
+    const result = computeHealth(strict, { csat: 4, paymentCurrent: 1 }, 'v');
+    expect(result).toMatchObject({ band: 'insufficient_data', score: expect.any(Number) });
+  });
+
+  it('is insufficient_data, not null, when nothing is known and the model asks for a minimum', () => {
+    expect(computeHealth(strict, {}, 'v')).toMatchObject({ score: null, band: 'insufficient_data', knownWeight: 0 });
+  });
+
+  it('defaults to half the weight in a parsed model', () => {
+    expect(healthModel({ minKnownWeight: undefined }).minKnownWeight).toBe(0.5);
+  });
+
+  it('reads a model recorded before the setting existed as no minimum (running customers replay unchanged)', () => {
+    const { minKnownWeight: _unused, hardConditions: _none, ...recorded } = healthModel();
+    const result = computeHealth(recorded, { csat: 5 }, 'v');
+    expect(result.band).toBe('green');
+    expect(result).not.toHaveProperty('knownWeight');
+    expect(result).not.toHaveProperty('conditions');
+  });
+});
+
+describe('computeHealth: hard conditions (risk the score hides)', () => {
+  const championLost = {
+    kind: 'all',
+    of: [
+      { kind: 'metric', metric: 'daysSinceChampionLeft', op: '>=', value: 0 },
+      { kind: 'metric', metric: 'championPresent', op: '==', value: 0 },
+    ],
+  } as const;
+  const model = healthModel({
+    hardConditions: [
+      { id: 'champion_lost', label: 'champion left {{daysSinceChampionLeft}} days ago', cap: 'red', when: championLost },
+      { id: 'detractor', label: 'detractor: NPS {{nps}}', subtract: 10, when: { kind: 'metric', metric: 'nps', op: '<=', value: 6 } },
+      { id: 'spike', label: 'ticket spike', cap: 'yellow', when: { kind: 'metric', metric: 'highSeverityTickets60d', op: '>=', value: 3 } },
+    ],
+  });
+  const FACTS = facts();
+  // The seed example scores 89.9 with these: green on the weights alone.
+  const healthy: Metrics = { ...EXAMPLE, daysSinceLastLogin: 0, seatUtilization: 0.8, keyFeatureAdoption: 0.7, loginTrend: 0, outcomesAchieved: 3, nps: 9 };
+
+  it.each<[string, Metrics, number | null, string, string[]]>([
+    ['none holds', healthy, computeHealth(healthModel(), healthy, 'v').score, 'green', []],
+    ['champion lost caps a green score at red', { ...healthy, championPresent: 0, daysSinceChampionLeft: 11.4 }, null, 'red', ['champion left 11 days ago']],
+    ['a detractor takes 10 points', { ...healthy, nps: 3 }, null, 'yellow', ['detractor: NPS 3']],
+    ['a spike caps at yellow', { ...healthy, highSeverityTickets60d: 3 }, null, 'yellow', ['ticket spike']],
+    [
+      'the worst cap wins',
+      { ...healthy, highSeverityTickets60d: 4, championPresent: 0, daysSinceChampionLeft: 2 },
+      null,
+      'red',
+      ['champion left 2 days ago', 'ticket spike'],
+    ],
+  ])('%s', (_case, metrics, score, band, labels) => {
+    const result = computeHealth(model, metrics, 'v', { facts: FACTS });
+    expect(result.band).toBe(band);
+    expect(result.conditions?.map((c) => c.label)).toEqual(labels);
+    if (score !== null) expect(result.score).toBe(score);
+  });
+
+  it('subtracts from the weighted score and keeps it in the result', () => {
+    const result = computeHealth(model, { ...healthy, nps: 3 }, 'v', { facts: FACTS });
+    const plain = computeHealth(healthModel(), { ...healthy, nps: 3 }, 'v');
+    expect(result.weightedScore).toBe(plain.score);
+    expect(result.score).toBeCloseTo(plain.score! - 10, 5);
+    expect(result.conditions).toEqual([{ id: 'detractor', label: 'detractor: NPS 3', subtract: 10 }]);
+  });
+
+  it('a cap decides even when too little is known for a score verdict: evidence of risk is a verdict', () => {
+    const result = computeHealth(healthModel({ ...model, minKnownWeight: 0.9 }), { championPresent: 0, daysSinceChampionLeft: 1 }, 'v', { facts: FACTS });
+    expect(result.band).toBe('red');
+  });
+
+  it('checks none without the facts', () => {
+    expect(computeHealth(model, { ...healthy, nps: 3 }, 'v').conditions).toEqual([]);
+  });
+
+  it('fills an unknown metric in a label with a dash', () => {
+    expect(renderConditionLabel('NPS {{nps}}, {{ daysToRenewal }} days, seats {{seatUtilization}}', { daysToRenewal: 67.8, seatUtilization: 0.8333 })).toBe(
+      'NPS —, 67 days, seats 0.83',
+    );
+  });
+});
+
+describe('ZHealthModel: hard conditions are bounded and cannot see their own output', () => {
+  const base = { id: 'x', label: 'x', cap: 'red', when: { kind: 'metric', metric: 'nps', op: '<=', value: 6 } } as const;
+  it.each<[string, unknown, RegExp]>([
+    ['no effect', [{ ...base, cap: undefined }], /needs a cap, points to subtract, or both/],
+    ['a band condition', [{ ...base, when: { kind: 'band', in: ['red'] } }], /cannot use a band condition/],
+    [
+      'the health score',
+      [{ ...base, when: { kind: 'all', of: [{ kind: 'metric', metric: 'healthScore', op: '<', value: 50 }] } }],
+      /cannot use metric healthScore/,
+    ],
+    ['an unknown placeholder', [{ ...base, label: 'NPS {{promoters}}' }], /unknown placeholder \{\{promoters\}\}/],
+    ['a duplicate id', [base, base], /duplicate hard condition id "x"/],
+    ['more than 20', Array.from({ length: 21 }, (_, i) => ({ ...base, id: `c${i}` })), /at most 20|<=20/i],
+    ['a label over 300 characters', [{ ...base, label: 'x'.repeat(301) }], /at most 300 characters/],
+  ])('refuses %s', (_case, hardConditions, message) => {
+    const parsed = ZHealthModel.safeParse({ ...SEED_HEALTH_MODEL_INPUT, hardConditions });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.message).join('\n')).toMatch(message);
   });
 });

@@ -92,7 +92,7 @@ class Customer {
     const causes = trackCauses(this.state, RULES, now, cause);
     for (const event of events) {
       if (!acceptEventId(this.state, event.id, now)) continue;
-      applyCustomerEvent(this.state, event, changes, { now });
+      applyCustomerEvent(this.state, event, changes, { now, engagementNeedsEvidence: true });
       cause = { type: 'event', id: event.id, eventType: event.type };
       noteCause(causes, this.state, RULES, now, cause);
     }
@@ -272,6 +272,15 @@ describe('SLAs a healthy customer can meet (item 5)', () => {
   it('never marks the last stage behind once its goal is met', () => {
     const c = healthyInRetention();
     c.wake(250, usage(250), milestone('value_review', 250), milestone('renewal_conversation_started', 250));
+    // Expansion's exit wants two stakeholders CS engaged: named at the handoff is not engaged.
+    const engaged = (who: { id: string; name: string; role: 'champion' | 'executive_sponsor' }): TCustomerEvent => ({
+      id: id(`engaged-${who.id}`),
+      type: 'stakeholder',
+      action: 'engaged',
+      stakeholder: who,
+      occurredAt: iso(255),
+    });
+    c.wake(255, usage(255), engaged({ id: 'champ', name: 'Priya', role: 'champion' }), engaged({ id: 'sponsor', name: 'Tom', role: 'executive_sponsor' }));
     c.wake(260, usage(260), milestone('roi_documented', 260), milestone('business_case', 260));
     expect(c.state.stage).toBe('advocacy');
     c.wake(275, usage(275), milestone('review_submitted', 275));

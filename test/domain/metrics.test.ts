@@ -24,6 +24,12 @@ describe('computeMetrics: unknown stays unknown', () => {
     'ces',
     'csmSentiment',
     'healthScore',
+    // Named at the handoff is known, not engaged: engagement is unknown until CS records some.
+    'stakeholdersEngaged',
+    'executiveSponsorEngaged',
+    'daysSinceChampionLeft',
+    'daysSinceNps',
+    'hardConditionsActive',
   ])('a customer straight after the handoff has no %s', (name) => {
     expect(metricsOf()[name]).toBeUndefined();
   });
@@ -33,9 +39,7 @@ describe('computeMetrics: unknown stays unknown', () => {
       openTickets: 0,
       openHighSeverityTickets: 0,
       highSeverityTickets60d: 0,
-      stakeholdersEngaged: 0,
       championPresent: 0,
-      executiveSponsorEngaged: 0,
       paymentCurrent: 1,
       outcomesAchieved: 0,
       daysInStage: 30,
@@ -137,11 +141,43 @@ describe('computeMetrics: stakeholders', () => {
     ],
     ['two sponsors, one engaged', [stakeholder('cho', 'executive_sponsor', false), stakeholder('fay', 'executive_sponsor', true)], [1, 0, 1]],
   ])('%s -> engaged, championPresent, executiveSponsorEngaged = %j', (_case, list, [engaged, champion, sponsor]) => {
-    expect(metricsOf({ stakeholders: stakeholders(...list) })).toMatchObject({
+    expect(metricsOf({ stakeholders: stakeholders(...list), engagementRecorded: true })).toMatchObject({
       stakeholdersEngaged: engaged,
       championPresent: champion,
       executiveSponsorEngaged: sponsor,
     });
+  });
+});
+
+describe('computeMetrics: engagement needs evidence', () => {
+  it('counts engagement once CS recorded some, and named-only stakeholders as not engaged then', () => {
+    const list = stakeholders(stakeholder('ana', 'champion', true), stakeholder('bo', 'user', false));
+    expect(metricsOf({ stakeholders: list, engagementRecorded: false })).not.toHaveProperty('stakeholdersEngaged');
+    expect(metricsOf({ stakeholders: list, engagementRecorded: true })).toMatchObject({ stakeholdersEngaged: 1, championPresent: 1 });
+  });
+
+  it('knows engagement in state carried from older runs (no engagementRecorded field)', () => {
+    const f = facts({ stakeholders: stakeholders(stakeholder('ana', 'champion', true)) });
+    delete f.engagementRecorded;
+    expect(computeMetrics(f, CTX).stakeholdersEngaged).toBe(1);
+  });
+});
+
+describe('computeMetrics: risk recency', () => {
+  it.each([
+    [undefined, undefined],
+    [addDays(NOW, -11), 11],
+    [addDays(NOW, -0.5), 0.5],
+  ])('a champion who left at %p is %p days gone', (championLeftAt, expected) => {
+    expect(metricsOf({ championLeftAt }).daysSinceChampionLeft).toBe(expected);
+  });
+
+  it('dates the latest NPS answer', () => {
+    expect(metricsOf({ surveys: { nps: { score: 3, at: addDays(NOW, -8) } } })).toMatchObject({ nps: 3, daysSinceNps: 8 });
+  });
+
+  it('passes the count of active hard conditions through, for conditions', () => {
+    expect(metricsOf({}, { hardConditionsActive: 2 }).hardConditionsActive).toBe(2);
   });
 });
 

@@ -51,6 +51,8 @@ describe('play definitions', () => {
       /^plays\.0\.trigger\.step: step applies to renewal timers only/,
     ],
     ['an unknown trigger', { ...valid, trigger: { on: 'moon_phase' } }, /^plays\.0\.trigger/],
+    // No verdict is not a health change: band plays fire between scored bands only.
+    ['a band change into insufficient_data', { ...valid, trigger: { on: 'band_changed', to: ['insufficient_data'] } }, /^plays\.0\.trigger/],
     ['an `any` with one trigger', { ...valid, trigger: { on: 'any', of: [{ on: 'handoff' }] } }, /^plays\.0\.trigger/],
     ['a negative cooldown', { ...valid, caps: { cooldownDays: -1 } }, /^plays\.0\.caps\.cooldownDays: /],
     ['a non-snake id', { ...valid, id: 'Red Account' }, /^plays\.0\.id: use lower_snake_case/],

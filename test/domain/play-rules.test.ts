@@ -72,6 +72,7 @@ describe('matchTrigger', () => {
     ['another renewal rung', { on: 'timer', timer: 'renewal', step: 'negotiation' }, [renewalTimer('signature')], false],
     ['band changed into red', { on: 'band_changed', to: ['red'] }, [{ kind: 'band', from: 'yellow', to: 'red' }], true],
     ['band changed into yellow', { on: 'band_changed', to: ['red'] }, [{ kind: 'band', from: 'green', to: 'yellow' }], false],
+    ['no verdict is no band change', { on: 'band_changed', to: ['red'] }, [{ kind: 'band', from: 'red', to: 'insufficient_data' }], false],
     ['entered expansion', { on: 'stage_entered', stage: 'expansion' }, [{ kind: 'stage', from: 'retention', to: 'expansion' }], true],
     ['left onboarding', { on: 'stage_left', stage: 'onboarding' }, [{ kind: 'stage', from: 'onboarding', to: 'adoption' }], true],
     ['stuck in any stage', { on: 'sla', threshold: 'stuck' }, [{ kind: 'sla', stage: 'onboarding', sla: 'stuck' }], true],

@@ -53,4 +53,13 @@ export const survey = (kind: 'nps' | 'csat' | 'ces', score: number, at: number):
   occurredAt: new Date(at).toISOString(),
 });
 
+/** CS met the stakeholder: the evidence that counts them as engaged (named at the handoff is not). */
+export const engaged = (stakeholder: { id: string; name: string; role: 'champion' | 'executive_sponsor' | 'user' }, at: number): TCustomerEvent => ({
+  id: nextId(`engaged-${stakeholder.id}`),
+  type: 'stakeholder',
+  action: 'engaged',
+  stakeholder,
+  occurredAt: new Date(at).toISOString(),
+});
+
 export const DAY = DAY_MS;

@@ -15,7 +15,7 @@ import {
   recordCsmSentimentUpdate,
 } from '../../workflows/messages';
 import { runCustomerStory, type CustomerStory } from '../support/customer-story';
-import { DAY, handoff, milestone, survey, usage } from '../support/customers';
+import { DAY, engaged, handoff, milestone, survey, usage } from '../support/customers';
 import { openTestDatabase, uniqueSuffix } from '../support/servers';
 
 const WITHOUT_PLAYS = { ...DEFAULT_LIFECYCLE, plays: [] };
@@ -39,7 +39,15 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
       (startAt) => handoff({ startAt }),
       async ({ handle, day, send }) => {
         let at = await day(3);
-        await send(usage(at), milestone('kickoff_held', at), milestone('setup_done', at), milestone('training_done', at));
+        // The kickoff is where CS meets the champion and the sponsor (expansion needs two engaged).
+        await send(
+          usage(at),
+          milestone('kickoff_held', at),
+          milestone('setup_done', at),
+          milestone('training_done', at),
+          engaged({ id: 'champ', name: 'Priya', role: 'champion' }, at),
+          engaged({ id: 'sponsor', name: 'Tom', role: 'executive_sponsor' }, at),
+        );
         expect((await handle.query(getStateQuery)).stage).toBe('onboarding');
 
         at = await day(20);

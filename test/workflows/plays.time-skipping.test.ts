@@ -10,7 +10,7 @@ import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
 import { createMailer, type Mailer } from '../../src/mail/transport';
 import { getTimelineQuery } from '../../workflows/messages';
 import { runCustomerStory, type CustomerStory } from '../support/customer-story';
-import { DAY, handoff, milestone, survey, usage } from '../support/customers';
+import { DAY, engaged, handoff, milestone, survey, usage } from '../support/customers';
 import { openTestDatabase, uniqueSuffix } from '../support/servers';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -243,6 +243,8 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
           stakeholder: { id: 'sam', name: 'Sam', role: 'champion', email: 'sam@acme.example' },
           occurredAt: new Date(at).toISOString(),
         });
+        // Named is not engaged: the champion-change play succeeds once CS has met Sam.
+        await send(engaged({ id: 'sam', name: 'Sam', role: 'champion' }, at));
         at = await day(10);
         await send(ticket(at, 'high', 1), ticket(at, 'high', 2), ticket(at, 'high', 3));
         at = await day(12);
@@ -299,7 +301,13 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
       },
       async ({ day, send }) => {
         const at = await day(2);
-        await send(usage(at), milestone('roi_documented', at), milestone('business_case', at));
+        await send(
+          usage(at),
+          milestone('roi_documented', at),
+          milestone('business_case', at),
+          engaged({ id: 'champ', name: 'Priya', role: 'champion' }, at),
+          engaged({ id: 'sponsor', name: 'Tom', role: 'executive_sponsor' }, at),
+        );
         await day(3);
       },
     );
@@ -354,7 +362,7 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
     expect(runs.low_adoption?.[0]).toMatchObject({ why: 'timer: 14 days without login' });
     expect(runs.yellow_account?.[0]?.why).toMatch(/health band green -> yellow/);
     expect(runs.red_account?.[0]?.why).toMatch(/health band .* -> red/);
-    expect(runs.renewal_at_risk?.[0]).toMatchObject({ why: 'condition met: red inside the 90-day renewal window' });
+    expect(runs.renewal_at_risk?.[0]).toMatchObject({ why: 'condition met: red, or yellow with a hard condition, inside the 90-day renewal window' });
     const tasks = await tasksOf(customer);
     expect(tasks.some((t) => t.title.startsWith('Save plan for'))).toBe(true);
     expect(tasks.some((t) => t.assigneeRole === 'csm_manager' && t.priority === 'urgent')).toBe(true);
