@@ -26,7 +26,7 @@ export interface OpsServer {
   stop(): Promise<void>;
 }
 
-const CHECK_TIMEOUT_MS = 3_000;
+const CHECK_TIMEOUT_MS = 5_000;
 
 /** Each check's outcome: "ok" or why not, within a few seconds (a check that hangs counts as down). */
 export async function readiness(checks: Record<string, ReadinessCheck>): Promise<{ ready: boolean; checks: Record<string, string> }> {

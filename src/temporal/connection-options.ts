@@ -4,6 +4,7 @@
  * a Temporal Cloud API key. And one translation of a refused connection into a sentence naming the
  * setting to fix, so a wrong key or certificate stops start-up without a stack trace.
  */
+import { connect as tlsConnect } from 'node:tls';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import type { TEngineConfig } from '../config';
 import { SetupError } from '../dev-infra/setup-error';
@@ -55,8 +56,40 @@ export async function connectTemporal<T>(options: TemporalConnectionOptions, con
   try {
     return await connect(options);
   } catch (error) {
-    throw explainConnectionFailure(options, error);
+    // The client's own error hides why ("Failed to connect before the deadline"): a handshake of
+    // our own with the same settings names a certificate problem.
+    const handshake = options.tls ? await tlsHandshakeError(options) : undefined;
+    throw explainConnectionFailure(options, handshake ?? error);
   }
+}
+
+/** The reason a TLS handshake with these settings fails, or undefined when it succeeds or TCP itself fails. */
+async function tlsHandshakeError(options: TemporalConnectionOptions): Promise<Error | undefined> {
+  if (!options.tls) return undefined;
+  const tls = options.tls;
+  const [host, port] = [options.address.slice(0, options.address.lastIndexOf(':')), Number(options.address.slice(options.address.lastIndexOf(':') + 1))];
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      servername: tls.serverNameOverride ?? (/^[\d.]+$/.test(host) ? undefined : host),
+      ...(tls.serverRootCACertificate ? { ca: Buffer.from(tls.serverRootCACertificate) } : {}),
+      ...(tls.clientCertPair ? { cert: Buffer.from(tls.clientCertPair.crt), key: Buffer.from(tls.clientCertPair.key) } : {}),
+      ALPNProtocols: ['h2'],
+      timeout: 5_000,
+    });
+    const done = (error: Error | undefined) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('timeout', () => done(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // A refused or unreachable port is not a TLS problem: the client's own error says enough.
+      if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET'].includes(error.code ?? '')) done(undefined);
+      else done(Object.assign(new Error(error.message), { tlsHandshake: true }));
+    });
+  });
 }
 
 export function explainConnectionFailure(options: TemporalConnectionOptions, error: unknown): Error {
@@ -73,7 +106,10 @@ export function explainConnectionFailure(options: TemporalConnectionOptions, err
       { cause: error },
     );
   }
-  if (/certificate|handshake|\btls\b|\bssl\b|wrong version number|invalid peer|UnknownIssuer|NotValidForName/i.test(text)) {
+  if (
+    (error as { tlsHandshake?: boolean }).tlsHandshake ||
+    /certificate|handshake|\btls\b|\bssl\b|wrong version number|invalid peer|UnknownIssuer|NotValidForName/i.test(text)
+  ) {
     return new SetupError(
       `The TLS handshake with Temporal at ${where} failed: ${reason}.`,
       'Check TEMPORAL_TLS_CA (the CA of the server), TEMPORAL_TLS_SERVER_NAME and the client certificate, or set TEMPORAL_TLS=off for a plaintext server.',
