@@ -81,7 +81,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     }
     const workerConnection = await connectTemporal(temporalConnectionOptions(config, address), (options) => NativeConnection.connect(options));
     shutdown.push(() => workerConnection.close());
-    progress('bundling workflows and starting the worker …');
+    progress(config.WORKFLOW_BUNDLE ? `starting the worker (workflow bundle ${config.WORKFLOW_BUNDLE}) …` : 'bundling workflows and starting the worker …');
     const mail = await openMail(config, join(dataDir, 'mail'));
     shutdown.push(mail.close);
     progress(mail.description);
