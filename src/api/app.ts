@@ -264,9 +264,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   // For a load balancer in front of the API: 503 while PostgreSQL or Temporal does not answer.
+  // Public: says which dependency is away, not its error (hosts, users); the metrics port has those.
   app.get('/readyz', async (c) => {
     const result = await readiness(deps.readinessChecks ?? {});
-    return c.json(result, result.ready ? 200 : 503);
+    const checks = Object.fromEntries(Object.entries(result.checks).map(([name, outcome]) => [name, outcome === 'ok' ? 'ok' : 'unavailable']));
+    return c.json({ ready: result.ready, checks }, result.ready ? 200 : 503);
   });
 
   // ---------------------------------------------------------------------------------------- events

@@ -353,19 +353,19 @@ async function simulateYears(testServerPath: string, database: Database, bundle:
   }
 }
 
-/** Rows and on-disk bytes (with indexes and TOAST) of each engine table; for the capacity figures. */
-async function databaseFootprint(
-  database: Database,
-): Promise<{ customers: number; rows: number; bytes: number; tables: { name: string; rows: number; bytes: number }[] }> {
+type Footprint = { customers: number; rows: number; bytes: number; tables: { name: string; rows: number; bytes: number }[] };
+/** Rows and on-disk bytes (with indexes and TOAST) of each engine table, less `minus`; for the capacity figures. */
+async function databaseFootprint(database: Database, minus?: Footprint): Promise<Footprint> {
   const names = await database.prisma.$queryRaw<{ name: string }[]>`
     SELECT table_name AS name FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\_prisma%'`;
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_prisma%'`;
   const tables = [];
   for (const { name } of names) {
     const [row] = await database.prisma.$queryRawUnsafe<{ rows: number; bytes: bigint }[]>(
       `SELECT (SELECT count(*)::int FROM "${name.replace(/"/g, '""')}") AS rows, pg_total_relation_size('"${name.replace(/"/g, '""')}"')::bigint AS bytes`,
     );
-    tables.push({ name, rows: row?.rows ?? 0, bytes: Number(row?.bytes ?? 0) });
+    const before = minus?.tables.find((t) => t.name === name);
+    tables.push({ name, rows: (row?.rows ?? 0) - (before?.rows ?? 0), bytes: Number(row?.bytes ?? 0) - (before?.bytes ?? 0) });
   }
   const customers = tables.find((t) => t.name === 'customers')?.rows ?? 0;
   return { customers, rows: tables.reduce((sum, t) => sum + t.rows, 0), bytes: tables.reduce((sum, t) => sum + t.bytes, 0), tables };
@@ -574,6 +574,8 @@ async function main(): Promise<void> {
   const dbLabel = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite (memory://)';
   log(`setup (database, workflow bundle, test server) in ${seconds(performance.now() - setupStart)}; database: ${dbLabel}`);
 
+  // Empty tables and indexes take pages too: the footprint below is what the years added to this.
+  const emptyFootprint = await databaseFootprint(database);
   let one: YearResult | undefined;
   let many: YearResult | undefined;
   const memory: MemoryResult[] = [];
@@ -588,7 +590,7 @@ async function main(): Promise<void> {
     for (const mode of ['main-thread', 'threaded'] as const) memory.push(await measureMemory(server, database, bundle, mode));
   }
   // The engine's own database after the simulated years: rows and bytes per customer-year.
-  const footprint = one || many ? await databaseFootprint(database) : undefined;
+  const footprint = one || many ? await databaseFootprint(database, emptyFootprint) : undefined;
   const benchMs = performance.now() - benchStart;
 
   // ------------------------------------------------------------------ print

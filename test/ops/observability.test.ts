@@ -169,6 +169,8 @@ describe('cli api: metrics, readiness, logs, SIGTERM', () => {
     expect(down.body.ready).toBe(false);
     expect(down.body.checks.database).not.toBe('ok');
     expect(down.body.checks.temporal).toBe('ok');
+    // The API's own port answers the same, without the error's text (it is public).
+    expect(await readyz(apiUrl)).toEqual({ status: 503, body: { ready: false, checks: { database: 'unavailable', temporal: 'ok' } } });
     expect((await get(`${opsUrl}/healthz`)).status).toBe(200); // alive all the same
     await postgres.restore();
     await until('/readyz to be ready again', async () => (await readyz(opsUrl)).status === 200);
