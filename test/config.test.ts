@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config';
+import { temporalConnectionOptions } from '../src/temporal/connection-options';
 
 describe('engine configuration', () => {
   it('defaults to the embedded database and the standard local ports', () => {
@@ -13,6 +18,10 @@ describe('engine configuration', () => {
       API_PORT: 3000,
       API_HOST: '127.0.0.1',
       API_MAX_BODY_BYTES: 1024 * 1024,
+      API_METRICS_PORT: 0,
+      WORKER_METRICS_PORT: 0,
+      METRICS_HOST: '127.0.0.1',
+      SHUTDOWN_GRACE_SECONDS: 25,
       WEBHOOK_TARGETS: {},
     });
   });
@@ -48,5 +57,101 @@ describe('engine configuration', () => {
     ],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('Temporal connection settings', () => {
+  let dir: string;
+  let cert: string;
+  let key: string;
+  let otherKey: string;
+  let notPem: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-tls-'));
+    cert = join(dir, 'client.pem');
+    key = join(dir, 'client.key');
+    otherKey = join(dir, 'other.key');
+    notPem = join(dir, 'garbage.pem');
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=engine-test',
+    );
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey);
+    writeFileSync(notPem, 'not a certificate\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const address = { TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233' };
+
+  it('an API key turns TLS on and is sent as the key (Temporal Cloud)', () => {
+    const config = loadConfig({ ...address, TEMPORAL_NAMESPACE: 'acme.a1b2c', TEMPORAL_API_KEY: 'eyJhbGciOi.key' });
+    expect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS!)).toEqual({ address: 'acme.a1b2c.tmprl.cloud:7233', tls: {}, apiKey: 'eyJhbGciOi.key' });
+  });
+
+  it('a client certificate and key make mTLS, with the CA and server name when given', () => {
+    const config = loadConfig({ ...address, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: cert, TEMPORAL_TLS_SERVER_NAME: 'engine-test' });
+    const options = temporalConnectionOptions(config, config.TEMPORAL_ADDRESS!);
+    expect(options.tls && options.tls.clientCertPair?.crt.toString()).toContain('BEGIN CERTIFICATE');
+    expect(options.tls && options.tls.clientCertPair?.key.toString()).toContain('PRIVATE KEY');
+    expect(options.tls && options.tls.serverRootCACertificate?.toString()).toContain('BEGIN CERTIFICATE');
+    expect(options.tls && options.tls.serverNameOverride).toBe('engine-test');
+    expect(options.apiKey).toBeUndefined();
+  });
+
+  it('plaintext unless asked, and TEMPORAL_TLS=on alone means TLS with the system CAs', () => {
+    expect(temporalConnectionOptions(loadConfig({}), '127.0.0.1:7233')).toEqual({ address: '127.0.0.1:7233', tls: false });
+    expect(temporalConnectionOptions(loadConfig({ ...address, TEMPORAL_TLS: 'on' }), 'x:1').tls).toEqual({});
+    // A key over plaintext: only for a proxy that terminates TLS; the user has to say so.
+    expect(temporalConnectionOptions(loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_API_KEY: 'k' }), 'x:1')).toEqual({
+      address: 'x:1',
+      tls: false,
+      apiKey: 'k',
+    });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ TEMPORAL_TLS: 'yes' }, 'TEMPORAL_TLS: must be on or off'],
+    [{ TEMPORAL_API_KEY: 'two words' }, 'TEMPORAL_API_KEY: must be the key itself'],
+    [{ TEMPORAL_TLS_SERVER_NAME: 'not a host' }, 'TEMPORAL_TLS_SERVER_NAME: must be a host name'],
+    [{ TEMPORAL_TLS_CERT: '/no/such/cert.pem', TEMPORAL_TLS_KEY: '/no/such/key.pem' }, 'TEMPORAL_TLS_CERT: cannot read /no/such/cert.pem (ENOENT)'],
+    [{ TEMPORAL_TLS_CA: '/no/such/ca.pem' }, 'TEMPORAL_TLS_CA: cannot read /no/such/ca.pem (ENOENT)'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL:'],
+    [{ API_METRICS_PORT: 'x' }, 'API_METRICS_PORT: must be a port number'],
+    [{ WORKER_METRICS_PORT: '70000' }, 'WORKER_METRICS_PORT:'],
+    [{ SHUTDOWN_GRACE_SECONDS: '10s' }, 'SHUTDOWN_GRACE_SECONDS: must be a whole number of seconds'],
+    [{ SHUTDOWN_GRACE_SECONDS: '0' }, 'SHUTDOWN_GRACE_SECONDS:'],
+    [{ WORKFLOW_BUNDLE: '/no/such/bundle.js' }, 'WORKFLOW_BUNDLE: no such file'],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => loadConfig({ ...address, ...env })).toThrow(message);
+  });
+
+  it('refuses a file that is not PEM, a lone cert or key, a key of another cert, TLS files with TLS off', () => {
+    expect(() => loadConfig({ ...address, TEMPORAL_TLS_CA: notPem })).toThrow(`TEMPORAL_TLS_CA: ${notPem} does not hold a PEM certificate`);
+    expect(() => loadConfig({ ...address, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: notPem })).toThrow(
+      `TEMPORAL_TLS_KEY: ${notPem} does not hold a PEM private key`,
+    );
+    expect(() => loadConfig({ ...address, TEMPORAL_TLS_CERT: cert })).toThrow('TEMPORAL_TLS_KEY: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither');
+    expect(() => loadConfig({ ...address, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: otherKey })).toThrow(
+      `TEMPORAL_TLS_KEY: ${otherKey} is not the private key of the certificate in TEMPORAL_TLS_CERT`,
+    );
+    expect(() => loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA: cert })).toThrow('TEMPORAL_TLS: is off, but TEMPORAL_TLS_CA asks for TLS');
+  });
+
+  it('credentials need TEMPORAL_ADDRESS: the embedded dev server takes none', () => {
+    expect(() => loadConfig({ TEMPORAL_API_KEY: 'k' })).toThrow('TEMPORAL_ADDRESS: must name the server TEMPORAL_API_KEY is for');
   });
 });

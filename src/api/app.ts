@@ -9,6 +9,8 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { ZCustomerEventWithCustomer, ZCustomerHandoff, ZCustomerId, type TCustomerEvent } from '../domain/customer-events';
 import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
@@ -36,6 +38,9 @@ import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey,
 import { ApiError, isApiError } from './errors';
 import { boundedText, LIMITS } from '../domain/bounds';
 import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
+import type { Logger } from '../ops/logger';
+import { ApiMetrics } from '../ops/metrics';
+import { readiness, type ReadinessCheck } from '../ops/ops-server';
 
 export interface ApiDeps {
   prisma: PrismaClient;
@@ -52,9 +57,18 @@ export interface ApiDeps {
   /** The Temporal Web UI, for the pages' link to each customer's workflow (none when unset). */
   temporalUiUrl?: string;
   namespace?: string;
+  /** Request counts, latencies and event outcomes; a private registry when unset. */
+  metrics?: ApiMetrics;
+  /** One JSON line per request (request id, route, status, customer); none when unset. */
+  logger?: Logger;
+  /** What `/readyz` asks (PostgreSQL, Temporal); always ready when unset. */
+  readinessChecks?: Record<string, ReadinessCheck>;
 }
 
-type Env = { Variables: { scopes: string[]; caller: string } };
+type Env = { Variables: { scopes: string[]; caller: string; requestId: string } };
+
+/** The routes whose bodies are customer events: a refused request there counts as rejected events. */
+const EVENT_ROUTE = /^\/v1\/(events|segment)\b/;
 
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
 const ZApiEvent = ZCustomerEventWithCustomer.openapi('CustomerEvent', {
@@ -164,6 +178,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   const ingest = { prisma, client, availability };
   const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
   const definition = deps.definition ?? DEFAULT_LIFECYCLE;
+  const metrics = deps.metrics ?? new ApiMetrics();
+  const accept = async (incoming: IncomingEvent[], options?: Parameters<typeof acceptEvents>[2]) => {
+    const results = await acceptEvents(ingest, incoming, options);
+    for (const result of results) metrics.events.inc({ outcome: result.status === 'duplicate' ? 'duplicate' : 'accepted' });
+    return results;
+  };
   const app = new OpenAPIHono<Env>({
     // Schema violations: 422 with every issue's path, e.g. "events.3.score".
     defaultHook: (result, c) => {
@@ -174,6 +194,30 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     },
   });
 
+  // First: every answer, errors too, is counted, timed and logged with its request id.
+  app.use('*', requestId({ limitLength: 100 }));
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.res.status === 404 && routePath(c, -1) === '*' ? '(unmatched)' : routePath(c, -1);
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requests.inc(labels);
+    metrics.latency.observe(labels, seconds);
+    if (c.res.status >= 400 && c.res.status < 500 && c.res.status !== 401 && c.res.status !== 403 && EVENT_ROUTE.test(route))
+      metrics.events.inc({ outcome: 'rejected' });
+    const customerId = c.req.param('customerId');
+    deps.logger?.[c.res.status >= 500 ? 'error' : 'info'](
+      {
+        requestId: c.get('requestId'),
+        ...labels,
+        ms: Math.round(seconds * 1000),
+        ...(customerId ? { customerId } : {}),
+        ...(c.get('caller') ? { caller: c.get('caller') } : {}),
+      },
+      'request',
+    );
+  });
   app.use(
     '/v1/*',
     bodyLimit({
@@ -212,7 +256,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     if (status === 415) {
       return c.json({ error: 'unsupported_media_type', message: 'send the body as JSON with Content-Type: application/json' }, 415);
     }
-    console.error('[api] unexpected error', error);
+    if (deps.logger) deps.logger.error({ requestId: c.get('requestId'), err: error }, 'unexpected error');
+    else console.error('[api] unexpected error', error);
     return c.json(
       {
         error: 'internal',
@@ -223,6 +268,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // For a load balancer in front of the API: 503 while PostgreSQL or Temporal does not answer.
+  // Public: says which dependency is away, not its error (hosts, users); the metrics port has those.
+  app.get('/readyz', async (c) => {
+    const result = await readiness(deps.readinessChecks ?? {});
+    const checks = Object.fromEntries(Object.entries(result.checks).map(([name, outcome]) => [name, outcome === 'ok' ? 'ok' : 'unavailable']));
+    return c.json({ ready: result.ready, checks }, result.ready ? 200 : 503);
+  });
   // The pages (portfolio, customer, tasks) for people, beside the API and behind the same keys.
   app.route('/', createPages({ prisma, client, definition, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
 
@@ -245,7 +297,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     }),
     async (c) => {
-      const [result] = await acceptEvents(ingest, [asIncoming(c.req.valid('json'))], { pathOf: () => '' });
+      const [result] = await accept([asIncoming(c.req.valid('json'))], { pathOf: () => '' });
       return c.json(result!, 202);
     },
   );
@@ -266,7 +318,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     }),
     async (c) => {
-      const results = await acceptEvents(ingest, c.req.valid('json').events.map(asIncoming));
+      const results = await accept(c.req.valid('json').events.map(asIncoming));
       return c.json({ results }, 202);
     },
   );
@@ -639,7 +691,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     // Segment may repeat a message inside one batch (retries): the first copy counts (a set: linear).
     const firstIds = new Set<string>();
     const unique = deliverable.filter((e) => !firstIds.has(e.event.id) && Boolean(firstIds.add(e.event.id)));
-    const results = unique.length > 0 ? await acceptEvents(ingest, unique, { source: 'segment', checkContractDates: false, reusedKey: 'duplicate' }) : [];
+    const results = unique.length > 0 ? await accept(unique, { source: 'segment', checkContractDates: false, reusedKey: 'duplicate' }) : [];
     const deliveredIds = new Set(unique.map((e) => e.event.id));
     await forgetParked(
       prisma,

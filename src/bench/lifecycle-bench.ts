@@ -353,6 +353,24 @@ async function simulateYears(testServerPath: string, database: Database, bundle:
   }
 }
 
+type Footprint = { customers: number; rows: number; bytes: number; tables: { name: string; rows: number; bytes: number }[] };
+/** Rows and on-disk bytes (with indexes and TOAST) of each engine table, less `minus`; for the capacity figures. */
+async function databaseFootprint(database: Database, minus?: Footprint): Promise<Footprint> {
+  const names = await database.prisma.$queryRaw<{ name: string }[]>`
+    SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_prisma%'`;
+  const tables = [];
+  for (const { name } of names) {
+    const [row] = await database.prisma.$queryRawUnsafe<{ rows: number; bytes: bigint }[]>(
+      `SELECT (SELECT count(*)::int FROM "${name.replace(/"/g, '""')}") AS rows, pg_total_relation_size('"${name.replace(/"/g, '""')}"')::bigint AS bytes`,
+    );
+    const before = minus?.tables.find((t) => t.name === name);
+    tables.push({ name, rows: (row?.rows ?? 0) - (before?.rows ?? 0), bytes: Number(row?.bytes ?? 0) - (before?.bytes ?? 0) });
+  }
+  const customers = tables.find((t) => t.name === 'customers')?.rows ?? 0;
+  return { customers, rows: tables.reduce((sum, t) => sum + t.rows, 0), bytes: tables.reduce((sum, t) => sum + t.bytes, 0), tables };
+}
+
 /** Shuts a worker down (on Ctrl-C): its connection cannot close while it runs. */
 async function stopped(worker: Worker): Promise<void> {
   if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -556,6 +574,8 @@ async function main(): Promise<void> {
   const dbLabel = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite (memory://)';
   log(`setup (database, workflow bundle, test server) in ${seconds(performance.now() - setupStart)}; database: ${dbLabel}`);
 
+  // Empty tables and indexes take pages too: the footprint below is what the years added to this.
+  const emptyFootprint = await databaseFootprint(database);
   let one: YearResult | undefined;
   let many: YearResult | undefined;
   const memory: MemoryResult[] = [];
@@ -569,6 +589,8 @@ async function main(): Promise<void> {
     onCleanup(() => server.stop());
     for (const mode of ['main-thread', 'threaded'] as const) memory.push(await measureMemory(server, database, bundle, mode));
   }
+  // The engine's own database after the simulated years: rows and bytes per customer-year.
+  const footprint = one || many ? await databaseFootprint(database, emptyFootprint) : undefined;
   const benchMs = performance.now() - benchStart;
 
   // ------------------------------------------------------------------ print
@@ -608,6 +630,18 @@ async function main(): Promise<void> {
       `${runs.min === runs.max ? runs.min : `${runs.min}-${runs.max}`}; server suggested continue-as-new for ` +
         `${suggested.length}/${histories.length}` +
         (suggested.length ? ` (first at event ${int(Math.min(...suggested.map((h) => h.suggestedAt!)))})` : ''),
+    );
+  }
+  if (footprint && footprint.customers > 0) {
+    const per = (n: number) => n / footprint.customers;
+    add(
+      `engine database per customer-year (${footprint.customers} customer(s), tables with indexes)`,
+      `${int(per(footprint.rows))} rows, ${int(per(footprint.bytes) / KiB)} KiB: ` +
+        footprint.tables
+          .filter((t) => t.rows > 0)
+          .sort((a, b) => b.bytes - a.bytes)
+          .map((t) => `${t.name} ${int(per(t.rows))} rows / ${int(per(t.bytes) / KiB)} KiB`)
+          .join(', '),
     );
   }
   for (const result of memory) {

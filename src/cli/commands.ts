@@ -7,12 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, revokeApiKey } from '../api/api-keys';
 import type { TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
+import { isSetupError } from '../dev-infra/setup-error';
+import { connectTemporalClient } from '../temporal/connection-options';
 import { livePgliteLockHolder } from '../db/pglite-lock';
 import { ZCustomerHandoff, ZCustomerId, type TCustomerHandoff } from '../domain/customer-events';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
@@ -193,7 +195,9 @@ export async function listCustomers(config: TEngineConfig, argv: string[]): Prom
     ...(args.segment ? [`Segment = ${quote(args.segment)}`] : []),
   ];
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch(() => {
+  const connection = await connectTemporalClient(config, address, { connectTimeout: 5_000 }).catch((error: unknown) => {
+    // Refused credentials or a failed handshake say so; a server that is not there is most likely the engine not running.
+    if (isSetupError(error) && !error.message.startsWith('Cannot reach')) throw error;
     throw new UsageError(`cannot reach Temporal at ${address}: is the engine running? Set TEMPORAL_ADDRESS for another server.`);
   });
   try {

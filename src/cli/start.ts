@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { API_SCOPES, createApiKey, findApiKey, grantApiKeyScopes } from '../api/api-keys';
 import { loadConfig, type TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
@@ -25,6 +25,7 @@ import { ensureTemporalCli } from '../dev-infra/temporal-cli';
 import type { PrismaClient } from '../generated/prisma/client';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { startSmtpSink } from '../mail/smtp-sink';
+import { connectTemporalClient } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import type { SupervisorMessage } from './supervised';
 import { handleShutdown } from '../util/shutdown';
@@ -79,7 +80,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       shutdown.push(devServer.stop);
       address = devServer.address;
     }
-    const clientConnection = await Connection.connect({ address });
+    const clientConnection = await connectTemporalClient(config, address);
     shutdown.push(() => clientConnection.close());
     // Our own dev server was prepared when it started; a server someone else runs may lack our
     // search attributes, and without them every customer workflow task would fail.
@@ -111,6 +112,8 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       // The children run in the project folder: paths the user gave relative to theirs, made absolute.
       CS_DATA_DIR: dataDir,
       LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
+      // On one machine a JSON line per request would bury the banner; LOG_LEVEL=info shows them.
+      LOG_LEVEL: config.LOG_LEVEL ?? 'warn',
     };
     progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
     const worker = superviseChild('worker', childEnv, () => shutdown.interrupted);

@@ -6,24 +6,33 @@
  * SMTP_URL; it then reports when it polls and stops when the supervisor goes away.
  */
 import { join, resolve } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, type TEngineConfig } from '../config';
 import { openDatabase, type Database } from '../db/database';
-import { startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
+import { freePort, startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
 import { progress } from '../dev-infra/progress';
 import { ensureTemporalCli } from '../dev-infra/temporal-cli';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer, type Mailer } from '../mail/transport';
+import { connectTemporal, connectTemporalClient, temporalConnectionOptions } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { createLogger, sdkLogger } from '../ops/logger';
+import { databaseCheck, startOpsServer } from '../ops/ops-server';
 import { handleShutdown, type Cleanup } from '../util/shutdown';
 import { onSupervisorGone, supervised, tellSupervisor } from './supervised';
 
 export async function runWorker(config: TEngineConfig = loadConfig()): Promise<void> {
-  // The worker's INFO lines (bundler output, every state change) would bury the few that matter.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const logger = createLogger(config, 'worker');
+  // The SDK's own Prometheus exporter, on a loopback port of its own: /metrics on the worker's
+  // metrics port serves its figures together with the process's (memory, event loop).
+  const sdkMetricsPort = await freePort('127.0.0.1');
+  Runtime.install({
+    logger: sdkLogger(logger),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } },
+  });
   // Ctrl-C and the worker's own shutdown can both ask to stop: the cleanups run once, newest first.
   const shutdown = handleShutdown();
   onSupervisorGone(shutdown.interrupt);
@@ -65,19 +74,20 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     // someone else runs may lack our search attributes, and without them every customer workflow
     // task would fail.
     if (!devServer && !supervised()) {
-      const clientConnection = await Connection.connect({ address });
+      const clientConnection = await connectTemporalClient(config, address);
       try {
         await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
       } finally {
         await clientConnection.close();
       }
     }
-    const workerConnection = await NativeConnection.connect({ address });
+    const workerConnection = await connectTemporal(temporalConnectionOptions(config, address), (options) => NativeConnection.connect(options));
     shutdown.push(() => workerConnection.close());
-    progress('bundling workflows and starting the worker …');
+    progress(config.WORKFLOW_BUNDLE ? `starting the worker (workflow bundle ${config.WORKFLOW_BUNDLE}) …` : 'bundling workflows and starting the worker …');
     const mail = await openMail(config, join(dataDir, 'mail'));
     shutdown.push(mail.close);
     progress(mail.description);
+    let accepting = true;
     const worker = await createLifecycleWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -86,14 +96,39 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       definition,
       mailer: mail.mailer,
       webhookTargets: config.WEBHOOK_TARGETS,
+      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: resolve(config.WORKFLOW_BUNDLE) } } : {}),
+      // On SIGTERM the worker stops polling and gives running activities this long to finish.
+      workerOptions: { shutdownGraceTime: `${config.SHUTDOWN_GRACE_SECONDS}s` },
     });
+    const processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+    const ops = await startOpsServer({
+      host: config.METRICS_HOST,
+      port: config.WORKER_METRICS_PORT,
+      accepting: () => accepting,
+      checks: {
+        database: databaseCheck(database.prisma),
+        temporal: () => workerConnection.workflowService.getSystemInfo({}),
+        worker: async () => {
+          if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+        },
+      },
+      metrics: async () => {
+        const sdk = await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`, { signal: AbortSignal.timeout(3_000) }).then((r) => r.text());
+        return { contentType: processMetrics.contentType, text: `${sdk.trimEnd()}\n${await processMetrics.metrics()}` };
+      },
+    });
+    shutdown.push(ops.stop);
     const workerRun = worker.run();
     shutdown.push(async () => {
+      accepting = false; // /readyz says so while the worker drains
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
 
     if (shutdown.interrupted) return;
+    progress(`worker metrics and health on ${ops.url}`);
+    logger.info({ ops: ops.url, taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker ready');
     if (supervised()) {
       tellSupervisor({ ready: 'worker' });
     } else {

@@ -12,12 +12,16 @@ export interface TcpProxy {
   /** Listens again on the same port, as the server coming back. */
   restore(): Promise<void>;
   close(): Promise<void>;
+  /** Holds every byte in both directions (a server that stops answering), until `resume()`. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let paused = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
@@ -27,6 +31,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           socket.once('close', () => sockets.delete(socket));
           socket.on('error', () => undefined);
         }
+        if (paused) for (const socket of [client, upstream]) socket.pause();
         client.pipe(upstream).pipe(client);
         client.once('close', () => upstream.destroy());
         upstream.once('close', () => client.destroy());
@@ -46,5 +51,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       server = undefined;
     });
   await listen();
-  return { port, cut: stop, restore: listen, close: stop };
+  const pause = () => {
+    paused = true;
+    for (const socket of sockets) socket.pause();
+  };
+  const resume = () => {
+    paused = false;
+    for (const socket of sockets) socket.resume();
+  };
+  return { port, cut: stop, restore: listen, close: stop, pause, resume };
 }
