@@ -55,22 +55,52 @@ export interface TrendPoint {
   customers: number;
 }
 
-/** Each day's count by band: every customer's latest score at the end of that day. */
+/**
+ * Each day's count by band: every customer's latest score at the end of that day. A snapshot holds
+ * from the day it was taken until the day the next one was (same-day ones never hold a day's end),
+ * so the database returns only the days on which a band gains or loses customers, and the counts
+ * are summed up here: linear in the snapshots, not customers × days.
+ */
 export async function healthTrend(prisma: PrismaClient, filter: PortfolioFilter, days = TREND_DAYS): Promise<TrendPoint[]> {
-  const rows = await prisma.$queryRaw<{ day: Date; band: string; customers: number }[]>`
-    WITH days AS (
-      SELECT generate_series(date_trunc('day', now()) - make_interval(days => ${days - 1}::int), date_trunc('day', now()), interval '1 day') AS day
+  const rows = await prisma.$queryRaw<{ day: Date; band: string; delta: number }[]>`
+    WITH win AS (
+      -- UTC days, as the columns (timestamp without time zone, in UTC) and the day labels below are.
+      SELECT date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => ${days - 1}::int) AS start_day,
+        date_trunc('day', now() AT TIME ZONE 'UTC') AS end_day
+    ),
+    snap AS (
+      SELECT COALESCE(h.band, 'unknown') AS band, date_trunc('day', h.computed_at) AS from_day,
+        date_trunc('day', lead(h.computed_at) OVER (PARTITION BY h.customer_id ORDER BY h.computed_at)) AS to_day
+      FROM health_snapshots h JOIN customers c ON c.id = h.customer_id AND ${where(filter, { band: false })}
+      WHERE h.computed_at < (SELECT end_day FROM win) + interval '1 day'
+    ),
+    held AS (
+      SELECT band, GREATEST(from_day, start_day) AS from_day, to_day, end_day FROM snap, win
+      WHERE to_day IS NULL OR (to_day > from_day AND to_day > start_day)
     )
-    SELECT d.day, COALESCE(s.band, 'unknown') AS band, count(*)::int AS customers
-    FROM days d
-    JOIN customers c ON ${where(filter, { band: false })}
-    JOIN LATERAL (
-      SELECT h.band FROM health_snapshots h
-      WHERE h.customer_id = c.id AND h.computed_at < d.day + interval '1 day'
-      ORDER BY h.computed_at DESC LIMIT 1
-    ) s ON true
-    GROUP BY 1, 2 ORDER BY 1, 2`;
-  return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), band: r.band, customers: r.customers }));
+    SELECT day, band, sum(delta)::int AS delta FROM (
+      SELECT band, from_day AS day, 1 AS delta FROM held
+      UNION ALL
+      SELECT band, to_day AS day, -1 AS delta FROM held WHERE to_day IS NOT NULL AND to_day <= end_day
+    ) d GROUP BY 1, 2 ORDER BY 1, 2`;
+  const deltas = new Map<string, { band: string; delta: number }[]>();
+  for (const r of rows) {
+    const day = r.day.toISOString().slice(0, 10);
+    deltas.set(day, [...(deltas.get(day) ?? []), { band: r.band, delta: r.delta }]);
+  }
+  const today = new Date();
+  const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - (days - 1) * 86_400_000;
+  const counts = new Map<string, number>();
+  const points: TrendPoint[] = [];
+  for (let i = 0; i < days; i++) {
+    const day = new Date(first + i * 86_400_000).toISOString().slice(0, 10);
+    for (const { band, delta } of deltas.get(day) ?? []) counts.set(band, (counts.get(band) ?? 0) + delta);
+    for (const band of [...counts.keys()].sort()) {
+      const customers = counts.get(band)!;
+      if (customers > 0) points.push({ day, band, customers });
+    }
+  }
+  return points;
 }
 
 export interface FunnelStage {
