@@ -37,7 +37,7 @@ async function reportFromRows(prisma: PrismaClient, definition: TLifecycleDefini
     const cu = byId.get(id);
     return cu?.contractStart ? [{ segment: cu.segment ?? 'unknown', days: Math.max(0, Math.round((at.getTime() - cu.contractStart.getTime()) / DAY_MS)) }] : [];
   });
-  const health: Record<string, number> = { green: 0, yellow: 0, red: 0, unknown: 0 };
+  const health: Record<string, number> = { green: 0, yellow: 0, red: 0, insufficient_data: 0, unknown: 0 };
   for (const cu of active) health[cu.healthBand ?? 'unknown'] = (health[cu.healthBand ?? 'unknown'] ?? 0) + 1;
   const soon = new Date(to.getTime() + 90 * DAY_MS);
   const row = (cu: (typeof customers)[number]) => ({
@@ -229,7 +229,7 @@ describe.each([
       enterprise: { customers: 3, medianDays: 11, p90Days: 18.2 },
       mid_market: { customers: 2, medianDays: 37.5, p90Days: 43.5 },
     });
-    expect(report.health).toEqual({ green: 2, yellow: 1, red: 3, unknown: 2 });
+    expect(report.health).toEqual({ green: 2, yellow: 1, red: 3, insufficient_data: 0, unknown: 2 });
     expect(report.renewalsDue90Days.map((r) => r.customerId)).toEqual(['expander', 'steady', 'early-value']);
     expect(report.atRisk.map((r) => r.customerId)).toEqual(['early-value', 'half-day', 'contractor']);
   });
