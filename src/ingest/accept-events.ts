@@ -241,17 +241,19 @@ async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Pro
   for (const { customerId, event } of apply) {
     if (event.type === 'stakeholder') {
       const { stakeholder, action } = event;
+      // Named is known, not engaged: only an `engaged` event engages, as the workflow's health
+      // rules count it; a role change or an update keeps what was recorded before.
+      const engaged = action === 'engaged' ? true : action === 'disengaged' || action === 'left' ? false : undefined;
       const row = {
         name: stakeholder.name,
         role: stakeholder.role,
         email: stakeholder.email ?? null,
-        engaged: action !== 'disengaged' && action !== 'left',
         leftAt: action === 'left' ? new Date(event.occurredAt) : null,
       };
       await tx.stakeholder.upsert({
         where: { customerId_stakeholderId: { customerId, stakeholderId: stakeholder.id } },
-        create: { customerId, stakeholderId: stakeholder.id, ...row },
-        update: row,
+        create: { customerId, stakeholderId: stakeholder.id, ...row, engaged: engaged ?? false },
+        update: engaged === undefined ? row : { ...row, engaged },
       });
     }
     if (event.type === 'contract') {

@@ -40,7 +40,7 @@ export async function createCustomer(
         name: s.name,
         role: s.role,
         email: s.email ?? null,
-        engaged: s.role !== 'other',
+        engaged: false, // named in the handoff is known; engaged needs an engagement event
       })),
       skipDuplicates: true,
     }),

@@ -181,7 +181,9 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: id } });
       const stored = (row.payload as { logins: number }).logins;
       const timeline = await until('the workflow to apply the usage', async () => {
-        const entries = (await handle.query(getStateQuery)).timeline.filter((e) => e.cause.type === 'event' && e.cause.id === id).map((e) => e.summary);
+        const entries = (await handle.query(getStateQuery)).timeline
+          .filter((e) => e.kind === 'event' && e.cause.type === 'event' && e.cause.id === id)
+          .map((e) => e.summary);
         return entries.length > 0 && entries;
       });
       expect(timeline).toEqual([`usage: ${stored} logins`]);
