@@ -92,7 +92,9 @@ export async function acceptEvents(
   if (reusedKey === 'conflict') assertSameEvents(incoming, existing, pathOf);
   const fresh = incoming.filter((e) => !existing.has(e.event.id));
   const recordedHere =
-    fresh.length > 0 ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source)).catch(databaseAway(deps, false)) : new Set<string>();
+    fresh.length > 0
+      ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source), RECORD_TRANSACTION).catch(databaseAway(deps, false))
+      : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
   const lostKeys = fresh.filter((e) => !recordedHere.has(e.event.id)).map((e) => e.event.id);
@@ -395,6 +397,13 @@ function arrMovement(
   if (event.arr < before) return { kind: 'contraction', amount: before - event.arr, after: event.arr };
   return undefined;
 }
+
+/**
+ * A burst of requests queues for the pool's connections: Prisma's defaults (2 s to get one, 5 s to
+ * finish) turned a busy moment into 503s and 500s for batches that would have been recorded a moment
+ * later. The request still fails, with 503, when PostgreSQL is really away.
+ */
+const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 20_000 };
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
