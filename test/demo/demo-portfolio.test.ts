@@ -4,6 +4,7 @@
  * every stage is populated and the metrics show every health band, customers at risk, renewals due,
  * expansion, contraction and churn.
  */
+import { endDemoWorkflows } from '../support/end-demo-workflows';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { ZCustomerEvent } from '../../src/domain/customer-events';
 import type { Database } from '../../src/db/database';
@@ -36,6 +37,11 @@ describe('demo portfolio', () => {
       [env, database] = await Promise.all([connectDevServer(), openTestDatabase('demo')]);
     });
     afterAll(async () => {
+      if (env)
+        await endDemoWorkflows(
+          env.client,
+          demoPortfolio(Date.now()).map((c) => c.handoff.customerId),
+        );
       await Promise.all([env?.teardown(), database?.close()]);
     });
 

@@ -3,6 +3,7 @@
  * against the API process and a worker with a seeded part of the demo portfolio. Screenshots of
  * each page are saved in test-artifacts/ (gitignored).
  */
+import { endDemoWorkflows } from '../support/end-demo-workflows';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +75,7 @@ describe('the pages in a browser', () => {
   }, SETTLE_MS + 180_000);
 
   afterAll(async () => {
+    if (stack) await endDemoWorkflows(stack.env.client, SEEDED);
     await browser?.close();
     await new Promise<void>((resolve) => (attacker ? attacker.close(() => resolve()) : resolve()));
     await stack?.stop();
