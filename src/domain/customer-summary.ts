@@ -13,8 +13,10 @@ const MAX_EXIT_ITEMS = 3;
 const MAX_TIMERS = 2;
 
 /** ARR as money ("$60,000"); the engine keeps no currency, so the dollar is the display convention. */
+// Built once: a formatter costs more to make than to use, and the details are drawn on every wake-up.
+const MONEY = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 export function formatMoney(amount: number): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(amount);
+  return MONEY.format(amount);
 }
 
 const SLA_WORDS: Record<string, string> = { on_track: 'on track', behind: 'behind', stuck: 'stuck' };

@@ -250,6 +250,11 @@ const ZLifecycleShape = z
     keyFeatures: z.array(z.string().min(1)).min(1),
     /** Milestones that count as business outcomes (`outcomesAchieved`). */
     outcomeMilestones: z.array(z.string().min(1)).default([]),
+    /**
+     * A health snapshot row is written when the score moved at least this many points since the
+     * last one (or the band or hard conditions changed), else at most once a day. Default 5.
+     */
+    healthSnapshotMinPoints: z.number().min(0).max(100).optional(),
     /** How long event ids are remembered for de-duplication inside the workflow. */
     eventDedupWindowDays: z.number().positive().default(90),
     /** Playbooks: what the engine does when a trigger fires (see `play-definition.ts`). */

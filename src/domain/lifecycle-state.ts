@@ -92,7 +92,18 @@ export interface LifecycleState {
    * before, which replay as they ran.
    */
   seedRules?: boolean;
+  /**
+   * Set once the workflow runs the lean step (`lean-step-v1`, see `lifecycle-step.ts`): no daily
+   * health tick (it wakes when an outcome can change), and health snapshots written on a band
+   * change, a score move of `healthSnapshotMinPoints`, or at most once a day otherwise.
+   */
+  leanStep?: boolean;
+  /** The last health snapshot written (lean step only), for the snapshot rule above. */
+  lastSnapshot?: { at: string; score: number | null; band: THealthBand | null };
 }
+
+/** A health snapshot row is written when the score moved at least this much (unless the definition says otherwise). */
+export const DEFAULT_SNAPSHOT_MIN_POINTS = 5;
 
 const RECENT_TIMELINE = 100;
 const HEALTH_HISTORY_DAYS = 90;
@@ -240,7 +251,7 @@ function moveStage(state: LifecycleState, to: TStageId, now: string, cause: Caus
 }
 
 /** The metrics at `now`; with `health`, its score and active hard conditions too (for conditions). */
-function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, health?: HealthResult | null): Metrics {
+export function metricsFor(state: LifecycleState, definition: TLifecycleDefinition, now: string, health?: HealthResult | null): Metrics {
   return computeMetrics(state.facts, {
     now,
     stageEnteredAt: state.stageEnteredAt,
@@ -290,6 +301,7 @@ export function evaluate(
     const switched = previous !== null && previous.model !== result.model && !legacy.modelSwitchIsBandChange;
     if (switched) {
       changes.healthSnapshot = state.health;
+      if (state.leanStep) state.lastSnapshot = { at: now, score: result.score, band: result.band };
       append(state, changes, {
         at: now,
         kind: 'health',
@@ -317,7 +329,11 @@ export function evaluate(
     const conditionsChanged = conditionIds(previous) !== conditionIds(result);
     const changed = previous?.score !== result.score || previous?.band !== result.band || conditionsChanged;
     if (changed) {
-      changes.healthSnapshot = state.health;
+      if (!state.leanStep) changes.healthSnapshot = state.health;
+      else if (snapshotDue(state.lastSnapshot, result, conditionsChanged, now, definition)) {
+        changes.healthSnapshot = state.health;
+        state.lastSnapshot = { at: now, score: result.score, band: result.band };
+      }
       if (previous?.band !== result.band || conditionsChanged || Math.abs((previous?.score ?? 0) - (result.score ?? 0)) >= 5) {
         const named = (result.conditions ?? []).map((c) => c.label);
         append(state, changes, {
@@ -381,6 +397,24 @@ export function evaluate(
   }
 }
 
+/**
+ * Lean step: a snapshot row on a band change or a change of hard conditions, on a score move of at
+ * least `healthSnapshotMinPoints` since the last row, else at most once a day. The customer row and
+ * the timeline carry every change anyway; the snapshots are the history charts are drawn from.
+ */
+function snapshotDue(
+  last: LifecycleState['lastSnapshot'],
+  result: HealthResult,
+  conditionsChanged: boolean,
+  now: string,
+  definition: TLifecycleDefinition,
+): boolean {
+  if (!last || last.band !== result.band || conditionsChanged) return true;
+  const minPoints = definition.healthSnapshotMinPoints ?? DEFAULT_SNAPSHOT_MIN_POINTS;
+  if (last.score === null || result.score === null || Math.abs(result.score - last.score) >= minPoints) return last.score !== result.score;
+  return Date.parse(now) - Date.parse(last.at) >= DAY_MS;
+}
+
 /** Timers not yet fired, soonest first. */
 export function pendingTimers(state: LifecycleState, definition: TLifecycleDefinition, now: string): PlannedTimer[] {
   const segment = segmentFor(definition, state.facts);
@@ -395,6 +429,7 @@ export function pendingTimers(state: LifecycleState, definition: TLifecycleDefin
       onboardingCompletedAt: state.onboardingCompletedAt,
       lastHealthAt: state.health?.at,
       seedRules,
+      lean: state.leanStep === true,
     },
     now,
   );
@@ -528,7 +563,7 @@ export function planPlays(
     stage: state.stage,
   };
   const starts: PlayStart[] = [];
-  for (const decision of decidePlays(definedPlays, plays, changes.occurrences, ctx, cause, now)) {
+  for (const decision of decidePlays(definedPlays, plays, changes.occurrences, ctx, cause, now, { edgesWhileEligible: state.leanStep === true })) {
     if (decision.runNumber === undefined) {
       append(state, changes, {
         at: now,

@@ -60,12 +60,27 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
   return metrics;
 }
 
+/**
+ * A UTC day's start, memoised: the trend is computed at every check the lean step considers, and
+ * parsing the same sixty day strings each time was most of its cost. Bounded; deterministic.
+ */
+const dayStarts = new Map<string, number>();
+function dayStart(day: string): number {
+  let at = dayStarts.get(day);
+  if (at === undefined) {
+    if (dayStarts.size >= 4_096) dayStarts.clear();
+    at = Date.parse(`${day}T00:00:00Z`);
+    dayStarts.set(day, at);
+  }
+  return at;
+}
+
 /** Logins in the last 30 days against the 30 before; unknown until there were logins before. */
 function loginTrend(dailyLogins: Record<string, number>, now: number): number | undefined {
   let recent = 0;
   let previous = 0;
   for (const [day, logins] of Object.entries(dailyLogins)) {
-    const age = (now - Date.parse(`${day}T00:00:00Z`)) / DAY_MS;
+    const age = (now - dayStart(day)) / DAY_MS;
     if (age < 30) recent += logins;
     else if (age < 60) previous += logins;
   }

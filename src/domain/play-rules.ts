@@ -202,10 +202,15 @@ export function decidePlays(
   ctx: RuleContext & { stage: TStageId },
   evaluationCause: PlayCause,
   now: string,
+  options: { edgesWhileEligible?: boolean } = {},
 ): PlayDecision[] {
   const decisions: PlayDecision[] = [];
   for (const play of plays) {
     if (!play.enabled) continue;
+    // Lean step: a play outside its stages neither fires nor tracks its conditions' edges, so a
+    // condition flapping in a stage where the play cannot run does not wake the customer; on
+    // entering one of its stages, a condition that holds (and did not when last tracked) fires it.
+    if (options.edgesWhileEligible && play.stages && !play.stages.includes(ctx.stage)) continue;
     let fired: { why: string; cause: PlayCause } | undefined;
     triggersOf(play.trigger).forEach((trigger, index) => {
       if (trigger.on === 'condition') {

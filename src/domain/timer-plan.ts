@@ -34,6 +34,8 @@ export interface TimerBasis {
    * the stage's exit is met. Absent for histories recorded before, which replay as they ran.
    */
   seedRules?: { term: number; exitMet: boolean };
+  /** The lean step plans its health checks itself (`next-change.ts`): no daily tick timer then. */
+  lean?: boolean;
 }
 
 /** A renewal rung's id: per contract term under the seed-held rules, else per contract end (older runs). */
@@ -106,6 +108,7 @@ export function planTimers(definition: TLifecycleDefinition, basis: TimerBasis, 
     });
   }
 
+  if (basis.lean) return timers.sort((a, b) => a.at.localeCompare(b.at));
   const tickBasis = basis.lastHealthAt ?? now;
   const tickAt = new Date(Date.parse(tickBasis) + config.healthTickHours * 60 * 60 * 1000).toISOString();
   timers.push({ id: `health_tick:${tickAt}`, kind: 'health_tick', at: tickAt, label: 'daily health recompute' });
