@@ -6,6 +6,7 @@
  */
 import type { Cause, Changes, HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
+import type { CustomerRow, LifecycleWrite } from '../src/domain/lifecycle-step';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import type { Mailer } from '../src/mail/transport';
 import type { TWebhookTargets } from '../src/webhooks/webhook-config';
@@ -49,24 +50,23 @@ export function createActivities({ prisma, definition, mailer, webhookTargets }:
       return definition;
     },
 
-    /** Writes one evaluation's changes and the customer's current row; returns rows newly written. */
-    async recordLifecycleChanges(changes: LifecycleChanges): Promise<{ entries: number; stageMoves: number; health: number }> {
-      const { workflowId, facts } = changes;
-      const customerId = facts.customerId;
+    /**
+     * Writes one evaluation's changes and the customer's row; returns rows newly written. Takes the
+     * lean step's write (`writeVersion: 2`: only the row fields that changed) and, for activities
+     * scheduled by runs before it, the older shape that carried the whole row every time.
+     */
+    async recordLifecycleChanges(input: LifecycleChanges | LifecycleWrite): Promise<{ entries: number; stageMoves: number; health: number }> {
+      const changes = normaliseWrite(input);
+      const { workflowId, customerId } = changes;
       return prisma.$transaction(async (tx) => {
-        const current = {
-          name: facts.name,
-          segment: facts.segment,
-          arr: facts.arr,
-          csmOwner: facts.csmOwner,
-          contractStart: new Date(facts.contractStart),
-          contractEnd: new Date(facts.contractEnd),
-          contractStatus: facts.contractStatus,
-          stage: changes.stage,
-          healthScore: changes.health?.score ?? null,
-          healthBand: changes.health?.band ?? null,
-        };
-        await tx.customer.upsert({ where: { id: customerId }, create: { id: customerId, ...current }, update: current });
+        if (changes.row) {
+          const row = rowData(changes.row);
+          if (changes.rowComplete) {
+            await tx.customer.upsert({ where: { id: customerId }, create: { id: customerId, ...(row as Required<typeof row>) }, update: row });
+          } else {
+            await tx.customer.updateMany({ where: { id: customerId }, data: row });
+          }
+        }
         const entries = await tx.timelineEntry.createMany({
           data: changes.entries.map((entry) => ({
             customerId,
@@ -90,7 +90,7 @@ export function createActivities({ prisma, definition, mailer, webhookTargets }:
             causeType: move.cause.type,
             causeId: causeId(move.cause),
             reason: move.reason,
-            definitionVersion: changes.health?.definitionVersion ?? definition.version,
+            definitionVersion: changes.definitionVersion ?? definition.version,
             occurredAt: new Date(move.at),
           })),
           skipDuplicates: true,
@@ -118,6 +118,40 @@ export function createActivities({ prisma, definition, mailer, webhookTargets }:
         return { entries: entries.count, stageMoves: stageMoves.count, health: health.count };
       });
     },
+  };
+}
+
+/** Either shape of write, as the lean step's: the older one always carried the whole row. */
+function normaliseWrite(input: LifecycleChanges | LifecycleWrite): Omit<LifecycleWrite, 'definitionVersion'> & { definitionVersion?: string } {
+  if ('writeVersion' in input) return input;
+  const { facts, stage, health, workflowId, entries, stageMoves, healthSnapshot } = input;
+  const { customerId, ...rest } = facts;
+  return {
+    writeVersion: 2,
+    workflowId,
+    customerId,
+    definitionVersion: health?.definitionVersion,
+    entries,
+    stageMoves,
+    ...(healthSnapshot ? { healthSnapshot } : {}),
+    row: { ...rest, stage, healthScore: health?.score ?? null, healthBand: health?.band ?? null },
+    rowComplete: true,
+  };
+}
+
+/** The row's fields as Prisma takes them (dates as dates); only those present. */
+function rowData(row: Partial<CustomerRow>) {
+  return {
+    ...(row.name !== undefined ? { name: row.name } : {}),
+    ...(row.segment !== undefined ? { segment: row.segment } : {}),
+    ...(row.arr !== undefined ? { arr: row.arr } : {}),
+    ...(row.csmOwner !== undefined ? { csmOwner: row.csmOwner } : {}),
+    ...(row.contractStart !== undefined ? { contractStart: new Date(row.contractStart) } : {}),
+    ...(row.contractEnd !== undefined ? { contractEnd: new Date(row.contractEnd) } : {}),
+    ...(row.contractStatus !== undefined ? { contractStatus: row.contractStatus } : {}),
+    ...(row.stage !== undefined ? { stage: row.stage } : {}),
+    ...(row.healthScore !== undefined ? { healthScore: row.healthScore } : {}),
+    ...(row.healthBand !== undefined ? { healthBand: row.healthBand } : {}),
   };
 }
 

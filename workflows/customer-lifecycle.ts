@@ -21,6 +21,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { LifecycleActivities } from '../activities';
 import { ZCsmSentiment, ZStageOverride, type TCustomerEvent } from '../src/domain/customer-events';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
@@ -78,6 +79,7 @@ import {
   ZPlayFinished,
 } from './messages';
 import { playRunWorkflow } from './play-run';
+import { lifecycleStep, nothingPublished, type StepInput, type StepResult, type StepUpdate } from '../src/domain/lifecycle-step';
 
 /** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
 const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
@@ -92,6 +94,14 @@ const SEED_RULES_PATCH = 'seed-rules-v1';
  * known, not engaged, until an `engaged` event; a switch of health model fires no band play.
  */
 const HEALTH_EVIDENCE_PATCH = 'health-evidence-v1';
+
+/**
+ * Marks runs on the lean step (`src/domain/lifecycle-step.ts`): one pure step per activation, no
+ * daily health tick (it wakes when a rule's outcome can change), and only what changed written and
+ * published. A run recorded before it replays the older loop below; a running customer moves onto
+ * the step at its first new iteration, keeping its state.
+ */
+const LEAN_STEP_PATCH = 'lean-step-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -132,10 +142,25 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   });
   setHandler(playFinishedSignal, (finished) => void finishedPlays.push(finished));
 
+  // On the lean step, updates queue for the step like events; `handledUpdates` counts those applied.
+  let lean = false;
+  const updates: StepUpdate[] = [];
+  let queuedUpdates = 0;
+  let handledUpdates = 0;
+  const queueUpdate = async (update: StepUpdate) => {
+    const ticket = ++queuedUpdates;
+    updates.push(update);
+    await condition(() => handledUpdates >= ticket);
+  };
+
   setHandler(
     overrideStageUpdate,
     async (override) => {
       await ready();
+      if (lean) {
+        await queueUpdate({ kind: 'override', override });
+        return current().stage;
+      }
       overrideStage(current(), override, nowIso(), changes);
       pendingCause = { type: 'override', by: override.by };
       dirty = true;
@@ -148,6 +173,10 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     recordCsmSentimentUpdate,
     async (sentiment) => {
       await ready();
+      if (lean) {
+        await queueUpdate({ kind: 'sentiment', sentiment });
+        return current().health;
+      }
       recordSentiment(current(), sentiment, nowIso(), changes);
       pendingCause = { type: 'update', by: sentiment.by };
       dirty = true;
@@ -168,9 +197,12 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // The definition is fetched through a local activity so its content is recorded in history:
   // replays see the same definition, and a new run after continue-as-new picks up a new version.
   definition = await loadLifecycleDefinition();
-  state = input.carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !patched(HEALTH_EVIDENCE_PATCH) });
+  // Decided once per run, before the older runs' patches: a new run never records those.
+  const leanRun = patched(LEAN_STEP_PATCH);
+  state = input.carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
+  if (leanRun) return runLean(!input.carried);
   // Once adopted, kept in the state (and carried on continue-as-new); histories from before never adopt.
   const adoptSeedRules = () => {
     if (!customer.seedRules && patched(SEED_RULES_PATCH)) customer.seedRules = true;
@@ -186,6 +218,8 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   }
 
   for (;;) {
+    // A customer recorded before the lean step moves onto it here, at its first new iteration.
+    if (patched(LEAN_STEP_PATCH)) return runLean(false, { changes, cause: pendingCause });
     const upcoming = pendingTimers(customer, rules, nowIso());
     const next = upcoming[0];
     const waitMs = next ? Math.max(0, Date.parse(next.at) - Date.now()) : undefined;
@@ -266,6 +300,65 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     }
   }
 
+  /**
+   * The lean loop: collect what arrived, let the pure step decide, carry out its effects, sleep
+   * until its wake-up time or a message. Nothing is decided here.
+   */
+  async function runLean(handoff: boolean, pending?: StepInput['pending']): Promise<never> {
+    lean = true;
+    const context = { workflowId };
+    let published = nothingPublished();
+    const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || updates.length > 0 || dirty;
+    let wake: StepResult['wake'];
+    let first = true;
+    for (;;) {
+      if (!first) {
+        const waitMs = wake ? Math.max(0, Date.parse(wake.at) - Date.now()) : undefined;
+        if (waitMs === undefined) await condition(woken);
+        else if (waitMs > 0) await condition(woken, waitMs, { summary: wake!.label.slice(0, 200) });
+      }
+      const now = nowIso();
+      // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
+      const handoffOnly = first && handoff;
+      const taken = handoffOnly ? [] : updates.splice(0);
+      const result = lifecycleStep(
+        customer,
+        rules,
+        {
+          now,
+          arrivals: handoffOnly ? [] : arrivals.splice(0),
+          droppedArrivals: handoffOnly ? 0 : droppedArrivals,
+          finishedPlays: handoffOnly ? [] : finishedPlays.splice(0),
+          updates: taken,
+          timeReached: !first && wake !== undefined && wake.at <= now,
+          handoff: first && handoff,
+          pending: first ? pending : undefined,
+        },
+        published,
+        context,
+      );
+      first = false;
+      if (!handoffOnly) droppedArrivals = 0;
+      dirty = false;
+      changes = emptyChanges();
+      if (result.write) await recordLifecycleChanges(result.write);
+      const attributes = typedSearchAttributes(result.searchAttributes);
+      if (attributes.length > 0) upsertSearchAttributes(attributes);
+      if (result.details !== undefined) setCurrentDetails(result.details);
+      published = result.published;
+      wake = result.wake;
+      handledUpdates += taken.length;
+      await act(result.plays, rules.playSettings);
+
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        if (woken()) continue; // handlers that finished may have queued work
+        log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+        await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: customer });
+      }
+    }
+  }
+
   /** Writes what changed, then shows the new state in visibility and the UI. */
   async function publish(): Promise<void> {
     // Cleared first: an update arriving while the activity runs marks new work that must not be lost.
@@ -333,6 +426,21 @@ async function act(
         .catch((error: Error) => log.warn('a play run did not take an observation', { runId, error: error.message })),
     ),
   );
+}
+
+/** The step's search attribute values as the SDK takes them (the renewal date as a date). */
+function typedSearchAttributes(values: StepResult['searchAttributes']): SearchAttributeUpdatePair[] {
+  const pairs: SearchAttributeUpdatePair[] = [];
+  if (values.CustomerId !== undefined) pairs.push({ key: CustomerIdKey, value: values.CustomerId });
+  if (values.Stage !== undefined) pairs.push({ key: StageKey, value: values.Stage });
+  if (values.Segment !== undefined) pairs.push({ key: SegmentKey, value: values.Segment });
+  if (values.CsmOwner !== undefined) pairs.push({ key: CsmOwnerKey, value: values.CsmOwner });
+  if (values.RenewalDate !== undefined) pairs.push({ key: RenewalDateKey, value: new Date(values.RenewalDate) });
+  if (values.Arr !== undefined) pairs.push({ key: ArrKey, value: values.Arr });
+  if (values.LifecycleVersion !== undefined) pairs.push({ key: LifecycleVersionKey, value: values.LifecycleVersion });
+  if (values.HealthScore !== undefined) pairs.push({ key: HealthScoreKey, value: values.HealthScore });
+  if (values.HealthBand !== undefined) pairs.push({ key: HealthBandKey, value: values.HealthBand });
+  return pairs;
 }
 
 function snapshotFacts(state: LifecycleState) {

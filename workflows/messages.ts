@@ -3,7 +3,7 @@
  * histories of customers that live for years: never rename one that has shipped.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
+import type { PlayOutcome } from '../src/domain/play-report';
 import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from '../src/domain/customer-events';
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
@@ -41,12 +41,7 @@ export interface PlayFinished {
   outcome: PlayOutcome;
   at: string;
 }
-export const PLAY_OUTCOMES = ['completed', 'succeeded', 'escalated', 'timed_out', 'failed'] as const;
-export type PlayOutcome = (typeof PLAY_OUTCOMES)[number];
-/** What the customer's workflow accepts as a play's report; anything else is ignored. */
-export const ZPlayFinished = z
-  .object({ runId: z.string().min(1).max(500), playId: z.string().min(1).max(200), outcome: z.enum(PLAY_OUTCOMES), at: z.iso.datetime({ offset: true }) })
-  .strict();
+export { PLAY_OUTCOMES, ZPlayFinished, type PlayOutcome } from '../src/domain/play-report';
 export const playFinishedSignal = defineSignal<[PlayFinished]>('playFinished');
 
 export interface PlayRunInput {
