@@ -8,8 +8,9 @@ import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } 
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
-import type { TPlay, TPlaySettings } from '../src/domain/play-definition';
-import type { PlayCustomerContext, PlayObservation } from '../src/domain/play-rules';
+import type { TPlay, TPlaySettings } from '../src/plays/definition';
+import type { PlayCustomerContext } from '../src/plays/customer-context';
+import type { PlayObservation } from '../src/plays/observations';
 import type { Cause } from '../src/domain/lifecycle-state';
 
 /** What a query answers in the moment a new customer's workflow loads its definition (retry soon). */

@@ -22,9 +22,12 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { PlayActivities } from '../activities/plays';
-import type { TPlayStep } from '../src/domain/play-definition';
 import { PERMANENT_EMAIL_FAILURE, PERMANENT_WEBHOOK_FAILURE } from '../src/domain/failure-types';
-import { quietHoursDelayMs, renderTemplate, resolveRecipient, templateValues, waitSatisfied, type PlayObservation } from '../src/domain/play-rules';
+import { resolveRecipient } from '../src/plays/customer-context';
+import type { TPlayStep } from '../src/plays/definition';
+import { waitSatisfied, type PlayObservation } from '../src/plays/observations';
+import { quietHoursDelayMs } from '../src/plays/quiet-hours';
+import { renderTemplate, templateValues } from '../src/plays/wording';
 import { getPlayProgressQuery, playFinishedSignal, playObservationSignal, type PlayOutcome, type PlayProgress, type PlayRunInput } from './messages';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
