@@ -10,6 +10,7 @@ import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
 import type { TPlay, TPlaySettings } from '../src/plays/definition';
 import type { PlayCustomerContext } from '../src/plays/customer-context';
+import { PLAY_OUTCOMES, type PlayOutcome } from '../src/plays/interpreter';
 import type { PlayObservation } from '../src/plays/observations';
 import type { Cause } from '../src/domain/lifecycle-state';
 
@@ -42,8 +43,6 @@ export interface PlayFinished {
   outcome: PlayOutcome;
   at: string;
 }
-export const PLAY_OUTCOMES = ['completed', 'succeeded', 'escalated', 'timed_out', 'failed'] as const;
-export type PlayOutcome = (typeof PLAY_OUTCOMES)[number];
 /** What the customer's workflow accepts as a play's report; anything else is ignored. */
 export const ZPlayFinished = z
   .object({ runId: z.string().min(1).max(500), playId: z.string().min(1).max(200), outcome: z.enum(PLAY_OUTCOMES), at: z.iso.datetime({ offset: true }) })

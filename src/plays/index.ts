@@ -17,9 +17,11 @@
  *    a play changes new runs only.
  * 4. Fed: each later evaluation tells running plays what they listen for (a milestone, an event, the
  *    band, their goal reached) by signal (`observations.ts`).
- * 5. Run: the play-run workflow walks the steps; templates are filled in by `wording.ts`, and
- *    customer-facing email waits for the end of quiet hours (`quiet-hours.ts`). Side effects are
- *    activities (activities/plays.ts).
+ * 5. Run: the play-run workflow walks the steps. What it decides between Temporal commands — how a
+ *    timed-out wait ends, how long the goal may still take, what an escalation runs, each side
+ *    effect's idempotency key — is in `interpreter.ts`; every word it writes (filled templates, the
+ *    escalation, handoff and summary texts, progress lines) in `wording.ts`; when customer-facing
+ *    email may go out in `quiet-hours.ts`. Side effects are activities (activities/plays.ts).
  * 6. Ended: the run reports its outcome to its customer's workflow (`playFinished`), which records
  *    it (`endPlayRun` in `runs.ts`, through `finishPlayRun`) and frees the play's slot.
  *
@@ -33,5 +35,6 @@ export * from './triggers';
 export * from './observations';
 export * from './customer-context';
 export * from './runs';
+export * from './interpreter';
 export * from './wording';
 export * from './quiet-hours';
