@@ -2,8 +2,9 @@
  * Lint rules for the whole tree (`npm run lint`). Beyond the recommended JavaScript and
  * typescript-eslint rules (not the type-checked set: `tsc --noEmit` already runs in `npm test`),
  * it guards the one boundary the compiler cannot see: code that runs inside Temporal's workflow
- * sandbox (workflows/ and the pure rules in src/domain/) must not reach Node built-ins or I/O,
- * because the workflow bundle cannot load them and a workflow that did I/O would not replay.
+ * sandbox (workflows/, the pure rules in src/domain/, the plays in src/plays/) must not reach Node
+ * built-ins or I/O, because the workflow bundle cannot load them and a workflow that did I/O would
+ * not replay.
  * Formatting is Prettier's job (`npm run format:check`), so no stylistic rules here.
  */
 import { builtinModules } from 'node:module';
@@ -31,7 +32,7 @@ const sandboxImportRules = (leavingSandbox) => ({
           regex: `^(${nodeBuiltin})$`,
           caseSensitive: true,
           allowTypeImports: true,
-          message: 'Node built-ins are not available in the workflow sandbox: do this in an activity, or outside workflows/ and src/domain/.',
+          message: 'Node built-ins are not available in the workflow sandbox: do this in an activity, or outside workflows/, src/domain/ and src/plays/.',
         },
         {
           regex: `^(?!\\.|(${nodeBuiltin})$|(${sandboxPackages})(/|$))`,
@@ -45,7 +46,7 @@ const sandboxImportRules = (leavingSandbox) => ({
           caseSensitive: true,
           allowTypeImports: true,
           message:
-            'Only workflows/ and src/domain/ are sandbox-safe: value imports from elsewhere (the Prisma client, config, mail, …) would enter the workflow bundle.',
+            'Only workflows/, src/domain/ and src/plays/ are sandbox-safe: value imports from elsewhere (the Prisma client, config, mail, …) would enter the workflow bundle.',
         },
       ],
     },
@@ -94,12 +95,17 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
-    // Workflows may import each other, src/domain/ and (types only) activities/.
-    rules: sandboxImportRules('^\\.\\./(?!src/domain/)'),
+    // Workflows may import each other, src/domain/, src/plays/ and (types only) activities/.
+    rules: sandboxImportRules('^\\.\\./(?!src/(domain|plays)/)'),
   },
   {
     files: ['src/domain/**/*.ts'],
-    // src/domain/ is one flat folder: `../` leaves it.
-    rules: sandboxImportRules('^\\.\\./'),
+    // src/domain/ is one flat folder: `../` leaves it, for anywhere but its sibling src/plays/.
+    rules: sandboxImportRules('^\\.\\./(?!plays/)'),
+  },
+  {
+    files: ['src/plays/**/*.ts'],
+    // src/plays/ is one flat folder that builds on src/domain/: any other `../` leaves the sandbox.
+    rules: sandboxImportRules('^\\.\\./(?!domain/)'),
   },
 );

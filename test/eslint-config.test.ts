@@ -1,5 +1,5 @@
 /**
- * The lint rule that keeps workflow-sandbox code (workflows/, src/domain/) away from Node and I/O,
+ * The lint rule that keeps workflow-sandbox code (workflows/, src/domain/, src/plays/) away from Node and I/O,
  * checked against the real ESLint and eslint.config.mjs: its regexes are easy to get subtly wrong
  * (a ban that also catches `zod`, or lets `node:fs` through). ESLint runs in a child process, as
  * `npm run lint` does, since its config is an ES module.
@@ -39,7 +39,7 @@ async function lint(probes: Probe[]): Promise<{ ruleId: string | null; message: 
 const ruleIds = (messages: { ruleId: string | null }[]) => messages.map((m) => m.ruleId);
 
 describe('the workflow-sandbox lint rule', () => {
-  it('refuses Node built-ins, I/O packages and non-sandbox modules in workflows/ and src/domain/', async () => {
+  it('refuses Node built-ins, I/O packages and non-sandbox modules in workflows/, src/domain/ and src/plays/', async () => {
     const banned: Probe[] = [
       { filePath: 'workflows/probe.ts', code: "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n" },
       { filePath: 'workflows/probe.ts', code: "import { join } from 'node:path';\nexport const x = join;\n" },
@@ -54,6 +54,9 @@ describe('the workflow-sandbox lint rule', () => {
       { filePath: 'src/domain/probe.ts', code: "import nodemailer from 'nodemailer';\nexport const x = nodemailer;\n" },
       { filePath: 'src/domain/probe.ts', code: "import { PrismaClient } from '@prisma/client';\nexport const x = PrismaClient;\n" },
       { filePath: 'src/domain/probe.ts', code: "import { Prisma } from '../generated/prisma/client';\nexport const x = Prisma;\n" },
+      { filePath: 'src/plays/probe.ts', code: "import { createHash } from 'node:crypto';\nexport const x = createHash;\n" },
+      { filePath: 'src/plays/probe.ts', code: "import { createMailer } from '../mail/transport';\nexport const x = createMailer;\n" },
+      { filePath: 'src/plays/probe.ts', code: "import { Context } from '@temporalio/activity';\nexport const x = Context;\n" },
     ];
     const results = await lint(banned);
     results.forEach((messages, index) => {
@@ -82,10 +85,16 @@ describe('the workflow-sandbox lint rule', () => {
         ].join('\n'),
       },
       { filePath: 'src/domain/probe.ts', code: "import { z } from 'zod';\nimport { computeHealth } from './health';\nexport const x = [z, computeHealth];\n" },
+      { filePath: 'src/domain/probe.ts', code: "import { ZPlay } from '../plays/definition';\nexport const x = ZPlay;\n" },
+      {
+        filePath: 'src/plays/probe.ts',
+        code: "import { z } from 'zod';\nimport { conditionMet } from '../domain/stage-rules';\nimport { ZPlay } from './definition';\nexport const x = [z, conditionMet, ZPlay];\n",
+      },
+      { filePath: 'workflows/probe.ts', code: "import { stepKey } from '../src/plays/interpreter';\nexport const x = stepKey;\n" },
       // Outside the sandbox the same imports are fine.
       { filePath: 'src/db/probe.ts', code: "import { readFileSync } from 'node:fs';\nimport { Pool } from 'pg';\nexport const x = [readFileSync, Pool];\n" },
     ];
     const results = await lint(allowed);
-    expect(results).toEqual([[], [], []]);
+    expect(results).toEqual([[], [], [], [], [], []]);
   }, 120_000);
 });

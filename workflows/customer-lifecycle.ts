@@ -45,11 +45,11 @@ import {
   type Cause,
   type Changes,
   type LifecycleState,
-  type PlayStart,
 } from '../src/domain/lifecycle-state';
-import type { PlayObservation } from '../src/domain/play-rules';
+import type { PlayObservation } from '../src/plays/observations';
+import type { PlayStart } from '../src/plays/runs';
 import { admitEvent, MAX_EVENTS_PER_SIGNAL, payloadsOf } from '../src/domain/event-admission';
-import type { TPlaySettings } from '../src/domain/play-definition';
+import type { TPlaySettings } from '../src/plays/definition';
 import { customerDetailsMarkdown } from '../src/domain/customer-summary';
 import {
   ArrKey,

@@ -3,13 +3,14 @@
  * histories of customers that live for years: never rename one that has shipped.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlayOutcome } from '../src/domain/play-report';
 import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from '../src/domain/customer-events';
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
-import type { TPlay, TPlaySettings } from '../src/domain/play-definition';
-import type { PlayCustomerContext, PlayObservation } from '../src/domain/play-rules';
+import type { TPlay, TPlaySettings } from '../src/plays/definition';
+import type { PlayCustomerContext } from '../src/plays/customer-context';
+import type { PlayOutcome } from '../src/plays/interpreter';
+import type { PlayObservation } from '../src/plays/observations';
 import type { Cause } from '../src/domain/lifecycle-state';
 
 /** What a query answers in the moment a new customer's workflow loads its definition (retry soon). */
@@ -41,7 +42,7 @@ export interface PlayFinished {
   outcome: PlayOutcome;
   at: string;
 }
-export { PLAY_OUTCOMES, ZPlayFinished, type PlayOutcome } from '../src/domain/play-report';
+export { PLAY_OUTCOMES, ZPlayFinished, type PlayOutcome } from '../src/plays/interpreter';
 export const playFinishedSignal = defineSignal<[PlayFinished]>('playFinished');
 
 export interface PlayRunInput {

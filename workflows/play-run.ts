@@ -8,6 +8,11 @@
  * The play arrives as a snapshot in the input, so editing a play never changes a run in progress.
  * Every side effect is an activity keyed by this run's id and the step id: a retry, a worker killed
  * mid-step or a replayed history never sends, creates or posts twice.
+ *
+ * Thin on purpose: what it decides between Temporal commands (a timed-out wait, the goal's window,
+ * an escalation's steps, the idempotency keys) is in src/plays/interpreter.ts, every text it writes
+ * in src/plays/wording.ts. Its commands (timers, conditions, activities, signals) and their order
+ * are what saved histories replay: change them only behind `patched()`.
  */
 import {
   ActivityFailure,
@@ -22,12 +27,40 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { PlayActivities } from '../activities/plays';
-import type { TPlayStep } from '../src/domain/play-definition';
 import { PERMANENT_EMAIL_FAILURE, PERMANENT_WEBHOOK_FAILURE } from '../src/domain/failure-types';
-import { quietHoursDelayMs, renderTemplate, resolveRecipient, templateValues, waitSatisfied, type PlayObservation } from '../src/domain/play-rules';
-import { getPlayProgressQuery, playFinishedSignal, playObservationSignal, type PlayOutcome, type PlayProgress, type PlayRunInput } from './messages';
+import { resolveRecipient } from '../src/plays/customer-context';
+import type { TPlayStep } from '../src/plays/definition';
+import {
+  awaitsGoal,
+  dueAt,
+  ESCALATION_DUE_DAYS,
+  escalationPlan,
+  goalRemainingMs,
+  goalResult,
+  stepKey,
+  waitStart,
+  waitTimedOut,
+  waitTimeoutMs,
+  webhookPayload,
+  type ActionStep,
+  type PlayOutcome,
+} from '../src/plays/interpreter';
+import { waitSatisfied, type PlayObservation } from '../src/plays/observations';
+import { quietHoursDelayMs } from '../src/plays/quiet-hours';
+import {
+  escalationEmail,
+  escalationTask,
+  handoffContext,
+  handoffTask,
+  informedEmail,
+  renderPart,
+  results,
+  stepEmail,
+  stepTask,
+  templateValues,
+} from '../src/plays/wording';
+import { getPlayProgressQuery, playFinishedSignal, playObservationSignal, type PlayProgress, type PlayRunInput } from './messages';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PLAY_GOAL_SKIP_PATCH = 'play-goal-skip-v1';
 
 // Email and webhooks wait out an outage: retried with backoff, without a cap, until they land or a
@@ -92,18 +125,15 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
   let outcome: PlayOutcome = 'completed';
   try {
     outcome = await runSteps(play.steps, '');
-    if (outcome === 'completed' && play.success) {
-      const remaining = Date.parse(startedAt) + play.success.withinDays * DAY_MS - Date.now();
+    if (awaitsGoal(outcome, play)) {
+      const { withinDays } = play.success!;
+      const remaining = goalRemainingMs(startedAt, withinDays, Date.now());
       progress.current = 'goal';
       const reached = goalMet || (remaining > 0 && (await condition(() => goalMet, remaining)));
-      if (reached) {
-        done('goal', 'goal', 'goal reached');
-        outcome = 'succeeded';
-      } else {
-        done('goal', 'goal', `goal not reached within ${play.success.withinDays} days`);
-        await escalate(`goal not reached within ${play.success.withinDays} days`);
-        outcome = 'escalated';
-      }
+      const goal = goalResult(reached, withinDays);
+      done('goal', 'goal', goal.result);
+      if (goal.outcome === 'escalated') await escalate(goal.reason);
+      outcome = goal.outcome;
     }
   } catch (error) {
     // Reached only through a bug or an exhausted non-retryable task write: recorded, then reported.
@@ -128,15 +158,8 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
     for (const role of play.owner.informed) {
       const recipient = resolveRecipient(role, customer, settings);
       if (!recipient) continue;
-      const steps = progress.steps.map((s) => `- ${s.stepId}: ${s.result}`).join('\n');
-      await sendEmail(
-        `${runId}:informed:${role}`,
-        'informed',
-        role,
-        recipient.address,
-        `[${result}] ${play.label}: ${customer.name}`,
-        `For your information (${role}). ${play.label} for ${customer.name} ended: ${result}.\nWhy it fired: ${why}\nResponsible: ${play.owner.responsible}\n\n${steps}`,
-      );
+      const email = informedEmail({ play, customerName: customer.name, why, role, outcome: result, steps: progress.steps });
+      await sendEmail(`${runId}:informed:${role}`, 'informed', role, recipient.address, email.subject, email.text);
     }
   }
 
@@ -145,42 +168,40 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
     for (const step of steps) {
       progress.current = step.id;
       if (skipOnGoal && goalMet) {
-        done(step.id, step.kind, 'skipped: goal already met');
+        done(step.id, step.kind, results.skippedGoalMet);
         continue;
       }
       if (step.kind === 'wait') {
-        const atStart = { milestones: customer.milestones, band: customer.health?.band ?? null };
-        const met = waitSatisfied(step.for, seen, atStart) || (await condition(() => waitSatisfied(step.for, seen, atStart), step.withinDays * DAY_MS));
+        const atStart = waitStart(customer);
+        const met = waitSatisfied(step.for, seen, atStart) || (await condition(() => waitSatisfied(step.for, seen, atStart), waitTimeoutMs(step)));
         if (met) {
-          done(step.id, 'wait', 'arrived');
+          done(step.id, 'wait', results.waitArrived);
           continue;
         }
-        done(step.id, 'wait', `timed out after ${step.withinDays} days`);
-        if (step.onTimeout === 'continue') continue;
-        if (step.onTimeout === 'end') return 'timed_out';
-        await escalate(`${step.id} did not happen within ${step.withinDays} days`);
-        return 'escalated';
+        const timeout = waitTimedOut(step);
+        done(step.id, 'wait', timeout.result);
+        if (timeout.then === 'continue') continue;
+        if (timeout.then === 'escalate') await escalate(timeout.reason);
+        return timeout.outcome;
       }
-      await runStep(step, `${runId}:${keyPrefix}${step.id}`);
+      await runStep(step, stepKey(runId, keyPrefix, step.id));
     }
     return 'completed';
   }
 
   /** The play's own escalation steps, or a task and an email to the CSM's manager when it has none. */
   async function escalate(reason: string): Promise<void> {
-    if (play.escalation.length > 0) {
-      await runSteps(play.escalation, 'escalation:');
-      return;
-    }
-    await runStep({ id: 'escalate', kind: 'escalate', reason }, `${runId}:escalation:default`);
+    const plan = escalationPlan(play, runId, reason);
+    if (plan.kind === 'steps') await runSteps(plan.steps, plan.keyPrefix);
+    else await runStep(plan.step, plan.key);
   }
 
-  async function runStep(step: Exclude<TPlayStep, { kind: 'wait' }>, key: string): Promise<void> {
+  async function runStep(step: ActionStep, key: string): Promise<void> {
     switch (step.kind) {
       case 'email': {
         const recipient = resolveRecipient(step.to, customer, settings);
         if (!recipient) {
-          done(step.id, 'email', `skipped: no address for ${step.to}`);
+          done(step.id, 'email', results.noAddress(step.to));
           return;
         }
         if (recipient.customerFacing) {
@@ -190,9 +211,8 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
             await sleep(delay);
           }
         }
-        const text = renderTemplate(step.body, values(recipient.name));
-        const subject = renderTemplate(step.subject, values(recipient.name));
-        done(step.id, 'email', await sendEmail(key, step.id, step.to, recipient.address, subject, text));
+        const email = stepEmail(step, values(recipient.name));
+        done(step.id, 'email', await sendEmail(key, step.id, step.to, recipient.address, email.subject, email.text));
         return;
       }
       case 'task': {
@@ -204,13 +224,12 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
           stepId: step.id,
           assignee: assignee?.address ?? step.assignee,
           assigneeRole: step.assignee,
-          title: renderTemplate(step.title, values()),
-          detail: step.detail ? renderTemplate(step.detail, values()) : '',
+          ...stepTask(step, values()),
           priority: step.priority,
-          dueAt: new Date(Date.now() + step.dueInDays * DAY_MS).toISOString(),
+          dueAt: dueAt(Date.now(), step.dueInDays),
           createdAt: new Date().toISOString(),
         });
-        done(step.id, 'task', `task ${task.taskId} for ${step.assignee}`);
+        done(step.id, 'task', results.task(task.taskId, step.assignee));
         return;
       }
       case 'webhook': {
@@ -218,30 +237,27 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
         return;
       }
       case 'handoff': {
-        const note = renderTemplate(step.note, values());
-        const context = handoffContext(note);
-        const owner = step.to === 'csm' ? 'csm' : step.to;
-        const assignee = resolveRecipient(owner, customer, settings);
+        const context = handoffContext(customer, renderPart(step.note, values()));
+        const assignee = resolveRecipient(step.to, customer, settings);
         const task = await createCsmTask({
           idempotencyKey: `${key}:task`,
           runId,
           customerId: customer.customerId,
           stepId: step.id,
-          assignee: assignee?.address ?? owner,
-          assigneeRole: owner,
-          title: `Handoff to ${step.to}: ${customer.name}`,
-          detail: `${note}\n\n${handoffText(context)}`,
+          assignee: assignee?.address ?? step.to,
+          assigneeRole: step.to,
+          ...handoffTask({ to: step.to, customerName: customer.name, context }),
           priority: 'high',
-          dueAt: new Date(Date.now() + step.dueInDays * DAY_MS).toISOString(),
+          dueAt: dueAt(Date.now(), step.dueInDays),
           createdAt: new Date().toISOString(),
         });
-        const posted = step.target ? await postWebhook(`${key}:webhook`, step.id, step.target, `handoff.${step.to}`, context) : 'no system to notify';
-        done(step.id, 'handoff', `task ${task.taskId} for ${step.to}; ${posted}`);
+        const posted = step.target ? await postWebhook(`${key}:webhook`, step.id, step.target, `handoff.${step.to}`, context) : results.noSystem;
+        done(step.id, 'handoff', results.handoff(task.taskId, step.to, posted));
         return;
       }
       case 'escalate': {
         const manager = resolveRecipient('csm_manager', customer, settings)!;
-        const reason = renderTemplate(step.reason, values(manager.name));
+        const reason = renderPart(step.reason, values(manager.name));
         const task = await createCsmTask({
           idempotencyKey: `${key}:task`,
           runId,
@@ -249,21 +265,14 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
           stepId: step.id,
           assignee: manager.address,
           assigneeRole: 'csm_manager',
-          title: `Escalation: ${play.label} for ${customer.name}`,
-          detail: `${reason}\n\nWhy the play fired: ${why}\nCSM: ${customer.csmOwner}\nHealth: ${customer.health?.score ?? '—'} (${customer.health?.band ?? 'no data'})`,
+          ...escalationTask({ play, customer, why, reason }),
           priority: 'urgent',
-          dueAt: new Date(Date.now() + 2 * DAY_MS).toISOString(),
+          dueAt: dueAt(Date.now(), ESCALATION_DUE_DAYS),
           createdAt: new Date().toISOString(),
         });
-        const sent = await sendEmail(
-          `${key}:email`,
-          step.id,
-          'csm_manager',
-          manager.address,
-          `[Escalation] ${play.label}: ${customer.name}`,
-          `${reason}\n\nPlay: ${play.label} (${play.goal})\nWhy it fired: ${why}\nCSM: ${customer.csmOwner}\nTask: ${task.taskId}`,
-        );
-        done(step.id, 'escalate', `task ${task.taskId} for the CSM's manager; ${sent}`);
+        const email = escalationEmail({ play, customer, why, reason, taskId: task.taskId });
+        const sent = await sendEmail(`${key}:email`, step.id, 'csm_manager', manager.address, email.subject, email.text);
+        done(step.id, 'escalate', results.escalated(task.taskId, sent));
         return;
       }
     }
@@ -282,9 +291,9 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
         text,
         plannedAt: new Date().toISOString(),
       });
-      return `email to ${role} ${sent.status}`;
+      return results.email(role, sent.status);
     } catch (error) {
-      if (isPermanent(error)) return `email to ${role} failed permanently: ${causeMessage(error)}`;
+      if (isPermanent(error)) return results.emailFailed(role, causeMessage(error));
       throw error;
     }
   }
@@ -298,49 +307,14 @@ export async function playRunWorkflow(input: PlayRunInput): Promise<PlayOutcome>
         stepId,
         target,
         event,
-        payload: { customer, play: { id: play.id, label: play.label, goal: play.goal }, trigger: why, ...extra },
+        payload: webhookPayload(customer, play, why, extra),
       });
-      return posted.status === 'skipped' ? `webhook ${target} not configured: skipped` : `webhook ${target} delivered`;
+      return results.webhook(target, posted.status === 'skipped');
     } catch (error) {
-      if (isPermanent(error)) return `webhook ${target} rejected: ${causeMessage(error)}`;
+      if (isPermanent(error)) return results.webhookRejected(target, causeMessage(error));
       throw error;
     }
   }
-
-  /** What the receiving team needs to pick the customer up without a meeting. */
-  function handoffContext(note: string) {
-    return {
-      note,
-      successCriteria: customer.successCriteria,
-      goals: customer.goals,
-      objections: customer.objections,
-      competitors: customer.competitors,
-      stakeholders: customer.stakeholders,
-      milestones: customer.milestones,
-      health: customer.health,
-      arr: customer.arr,
-      renewalDate: customer.contractEnd,
-    };
-  }
-}
-
-function handoffText(context: {
-  successCriteria: string[];
-  goals: string[];
-  objections: string[];
-  competitors: string[];
-  stakeholders: { name: string; role: string; engaged: boolean }[];
-  milestones: string[];
-}): string {
-  const list = (values: string[]) => (values.length ? values.join('; ') : '—');
-  return [
-    `Success criteria: ${list(context.successCriteria)}`,
-    `Goals: ${list(context.goals)}`,
-    `Objections: ${list(context.objections)}`,
-    `Competitors: ${list(context.competitors)}`,
-    `Stakeholders: ${list(context.stakeholders.map((s) => `${s.name} (${s.role}${s.engaged ? ', engaged' : ''})`))}`,
-    `Milestones reached: ${list(context.milestones)}`,
-  ].join('\n');
 }
 
 function isPermanent(error: unknown): boolean {

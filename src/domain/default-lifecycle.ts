@@ -12,7 +12,7 @@
  * Plain data, validated by `ZLifecycleDefinition` at import time: a typo fails the worker at start,
  * not a customer's workflow months later. Sandbox-safe.
  */
-import { DEFAULT_PLAYS, DEFAULT_PLAY_SETTINGS } from './default-plays';
+import { DEFAULT_PLAYS, DEFAULT_PLAY_SETTINGS } from '../plays/default-plays';
 import { type TCondition, type TLifecycleDefinition, type TLifecycleDefinitionInput, ZLifecycleDefinition } from './lifecycle-definition';
 
 type HardConditionInput = NonNullable<TLifecycleDefinitionInput['healthModels'][number]['hardConditions']>[number];

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { boundedText } from './bounds';
 import { METRIC_NAMES, STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TCondition, type TMetricName, type TStageId } from './conditions';
-import { triggersOf, ZPlay, ZPlaySettings } from './play-definition';
+import { triggersOf, ZPlay, ZPlaySettings } from '../plays/definition';
 
 export * from './conditions';
 
@@ -257,7 +257,7 @@ const ZLifecycleShape = z
     healthSnapshotMinPoints: z.number().min(0).max(100).optional(),
     /** How long event ids are remembered for de-duplication inside the workflow. */
     eventDedupWindowDays: z.number().positive().default(90),
-    /** Playbooks: what the engine does when a trigger fires (see `play-definition.ts`). */
+    /** Playbooks: what the engine does when a trigger fires (see `src/plays/definition.ts`). */
     plays: z.array(ZPlay).default([]),
     /** Routing and quiet hours for plays; required once there are plays. */
     playSettings: ZPlaySettings.optional(),

@@ -14,55 +14,21 @@ import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } f
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
 import { isScoredBand, stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
 import { computeMetrics, type Metrics } from './metrics';
-import {
-  conditionMet as conditionMetNow,
-  exitProgress,
-  healthModelFor,
-  moveBackRule,
-  nextStage,
-  segmentFor,
-  slaStatus,
-  type ExitProgress,
-  type SlaStatus,
-} from './stage-rules';
+import { exitProgress, healthModelFor, moveBackRule, nextStage, segmentFor, slaStatus, type ExitProgress, type SlaStatus } from './stage-rules';
 import { planTimers, renewalRungId, type PlannedTimer } from './timer-plan';
-import {
-  decidePlays,
-  emptyPlayState,
-  listensFor,
-  observationsFor,
-  playCustomerContext,
-  type PlayCustomerContext,
-  type PlayObservation,
-  type PlayOccurrence,
-  type PlayState,
-} from './play-rules';
-import type { TPlay } from './play-definition';
+import { emptyPlayState, type PlayState } from '../plays/state';
+import type { PlayOccurrence } from '../plays/triggers';
+import type { PlayObservation } from '../plays/observations';
+import { endPlayRun, planPlayRuns, type PlayStart } from '../plays/runs';
+import type { Cause, NewTimelineEntry, TimelineEntry } from './timeline';
+
+// The timeline's types live in ./timeline (so src/plays can use them without importing this module);
+// they are this state's vocabulary, so its users keep naming them from here.
+export type { Cause, TimelineEntry, TimelineKind } from './timeline';
 
 export interface HealthSnapshot extends HealthResult {
   at: string;
   trend: HealthTrend;
-}
-
-export type Cause =
-  | { type: 'event'; id: string; eventType: string }
-  | { type: 'timer'; id: string }
-  | { type: 'rule'; id: string }
-  | { type: 'override'; by: string }
-  | { type: 'update'; by: string }
-  | { type: 'handoff' };
-
-export type TimelineKind = 'handoff' | 'event' | 'rejected' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play';
-
-export interface TimelineEntry {
-  seq: number;
-  at: string;
-  kind: TimelineKind;
-  summary: string;
-  cause: Cause;
-  definitionVersion: string;
-  /** Kind-specific detail: the stage move, the health score, the event type. */
-  detail?: Record<string, string | number | boolean | null>;
 }
 
 export interface LifecycleState {
@@ -153,7 +119,7 @@ export function initialState(handoff: TCustomerHandoff, definition: TLifecycleDe
   return state;
 }
 
-function append(state: LifecycleState, changes: Changes, entry: Omit<TimelineEntry, 'seq' | 'definitionVersion'>): TimelineEntry {
+function append(state: LifecycleState, changes: Changes, entry: NewTimelineEntry): TimelineEntry {
   const full: TimelineEntry = { ...entry, seq: state.nextSeq++, definitionVersion: state.definitionVersion };
   state.timeline.push(full);
   if (state.timeline.length > RECENT_TIMELINE) state.timeline.splice(0, state.timeline.length - RECENT_TIMELINE);
@@ -526,20 +492,7 @@ export function compact(state: LifecycleState, definition: TLifecycleDefinition,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plays
-
-/** A play run the workflow should start: its id, the play as defined now, the customer as it is. */
-export interface PlayStart {
-  runId: string;
-  play: TPlay;
-  why: string;
-  cause: Cause;
-  customer: PlayCustomerContext;
-  /** The play's goal already holds as it starts: its steps are skipped (see the play run). */
-  goalMet: boolean;
-}
-
-export const playRunId = (workflowId: string, playId: string, runNumber: number) => `${workflowId}/play/${playId}/${runNumber}`;
+// Plays (decided in src/plays/runs.ts; here their timeline entries are appended, in order)
 
 /**
  * After an evaluation: which plays start (recorded in the timeline with why, or why not), and what
@@ -554,43 +507,11 @@ export function planPlays(
   cause: Cause,
   changes: Changes,
 ): { starts: PlayStart[]; observations: { runId: string; observation: PlayObservation }[] } {
-  const plays = (state.plays ??= emptyPlayState());
-  const definedPlays = definition.plays ?? [];
-  const ctx = {
-    facts: state.facts,
-    metrics: metricsFor(state, definition, now, state.health),
-    band: state.health?.band ?? null,
-    stage: state.stage,
-  };
-  const starts: PlayStart[] = [];
-  for (const decision of decidePlays(definedPlays, plays, changes.occurrences, ctx, cause, now, { edgesWhileEligible: state.leanStep === true })) {
-    if (decision.runNumber === undefined) {
-      append(state, changes, {
-        at: now,
-        kind: 'play',
-        summary: `play ${decision.play.id} not started: ${decision.skipped} (fired by ${decision.why})`,
-        cause: decision.cause,
-        detail: { playId: decision.play.id, started: false },
-      });
-      continue;
-    }
-    const runId = playRunId(workflowId, decision.play.id, decision.runNumber);
-    plays.active.push({ runId, playId: decision.play.id, startedAt: now, listensFor: listensFor(decision.play), goalNotified: false });
-    append(state, changes, {
-      at: now,
-      kind: 'play',
-      summary: `play ${decision.play.id} started: ${decision.why}`,
-      cause: decision.cause,
-      detail: { playId: decision.play.id, runId, started: true },
-    });
-    starts.push({
-      runId,
-      play: decision.play,
-      why: decision.why,
-      cause: decision.cause,
-      goalMet: decision.play.success !== undefined && conditionMetNow(decision.play.success.when, ctx),
-      customer: playCustomerContext({
-        customerWorkflowId: workflowId,
+  const plan = planPlayRuns(
+    {
+      plays: (state.plays ??= emptyPlayState()),
+      ctx: { facts: state.facts, metrics: metricsFor(state, definition, now, state.health), band: state.health?.band ?? null, stage: state.stage },
+      customer: {
         facts: state.facts,
         segment: state.segment,
         stage: state.stage,
@@ -598,20 +519,17 @@ export function planPlays(
         timezone: state.handoff.timezone,
         objections: state.handoff.objections,
         competitors: state.handoff.competitors,
-        definition,
-      }),
-    });
-  }
-  const observations: { runId: string; observation: PlayObservation }[] = [];
-  for (const run of plays.active) {
-    for (const observation of observationsFor(run, changes.occurrences, now)) observations.push({ runId: run.runId, observation });
-    const play = definedPlays.find((p) => p.id === run.playId);
-    if (play?.success && !run.goalNotified && conditionMetNow(play.success.when, ctx)) {
-      run.goalNotified = true;
-      observations.push({ runId: run.runId, observation: { kind: 'goal_met', at: now } });
-    }
-  }
-  return { starts, observations };
+      },
+      occurrences: changes.occurrences,
+      edgesWhileEligible: state.leanStep === true,
+    },
+    definition,
+    workflowId,
+    now,
+    cause,
+  );
+  for (const entry of plan.entries) append(state, changes, entry);
+  return { starts: plan.starts, observations: plan.observations };
 }
 
 /** A play run reported its end: it is no longer running, and the timeline says how it went. */
@@ -621,17 +539,6 @@ export function finishPlayRun(
   now: string,
   changes: Changes,
 ): void {
-  const plays = (state.plays ??= emptyPlayState());
-  const before = plays.active.length;
-  plays.active = plays.active.filter((run) => run.runId !== finished.runId);
-  if (plays.active.length === before) return; // a repeated report changes nothing
-  const history = (plays.history[finished.playId] ??= { starts: [], total: 0 });
-  history.lastOutcome = finished.outcome;
-  append(state, changes, {
-    at: now,
-    kind: 'play',
-    summary: `play ${finished.playId} ended: ${finished.outcome}`,
-    cause: { type: 'rule', id: finished.runId },
-    detail: { playId: finished.playId, runId: finished.runId, outcome: finished.outcome },
-  });
+  const entry = endPlayRun((state.plays ??= emptyPlayState()), finished, now);
+  if (entry) append(state, changes, entry); // a repeated report changes nothing
 }

@@ -34,11 +34,11 @@ import {
   type Cause,
   type Changes,
   type LifecycleState,
-  type PlayStart,
 } from './lifecycle-state';
+import type { PlayStart } from '../plays/runs';
 import { nextHealthCheck } from './next-change';
-import type { PlayObservation } from './play-rules';
-import { ZPlayFinished } from './play-report';
+import type { PlayObservation } from '../plays/observations';
+import { ZPlayFinished } from '../plays/interpreter';
 
 /** A CS update the workflow accepted (already validated by the update's validator). */
 export type StepUpdate = { kind: 'override'; override: TStageOverride } | { kind: 'sentiment'; sentiment: TCsmSentiment };

@@ -4,7 +4,7 @@
  * for, one customer's life each — risk the score hides, a model switch that is not a health change,
  * engagement as evidence, and no verdict before there is data.
  */
-import { healthReasons } from '../../src/domain/play-rules';
+import { healthReasons } from '../../src/plays/customer-context';
 import { ev, pureStory, storyHandoff, dayAt } from './lifecycle-story';
 
 const champ = { id: 'champ', name: 'Priya', role: 'champion' } as const;

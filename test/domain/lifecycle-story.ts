@@ -18,9 +18,9 @@ import {
   recordHandoff,
   type Cause,
   type LifecycleState,
-  type PlayStart,
   type TimelineEntry,
 } from '../../src/domain/lifecycle-state';
+import type { PlayStart } from '../../src/plays/runs';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const START = Date.parse('2026-01-05T09:00:00.000Z');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { ZLifecycleDefinition } from '../../src/domain/lifecycle-definition';
-import { ZPlay } from '../../src/domain/play-definition';
+import { ZPlay } from '../../src/plays/definition';
 
 type PlayInput = z.input<typeof ZPlay>;
 

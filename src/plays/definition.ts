@@ -8,7 +8,7 @@
  * workflow's history and diffed in review. Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
-import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZScoredBand, ZStageId } from './conditions';
+import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZScoredBand, ZStageId } from '../domain/conditions';
 
 const snakeId = z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case');
 

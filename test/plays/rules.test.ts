@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
-import { ZPlay, ZPlaySettings, type TPlay } from '../../src/domain/play-definition';
+import { ZPlay, ZPlaySettings, type TPlay } from '../../src/plays/definition';
 import {
   capBlocks,
   decidePlays,
@@ -16,8 +16,8 @@ import {
   type PlayCustomerContext,
   type PlayOccurrence,
   type PlayState,
-} from '../../src/domain/play-rules';
-import { addDays, ruleContext } from './fixtures';
+} from '../../src/plays';
+import { addDays, ruleContext } from '../domain/fixtures';
 
 const NOW = '2026-03-02T10:00:00.000Z'; // a Monday
 const CAUSE = { type: 'event', id: 'e-1', eventType: 'usage' } as const;

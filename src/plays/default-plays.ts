@@ -1,12 +1,12 @@
 /**
- * The built-in plays, from the seeds and `../shared/reference/cs-domain.md`: onboarding kickoff and
+ * The built-in plays, from the project's customer-success reference: onboarding kickoff and
  * stall, low adoption, champion change, support spike and risky tickets, the renewal ladder, renewal
  * at risk, expansion ready, QBR preparation, the NPS detractor loop, the advocacy ask, and the green,
  * yellow and red account playbooks. Every number is a value here, not a constant in code: ops copy
  * this list into their own definition and change it in a pull request.
  */
 import type { z } from 'zod';
-import type { ZPlay, ZPlaySettings } from './play-definition';
+import type { ZPlay, ZPlaySettings } from './definition';
 
 type PlayInput = z.input<typeof ZPlay>;
 
