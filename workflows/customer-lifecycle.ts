@@ -51,6 +51,8 @@ import type { PlayStart } from '../src/plays/runs';
 import { admitEvent, MAX_EVENTS_PER_SIGNAL, payloadsOf } from '../src/domain/event-admission';
 import type { TPlaySettings } from '../src/plays/definition';
 import { customerDetailsMarkdown } from '../src/domain/customer-summary';
+import { fromCarried, toCarried } from '../src/domain/carried-state';
+import { customerView } from '../src/domain/customer-view';
 import {
   ArrKey,
   CsmOwnerKey,
@@ -66,6 +68,7 @@ import {
   CUSTOMER_STARTING,
   customerEventSignal,
   customerEventsSignal,
+  getCarriedStateQuery,
   getHealthQuery,
   getStateQuery,
   getTimelineQuery,
@@ -186,10 +189,14 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     { validator: (sentiment) => void ZCsmSentiment.parse(sentiment) },
   );
 
+  // Read once, whatever version the previous run wrote (pure: no commands).
+  const carried = input.carried === undefined ? undefined : fromCarried(input.carried);
   // Reads answer from the carried state while a continued run is still loading its definition: on
   // a busy worker that can take seconds, and a CS lead's `show` should not fail meanwhile.
-  const readable = (): LifecycleState => state ?? input.carried ?? current();
-  setHandler(getStateQuery, () => readable());
+  const readable = (): LifecycleState => state ?? carried ?? current();
+  const view = (of: LifecycleState, now: string) => customerView(of, definition, now, definition ? pendingTimers(of, definition, now) : []);
+  setHandler(getStateQuery, () => view(readable(), nowIso()));
+  setHandler(getCarriedStateQuery, () => toCarried(readable()));
   setHandler(getHealthQuery, () => readable().health);
   setHandler(getTimelineQuery, () => readable().timeline);
   setHandler(getUpcomingTimersQuery, () => pendingTimers(current(), definition!, nowIso()));
@@ -199,7 +206,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   definition = await loadLifecycleDefinition();
   // Decided once per run, before the older runs' patches: a new run never records those.
   const leanRun = patched(LEAN_STEP_PATCH);
-  state = input.carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
+  state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
   if (leanRun) return runLean(!input.carried);
@@ -296,7 +303,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       if (woken()) continue; // handlers that finished may have queued work
       compact(customer, rules, nowIso());
       log.info('continuing as new', { historyLength: workflowInfo().historyLength });
-      await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: customer });
+      await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: toCarried(customer) });
     }
   }
 
@@ -354,7 +361,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         await condition(allHandlersFinished);
         if (woken()) continue; // handlers that finished may have queued work
         log.info('continuing as new', { historyLength: workflowInfo().historyLength });
-        await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: customer });
+        await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: toCarried(customer) });
       }
     }
   }
@@ -391,7 +398,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     ]);
     const pagesUrl = rules.links?.pagesUrl;
     const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(customer.facts.customerId)}` : undefined;
-    setCurrentDetails(customerDetailsMarkdown(customer, pendingTimers(customer, rules, nowIso()).slice(0, 5), nowIso(), customerPage));
+    setCurrentDetails(customerDetailsMarkdown(view(customer, nowIso()), customerPage));
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } from '../src/domain/customer-events';
+import type { CarriedState, CarriedStateV2 } from '../src/domain/carried-state';
+import type { CustomerView } from '../src/domain/customer-view';
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
@@ -18,8 +20,8 @@ export const CUSTOMER_STARTING = 'the customer is still starting; ask again in a
 
 export interface CustomerLifecycleInput {
   handoff: TCustomerHandoff;
-  /** State carried over by continue-as-new; absent on the first run. */
-  carried?: LifecycleState;
+  /** State carried over by continue-as-new, in any version that shipped (see `fromCarried`); absent on the first run. */
+  carried?: CarriedState;
 }
 
 /** One event; its `id` is the sender's idempotency key: a repeat changes nothing. */
@@ -30,7 +32,13 @@ export const customerEventsSignal = defineSignal<[TCustomerEvent[]]>('customerEv
 export const overrideStageUpdate = defineUpdate<LifecycleState['stage'], [TStageOverride]>('overrideStage');
 export const recordCsmSentimentUpdate = defineUpdate<HealthSnapshot | null, [TCsmSentiment]>('recordCsmSentiment');
 
-export const getStateQuery = defineQuery<LifecycleState>('getState');
+/**
+ * What readers are shown (the API, the CLI, the pages): the customer view, not the working state,
+ * so the state's shape can change without changing theirs. The name is older than the view.
+ */
+export const getStateQuery = defineQuery<CustomerView>('getState');
+/** The state as this run would carry it on: for tests and debugging, not for readers. */
+export const getCarriedStateQuery = defineQuery<CarriedStateV2>('getCarriedState');
 export const getHealthQuery = defineQuery<HealthSnapshot | null>('getHealth');
 export const getTimelineQuery = defineQuery<TimelineEntry[]>('getTimeline');
 export const getUpcomingTimersQuery = defineQuery<PlannedTimer[]>('getUpcomingTimers');

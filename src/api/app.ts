@@ -17,7 +17,8 @@ import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import { acceptEvents, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
-import { HEALTH_BANDS, STAGE_IDS, type TLifecycleDefinition } from '../domain/lifecycle-definition';
+import { ZCustomerView } from '../domain/customer-view';
+import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createPages } from '../pages/routes';
 import { sharedPlanPage, wantsHtml } from '../pages/shared-plan';
@@ -145,30 +146,13 @@ const ZTimelineCursor = z
     return { at: new Date(at), id };
   });
 
-/** The customer's live state as its workflow answers it; the main fields, others may follow. */
-const ZCustomerState = z
-  .looseObject({
-    facts: z.looseObject({
-      customerId: z.string(),
-      name: z.string(),
-      arr: z.number(),
-      csmOwner: z.string(),
-      contractStart: z.string(),
-      contractEnd: z.string(),
-      contractStatus: z.enum(['active', 'churned']),
-    }),
-    segment: z.string(),
-    stage: z.enum(STAGE_IDS),
-    stageEnteredAt: z.string(),
-    sla: z.enum(['on_track', 'behind', 'stuck']),
-    exit: z.looseObject({ ready: z.boolean(), required: z.array(z.looseObject({ label: z.string(), met: z.boolean() })) }),
-    health: z.looseObject({ score: z.number().nullable(), band: z.enum(HEALTH_BANDS).nullable(), trend: z.string(), at: z.string() }).nullable(),
-    timeline: z.array(z.looseObject({ seq: z.number(), at: z.string(), kind: z.string(), summary: z.string() })),
-    definitionVersion: z.string(),
-  })
-  .openapi('CustomerState', {
-    description: "The customer's lifecycle state: facts, stage and SLA, exit progress, health with its dimensions, recent timeline",
-  });
+/** What a reader is shown of a customer, as its workflow answers it (see src/domain/customer-view.ts). */
+const ZApiCustomerView = ZCustomerView.openapi('CustomerView', {
+  description:
+    'A customer as its workflow sees it now: facts worth showing, stage with days in it and SLA, the exit checklist, ' +
+    'health with every dimension and input and the hard conditions that hold, daily scores, the recent timeline, ' +
+    'the next timers and the plays. `viewVersion` changes when a field a reader relies on does.',
+});
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
@@ -351,20 +335,23 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/customers/{customerId}',
-      summary: "A customer's live state, from its workflow",
+      summary: 'A customer as its workflow sees it now (the customer view)',
       request: { params: ZCustomerParam },
       responses: {
-        200: json(ZCustomerState, 'The lifecycle state'),
+        200: json(ZApiCustomerView, 'The customer view'),
         404: json(ZError, 'Unknown customer'),
         ...errorResponses,
-        503: json(ZError, 'The customer was created a moment ago and is still starting (Retry-After)'),
+        503: json(
+          ZError,
+          'The customer was created a moment ago and is still starting, or its worker answered in another shape (during a deploy); Retry-After',
+        ),
       },
     }),
     async (c) => {
       const { customerId } = c.req.valid('param');
+      let answer: unknown;
       try {
-        const state = await client.workflow.getHandle(customerWorkflowId(customerId)).query(getStateQuery);
-        return c.json(state as unknown as z.infer<typeof ZCustomerState>, 200);
+        answer = await client.workflow.getHandle(customerWorkflowId(customerId)).query(getStateQuery);
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'unknown_customer', `unknown customer: ${customerId}`);
         // The first moment of a new customer's workflow (it loads its definition): ask again shortly.
@@ -375,6 +362,15 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
         }
         throw error;
       }
+      // The answer is checked like any input: a worker still on code from before the view (a
+      // rolling deploy) answers the working state instead, and callers get a retry, not that.
+      const view = ZCustomerView.safeParse(answer);
+      if (!view.success) {
+        throw new ApiError(503, 'customer_view_unavailable', `customer ${customerId}'s workflow answered in a shape this API does not read; retry shortly`, {
+          retryAfterSeconds: 5,
+        });
+      }
+      return c.json(view.data, 200);
     },
   );
 

@@ -43,7 +43,7 @@ import { createLifecycleWorker, WORKFLOWS_PATH } from '../temporal/worker';
 import { mapWithConcurrency } from '../util/concurrency';
 import { handoffFor, profile, sendAt, WEEKS, yearPlan } from './customer-year';
 import { customerLifecycleWorkflow } from '../../workflows';
-import { customerEventsSignal, getStateQuery } from '../../workflows/messages';
+import { customerEventsSignal, getCarriedStateQuery } from '../../workflows/messages';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId<typeof customerLifecycleWorkflow>;
 type Bundle = NonNullable<WorkerOptions['workflowBundle']>;
@@ -195,7 +195,7 @@ async function simulateYears(testServerPath: string, database: Database, bundle:
       const wallMs = performance.now() - t0;
       log(`${label}: ${count} customer-year(s) in ${seconds(wallMs)}; reading histories`);
       const histories = await mapWithConcurrency(handles, 10, (handle) => countHistory(env.client, handle.workflowId, handle.firstExecutionRunId));
-      const stateBytes = await mapWithConcurrency(handles, 10, async (handle) => JSON.stringify(await handle.query(getStateQuery)).length);
+      const stateBytes = await mapWithConcurrency(handles, 10, async (handle) => JSON.stringify(await handle.query(getCarriedStateQuery)).length);
       await Promise.all(handles.map((handle) => handle.terminate('benchmark year done').catch(() => undefined)));
       return { customers: count, wallMs, signals, events, histories, stateBytes };
     });

@@ -17,6 +17,7 @@ import { isSetupError } from '../dev-infra/setup-error';
 import { connectTemporalClient } from '../temporal/connection-options';
 import { livePgliteLockHolder } from '../db/pglite-lock';
 import { ZCustomerHandoff, ZCustomerId, type TCustomerHandoff } from '../domain/customer-events';
+import { ZCustomerView } from '../domain/customer-view';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
 
 export class UsageError extends Error {
@@ -134,37 +135,32 @@ function readEventFile(file: string): string {
 
 export async function showCustomer(config: TEngineConfig, argv: string[]): Promise<void> {
   const [customerId] = check(z.tuple([ZCustomerId], { error: 'give one customer id: cli show <customerId>' }), argv, 'show');
-  type State = {
-    facts: { name: string; arr: number; csmOwner: string; contractEnd: string };
-    stage: string;
-    sla: string;
-    segment: string;
-    health: {
-      score: number | null;
-      band: string | null;
-      trend: string;
-      dimensions: { label: string; score: number | null }[];
-      conditions?: { label: string }[];
-    } | null;
-    exit: { required: { label: string; met: boolean; late?: boolean }[] };
-    timeline: { at: string; summary: string }[];
-  };
-  const state = await api<State>(config, 'GET', `/v1/customers/${encodeURIComponent(customerId)}`);
+  // The API answers the customer view; parsed like any input, so an API on other code is named as such.
+  const answer = ZCustomerView.safeParse(await api<unknown>(config, 'GET', `/v1/customers/${encodeURIComponent(customerId)}`));
+  if (!answer.success) {
+    const issue = answer.error.issues[0];
+    throw new ApiCallError(
+      200,
+      `show: the API answered a customer this CLI does not read (${issue?.path.join('.') || 'body'}: ${issue?.message}); is it on other code?`,
+    );
+  }
+  const view = answer.data;
+  const { customer, health } = view;
   const lines = [
-    `${state.facts.name} (${customerId})`,
-    `  stage     ${state.stage} (${state.sla.replace('_', ' ')}), segment ${state.segment}, ARR ${state.facts.arr}, CSM ${state.facts.csmOwner}`,
-    `  renewal   ${state.facts.contractEnd.slice(0, 10)}`,
-    `  health    ${state.health?.score ?? '—'} (${state.health?.band ?? 'no data'}, ${state.health?.trend ?? 'flat'})` +
-      (state.health ? `: ${state.health.dimensions.map((d) => `${d.label} ${d.score === null ? '—' : Math.round(d.score)}`).join(', ')}` : ''),
-    ...(state.health?.conditions ?? []).map((c) => `  risk      ${c.label}`),
+    `${customer.name} (${customerId})`,
+    `  stage     ${view.stage} (${view.sla.replace('_', ' ')}), segment ${customer.segment}, ARR ${customer.arr}, CSM ${customer.csmOwner}`,
+    `  renewal   ${customer.contractEnd.slice(0, 10)}`,
+    `  health    ${health?.score ?? '—'} (${health?.band ?? 'no data'}, ${health?.trend ?? 'flat'})` +
+      (health ? `: ${health.dimensions.map((d) => `${d.label} ${d.score === null ? '—' : Math.round(d.score)}`).join(', ')}` : ''),
+    ...(health?.conditions ?? []).map((c) => `  risk      ${c.label}`),
     `  to leave  ${
-      state.exit.required
+      view.exit.required
         .filter((a) => !a.met)
         .map((a) => (a.late ? `${a.label} (late)` : a.label))
         .join('; ') || 'nothing left'
     }`,
     '  recent:',
-    ...state.timeline.slice(-8).map((e) => `    ${e.at.slice(0, 16).replace('T', ' ')}  ${e.summary}`),
+    ...view.timeline.slice(-8).map((e) => `    ${e.at.slice(0, 16).replace('T', ' ')}  ${e.summary}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

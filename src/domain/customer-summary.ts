@@ -4,9 +4,8 @@
  * timers — at most about a dozen lines. Every line and list is separated from the next by a blank
  * line, or the UI's markdown runs them together (checked in the Temporal UI 2.42). Sandbox-safe.
  */
+import type { CustomerView } from './customer-view';
 import { healthReasons } from './health-reasons';
-import type { LifecycleState } from './lifecycle-state';
-import type { PlannedTimer } from './timer-plan';
 
 /** Open exit criteria shown (the rest counted) and timers shown: the details stay within about 12 lines. */
 const MAX_EXIT_ITEMS = 3;
@@ -21,7 +20,6 @@ export function formatMoney(amount: number): string {
 
 const SLA_WORDS: Record<string, string> = { on_track: 'on track', behind: 'behind', stuck: 'stuck' };
 const TREND_WORDS: Record<string, string> = { up: 'rising', down: 'falling', flat: 'steady' };
-const daysBetween = (from: string, to: string) => Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000));
 
 /** A list that keeps to `max` items, the rest counted in a last line. */
 function list(items: string[], max: number, countRest = true): string[] {
@@ -29,16 +27,16 @@ function list(items: string[], max: number, countRest = true): string[] {
   return countRest && items.length > max ? [...shown, `- … and ${items.length - max} more`] : shown;
 }
 
-export function customerDetailsMarkdown(state: LifecycleState, nextTimers: PlannedTimer[], now?: string, customerPageUrl?: string): string {
-  const { facts, health } = state;
-  const asOf = now ?? health?.at ?? state.stageEnteredAt;
-  const inStage = daysBetween(state.stageEnteredAt, asOf);
+/** The details for the customer as `view` shows it (its `asOf` is the moment described). */
+export function customerDetailsMarkdown(view: CustomerView, customerPageUrl?: string): string {
+  const { customer: facts, health } = view;
+  const inStage = view.daysInStage;
   // Blank lines between the lines: the UI's markdown joins lines that a single newline separates.
   const lines = [
     customerPageUrl ? `### [${facts.name}](${customerPageUrl})` : `### ${facts.name}`,
     '',
-    `**${state.stage}** for ${inStage} day${inStage === 1 ? '' : 's'} (since ${state.stageEnteredAt.slice(0, 10)}, ${SLA_WORDS[state.sla] ?? state.sla}) · ` +
-      `${state.segment} · CSM ${facts.csmOwner}`,
+    `**${view.stage}** for ${inStage} day${inStage === 1 ? '' : 's'} (since ${view.stageEnteredAt.slice(0, 10)}, ${SLA_WORDS[view.sla] ?? view.sla}) · ` +
+      `${facts.segment} · CSM ${facts.csmOwner}`,
     '',
     `**ARR** ${formatMoney(facts.arr)} · renewal ${facts.contractEnd.slice(0, 10)}${facts.contractStatus === 'churned' ? ' · **churned**' : ''}`,
   ];
@@ -51,14 +49,15 @@ export function customerDetailsMarkdown(state: LifecycleState, nextTimers: Plann
   } else {
     lines.push('**Health** no data yet');
   }
-  const required = state.exit.required;
+  const required = view.exit.required;
   if (required.length) {
     // A time-relative criterion reached too late is shown as late, not as merely open.
     const open = required.filter((a) => !a.met).map((a) => (a.late ? `⏰ ${a.label} (late)` : `⬜ ${a.label}`));
-    const head = `**To leave ${state.stage}:** ${required.length - open.length} of ${required.length} done`;
+    const head = `**To leave ${view.stage}:** ${required.length - open.length} of ${required.length} done`;
     lines.push('', open.length ? `${head}, still open:` : `${head}.`);
     if (open.length) lines.push('', ...list(open, MAX_EXIT_ITEMS));
   }
+  const nextTimers = view.upcomingTimers;
   if (nextTimers.length) {
     lines.push(
       '',

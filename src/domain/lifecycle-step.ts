@@ -13,6 +13,7 @@
  */
 import type { TCsmSentiment, TCustomerEvent, TStageOverride } from './customer-events';
 import { customerDetailsMarkdown } from './customer-summary';
+import { customerView } from './customer-view';
 import { admitEvent, MAX_EVENTS_PER_SIGNAL } from './event-admission';
 import type { TLifecycleDefinition } from './lifecycle-definition';
 import {
@@ -229,7 +230,7 @@ export function lifecycleStep(
   const timers = pendingTimers(state, definition, now);
   const pagesUrl = definition.links?.pagesUrl;
   const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(state.facts.customerId)}` : undefined;
-  const details = customerDetailsMarkdown(state, timers.slice(0, 5), now, customerPage);
+  const details = customerDetailsMarkdown(customerView(state, definition, now, timers), customerPage);
 
   const nextTimer = timers[0];
   const check = nextHealthCheck(state, definition, now, nextTimer?.at);

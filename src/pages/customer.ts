@@ -3,13 +3,13 @@
  * each dimension's and input's contribution and what each input's value is; the score's history;
  * the timeline with causes (paged); plays running (current step) and finished (outcome); open
  * tasks, completable here; the success plan; and the way to the customer's workflow in the
- * Temporal UI. Live state comes from the workflow, history from the database.
+ * Temporal UI. Live state comes from the workflow (its customer view), history from the database.
  */
 import type { Client } from '@temporalio/client';
 import { html } from 'hono/html';
 import { describeInput, healthReasons } from '../domain/health-reasons';
 import { customerWorkflowId } from '../domain/ids';
-import type { LifecycleState } from '../domain/lifecycle-state';
+import { ZCustomerView } from '../domain/customer-view';
 import type { TSuccessPlan } from '../domain/success-plan';
 import type { PrismaClient } from '../generated/prisma/client';
 import { stakeholdersLeft } from '../metrics/portfolio-views';
@@ -51,7 +51,8 @@ export async function customerPage(
     client.workflow
       .getHandle(workflowId)
       .query(getStateQuery)
-      .then((s) => s as unknown as LifecycleState)
+      // A worker on other code (a deploy) answers another shape: shown as not answering, not misread.
+      .then((answer) => ZCustomerView.safeParse(answer).data)
       .catch(() => undefined),
     prisma.healthSnapshot.findMany({
       where: { customerId, computedAt: { gte: since } },
@@ -74,9 +75,9 @@ export async function customerPage(
   const running = runs.filter((r) => r.status === 'running');
   const progress = await Promise.all(running.map((r) => withTimeout(client.workflow.getHandle(r.id).query(getPlayProgressQuery), PLAY_QUERY_TIMEOUT_MS)));
   const health = state?.health ?? null;
-  const facts = { stakeholdersLeft: left.get(customerId) ?? [], payment: state?.facts.payment };
+  const facts = { stakeholdersLeft: left.get(customerId) ?? [], payment: state?.customer.payment };
   const reasons = healthReasons(health, facts);
-  const inStageDays = state ? Math.floor((Date.now() - Date.parse(state.stageEnteredAt)) / 86_400_000) : null;
+  const inStageDays = state?.daysInStage ?? null;
 
   const inputs = (health?.dimensions ?? []).flatMap((d) => d.inputs.map((i) => ({ ...i, dimension: d.label })));
   const contributionChart = health

@@ -9,7 +9,8 @@ import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { redeliverPendingEvents } from '../../src/ingest/accept-events';
 import { signWebhook } from '../../src/webhooks/signature';
-import { getStateQuery } from '../../workflows/messages';
+import { getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
+import { ZCustomerView, type CustomerView } from '../../src/domain/customer-view';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
 import { until } from '../support/until';
@@ -70,10 +71,15 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(rows[0]!.deliveredAt).not.toBeNull();
     // Delivered before the 202: the workflow has it (or is applying it right now).
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    await until('the workflow to apply setup_done', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
+    const reached = (view: CustomerView) => view.customer.milestones.some((m) => m.id === 'setup_done');
+    await until('the workflow to apply setup_done', async () => reached(await handle.query(getStateQuery)));
     const state = await call('GET', `/v1/customers/${customerId}`);
     expect(state.status).toBe(200);
-    expect(state.body.facts.milestones.setup_done).toBeDefined();
+    // What the API answers is the customer view, every field within its bounds.
+    const view = ZCustomerView.parse(state.body);
+    expect(reached(view)).toBe(true);
+    expect(view).toMatchObject({ viewVersion: 1, customer: { id: customerId }, stage: 'onboarding' });
+    expect(state.body).not.toHaveProperty('seenEventIds');
     expect(await call('POST', '/v1/customers', handoff(customerId))).toMatchObject({ status: 409, body: { error: 'customer_exists' } });
   });
 
@@ -163,7 +169,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
       const mine = ids.filter((id) => owner.get(id) === customerId);
       const seen = await until(`${customerId}'s workflow to apply its ${mine.length} ids`, async () => {
-        const state = await handle.query(getStateQuery);
+        const state = await handle.query(getCarriedStateQuery);
         return mine.every((id) => state.seenEventIds[id] !== undefined) && state.seenEventIds;
       });
       expect(ids.filter((id) => seen[id] !== undefined).sort()).toEqual(mine.sort());
@@ -222,8 +228,8 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null,
     );
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-    await until('the workflow to apply setup_done', async () => (await handle.query(getStateQuery)).facts.milestones.setup_done !== undefined);
-    expect((await handle.query(getStateQuery)).facts.milestones.setup_done).toBeDefined();
+    await until('the workflow to apply setup_done', async () => (await handle.query(getCarriedStateQuery)).facts.milestones.setup_done !== undefined);
+    expect((await handle.query(getCarriedStateQuery)).facts.milestones.setup_done).toBeDefined();
   });
 
   it('lists tasks by assignee and completes one', async () => {
@@ -345,7 +351,10 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const usage = schemas.CustomerEvent.oneOf.find((s: any) => s.properties.type.enum[0] === 'usage');
     expect(usage.properties.keyFeaturesUsed).toMatchObject({ maxItems: 200, items: { maxLength: 100 } });
     expect(usage.properties.occurredAt.description).toMatch(/at most a day ahead/);
-    expect(Object.keys(schemas.CustomerState.properties)).toEqual(expect.arrayContaining(['facts', 'stage', 'health', 'timeline']));
+    expect(Object.keys(schemas.CustomerView.properties)).toEqual(
+      expect.arrayContaining(['viewVersion', 'customer', 'stage', 'health', 'timeline', 'upcomingTimers']),
+    );
+    expect(schemas.CustomerView.properties.timeline).toMatchObject({ maxItems: 50 });
     expect(Object.keys(securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearer', 'segmentWriteKey', 'signedBody']);
   });
 

@@ -10,7 +10,7 @@ import { createApiKey } from '../../src/api/api-keys';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { createCustomer } from '../../src/ingest/create-customer';
-import { getStateQuery } from '../../workflows/messages';
+import { getCarriedStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
@@ -60,7 +60,7 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
     const handle = env.client.workflow.getHandle(customerWorkflowId(input.customerId));
     const state = await until('the workflow to apply the Segment events', async () => {
-      const current = await handle.query(getStateQuery);
+      const current = await handle.query(getCarriedStateQuery);
       return current.facts.milestones.setup_done !== undefined && current;
     });
     expect(state.facts.surveys.nps?.score).toBe(9);
@@ -188,7 +188,7 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
     expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
     const handle = env.client.workflow.getHandle(customerWorkflowId(input.customerId));
     const state = await until('the workflow to apply the page and screen views', async () => {
-      const current = await handle.query(getStateQuery);
+      const current = await handle.query(getCarriedStateQuery);
       return current.facts.keyFeaturesUsed.includes('mobile_dashboard') && current.facts.lastLoginAt !== undefined && current;
     });
     expect(state.facts.keyFeaturesUsed).toEqual(expect.arrayContaining(['reports', 'docs', 'mobile_dashboard']));

@@ -1,6 +1,8 @@
 import { customerDetailsMarkdown, formatMoney } from '../../src/domain/customer-summary';
+import { customerView } from '../../src/domain/customer-view';
 import { computeHealth } from '../../src/domain/health';
 import { initialState, type LifecycleState } from '../../src/domain/lifecycle-state';
+import type { PlannedTimer } from '../../src/domain/timer-plan';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { handoff, healthModel } from './fixtures';
 
@@ -25,6 +27,10 @@ function atRiskState(): LifecycleState {
   return { ...state, exit, health: { ...health, at: NOW, trend: 'down' } };
 }
 
+/** The details as the workflow renders them: from the customer's view at NOW. */
+const details = (state: LifecycleState, timers: PlannedTimer[] = [], pageUrl?: string) =>
+  customerDetailsMarkdown(customerView(state, DEFAULT_LIFECYCLE, NOW, timers), pageUrl);
+
 describe("the Temporal UI's current details", () => {
   it.each([
     ['ARR as money', (md: string) => expect(md).toContain('**ARR** $60,000')],
@@ -38,18 +44,18 @@ describe("the Temporal UI's current details", () => {
     ['at most about 12 lines of text', (md: string) => expect(md.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(12)],
     ['the days in stage', (md: string) => expect(md).toContain('**onboarding** for 30 days (since 2026-11-01, on track)')],
   ])('%s', (_, check) => {
-    const timers = ['first', 'second', 'third'].map((label, i) => ({ id: label, at: `2026-12-0${5 + i * 4}T00:00:00.000Z`, label }));
-    check(customerDetailsMarkdown(atRiskState(), timers as never, NOW));
+    const timers = ['first', 'second', 'third'].map((label, i): PlannedTimer => ({ id: label, kind: 'qbr', at: `2026-12-0${5 + i * 4}T00:00:00.000Z`, label }));
+    check(details(atRiskState(), timers));
   });
 
   it('sets each line apart by a blank line, so the UI does not run them together', () => {
-    const md = customerDetailsMarkdown(atRiskState(), [], NOW);
+    const md = details(atRiskState());
     expect(md).toMatch(/^### Acme\n\n\*\*onboarding\*\*.*\n\n\*\*ARR\*\*.*\n\n\*\*Health\*\*/);
   });
 
   it('links the heading to the customer page when given one, and says when there is no health yet', () => {
     const state = { ...atRiskState(), health: null };
-    const md = customerDetailsMarkdown(state, [], NOW, 'http://127.0.0.1:3000/customers/acme');
+    const md = details(state, [], 'http://127.0.0.1:3000/customers/acme');
     expect(md.split('\n')[0]).toBe('### [Acme](http://127.0.0.1:3000/customers/acme)');
     expect(md).toContain('**Health** no data yet');
   });

@@ -24,6 +24,7 @@ import {
 import { conditionMet, exitProgress } from '../../src/domain/stage-rules';
 import { computeMetrics } from '../../src/domain/metrics';
 import { customerDetailsMarkdown } from '../../src/domain/customer-summary';
+import { customerView } from '../../src/domain/customer-view';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = Date.parse('2026-01-05T09:00:00.000Z');
@@ -217,7 +218,9 @@ describe("a late renewal conversation in a customer's checklist (item 3)", () =>
     c.wake(335, usage(335), milestone('renewal_conversation_started', 335));
     expect(c.state.stage).toBe('retention');
     expect(c.state.exit.required.find((a) => a.id === 'renewal_conversation_started')).toMatchObject({ met: false, late: true });
-    expect(customerDetailsMarkdown(c.state, [])).toContain('- ⏰ Renewal conversation started (>= 90 days before contract end) (late)');
+    expect(customerDetailsMarkdown(customerView(c.state, RULES, iso(335), []))).toContain(
+      '- ⏰ Renewal conversation started (>= 90 days before contract end) (late)',
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import { UsageAggregator } from '../../src/ingest/usage-aggregator';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { customerLifecycleWorkflow } from '../../workflows';
-import { customerEventSignal, getStateQuery } from '../../workflows/messages';
+import { customerEventSignal, getCarriedStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
 import { connectDevServer, openTestDatabase, startTestWorker } from '../support/servers';
 
@@ -91,10 +91,10 @@ describe('usage aggregation before signalling', () => {
         await handle.signal(customerEventSignal, sent[0]!); // a retry of the same rollup
         expect(signals).toBe(1);
 
-        let state = await handle.query(getStateQuery);
+        let state = await handle.query(getCarriedStateQuery);
         for (let tries = 0; tries < 40 && state.facts.activeUsers === undefined; tries += 1) {
           await new Promise((r) => setTimeout(r, 250));
-          state = await handle.query(getStateQuery);
+          state = await handle.query(getCarriedStateQuery);
         }
         expect(Object.values(state.facts.dailyLogins).reduce((a, b) => a + b, 0)).toBe(1000);
         expect(state.facts.activeUsers).toBe(25);

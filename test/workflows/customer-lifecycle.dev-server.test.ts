@@ -7,7 +7,7 @@ import type { Database } from '../../src/db/database';
 import type { TCustomerEvent, TStageOverride } from '../../src/domain/customer-events';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { customerLifecycleWorkflow } from '../../workflows';
-import { customerEventSignal, customerEventsSignal, getStateQuery, overrideStageUpdate } from '../../workflows/messages';
+import { customerEventSignal, customerEventsSignal, getCarriedStateQuery, getStateQuery, overrideStageUpdate } from '../../workflows/messages';
 import { DAY, handoff, survey, usage } from '../support/customers';
 import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
 
@@ -99,10 +99,10 @@ describe('customer lifecycle workflow (dev server)', () => {
       // activity, so the history passes the lowered threshold however busy the machine is.
       for (const event of events) {
         await latest.signal(customerEventSignal, event);
-        await eventually(async () => ((await latest.query(getStateQuery)).seenEventIds[event.id] ? true : undefined));
+        await eventually(async () => ((await latest.query(getCarriedStateQuery)).seenEventIds[event.id] ? true : undefined));
       }
       expect(await eventually(async () => ((await latest.describe()).runId !== firstRunId ? true : undefined))).toBe(true);
-      const state = await latest.query(getStateQuery);
+      const state = await latest.query(getCarriedStateQuery);
       expect(Object.keys(state.seenEventIds)).toEqual(expect.arrayContaining(events.map((e) => e.id)));
       expect(state.facts.activeUsers).toBe(60);
       expect(state.handoff).toEqual(input);
@@ -114,7 +114,7 @@ describe('customer lifecycle workflow (dev server)', () => {
       await latest.signal(customerEventSignal, events[0]!);
       await latest.signal(customerEventSignal, survey('nps', 9, Date.now()));
       const after = await eventually(async () => {
-        const current = await latest.query(getStateQuery);
+        const current = await latest.query(getCarriedStateQuery);
         return current.facts.surveys.nps ? current : undefined;
       });
       expect(Object.values(after!.facts.dailyLogins).reduce((a, b) => a + b, 0)).toBe(60);

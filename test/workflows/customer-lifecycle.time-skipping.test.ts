@@ -8,6 +8,7 @@ import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import {
   customerEventSignal,
   customerEventsSignal,
+  getCarriedStateQuery,
   getStateQuery,
   getTimelineQuery,
   getUpcomingTimersQuery,
@@ -185,7 +186,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
         const event = milestone('setup_done', at);
         await send(event, event);
         await send(event);
-        const state = await handle.query(getStateQuery);
+        const state = await handle.query(getCarriedStateQuery);
         expect(state.timeline.filter((e) => e.cause.type === 'event' && e.cause.id === event.id)).toHaveLength(1);
         expect(Object.keys(state.seenEventIds)).toContain(event.id);
       },
@@ -200,14 +201,14 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
         const at = await day(2);
         const events = [usage(at), milestone('setup_done', at), survey('nps', 8, at)];
         await send(...events);
-        const before = await handle.query(getStateQuery);
+        const before = await handle.query(getCarriedStateQuery);
         // Repeats only, as a retrying sender would send them: no evaluation, no health point, no entry.
         for (let n = 0; n < 5; n += 1) await send(...events);
         await send(events[1]!, events[1]!);
-        expect(await handle.query(getStateQuery)).toEqual(before);
+        expect(await handle.query(getCarriedStateQuery)).toEqual(before);
         // Nor does time alone, while no rule's outcome can change (the lean step has no daily tick).
         await day(4);
-        const after = await handle.query(getStateQuery);
+        const after = await handle.query(getCarriedStateQuery);
         expect(after.healthHistory).toEqual(before.healthHistory);
       },
     );
@@ -223,7 +224,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
           const at = await day(d);
           await send(usage(at));
         }
-        const state = await handle.query(getStateQuery);
+        const state = await handle.query(getCarriedStateQuery);
         expect(Object.keys(state.seenEventIds)).toHaveLength(12);
       },
     );
@@ -249,7 +250,7 @@ describe('customer lifecycle workflow over simulated years (time-skipping server
         await handle.signal(customerEventsSignal, [valid]);
         await env.sleep('1 minute');
 
-        const state = await handle.query(getStateQuery);
+        const state = await handle.query(getCarriedStateQuery);
         const rejected = state.timeline.filter((e) => e.kind === 'rejected').map((e) => e.summary);
         expect(rejected).toEqual([
           expect.stringMatching(/^event "x" rejected: occurredAt: .*; logins: /),
