@@ -7,6 +7,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LIFECYCLE_TASK_QUEUE } from './domain/ids';
+import { MIN_WORKER_MEMORY_MB } from './temporal/worker-memory';
 import { ZMailSettings } from './mail/mail-config';
 import { parseWebhookTargets, type TWebhookTargets } from './webhooks/webhook-config';
 
@@ -143,6 +144,20 @@ export const ZEngineConfig = z
     API_METRICS_PORT: z.preprocess(emptyAsUndefined, port(0, { zeroPicksFree: true })),
     WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, port(0, { zeroPicksFree: true })),
     METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().max(253).default('127.0.0.1')),
+    /**
+     * The worker's memory budget in MiB: its workflow cache is sized from it (`worker-memory.ts`), and
+     * under `npm start` its V8 heap limit too. The one setting that bounds memory as the portfolio grows.
+     */
+    WORKER_MEMORY_MB: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .trim()
+        .regex(/^\d+$/, 'must be a whole number of MiB')
+        .transform(Number)
+        .pipe(z.number().int().min(MIN_WORKER_MEMORY_MB, `must be at least ${MIN_WORKER_MEMORY_MB} (MiB)`).max(1_048_576, 'must be at most 1048576 (MiB)'))
+        .default(1024),
+    ),
     /** On SIGTERM the worker drains its tasks and the API its requests for at most this long, then exits. */
     SHUTDOWN_GRACE_SECONDS: z.preprocess(
       emptyAsUndefined,

@@ -21,6 +21,7 @@ describe('engine configuration', () => {
       API_METRICS_PORT: 0,
       WORKER_METRICS_PORT: 0,
       METRICS_HOST: '127.0.0.1',
+      WORKER_MEMORY_MB: 1024,
       SHUTDOWN_GRACE_SECONDS: 25,
       WEBHOOK_TARGETS: {},
     });

@@ -19,6 +19,7 @@ import { livePgliteLockHolder } from '../db/pglite-lock';
 import { ZCustomerHandoff, ZCustomerId, type TCustomerHandoff } from '../domain/customer-events';
 import { ZCustomerView } from '../domain/customer-view';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
+import { mapWithConcurrency } from '../util/concurrency';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -281,9 +282,14 @@ export async function printMetrics(config: TEngineConfig, argv: string[]): Promi
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** Customers created at once by `cli import` (`--concurrency`): enough to keep the API busy, few enough not to queue for long. */
+const IMPORT_CONCURRENCY = 8;
+
 /** CSV columns: customerId,name,arr,contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,timezone,championName,championEmail]. */
 export async function importCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
-  const [file] = check(z.tuple([z.string().min(1).max(4096)], { error: 'give one CSV file: cli import <customers.csv>' }), argv, 'import');
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { concurrency: { type: 'string' } } });
+  const [file] = check(z.tuple([z.string().min(1).max(4096)], { error: 'give one CSV file: cli import <customers.csv>' }), positionals, 'import');
+  const { concurrency } = check(z.object({ concurrency: z.coerce.number().int().min(1).max(64).default(IMPORT_CONCURRENCY) }), values, 'import');
   let records: Record<string, string>[];
   try {
     records = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true });
@@ -317,18 +323,28 @@ export async function importCustomers(config: TEngineConfig, argv: string[]): Pr
   if (problems.length > 0) throw new UsageError(`import: ${problems.length} problem(s) in ${file}; nothing was imported:\n${problems.join('\n')}`);
   let created = 0;
   let existing = 0;
-  for (const [index, handoff] of handoffs.entries()) {
+  // Several creations in flight: one at a time, each waited on a round trip to the database and
+  // one to Temporal. Still idempotent: a customer that exists answers 409 and is counted as such.
+  // The first failure stops new requests; one cut short by it is finished by a re-run (createCustomer
+  // completes a customer whose row exists without a workflow).
+  let failed = false;
+  await mapWithConcurrency(handoffs, concurrency, async (handoff) => {
+    if (failed) return;
     try {
       await api(config, 'POST', '/v1/customers', handoff);
       created += 1;
     } catch (error) {
-      if (!(isApiCallError(error) && error.status === 409)) throw error;
+      if (!(isApiCallError(error) && error.status === 409)) {
+        failed = true;
+        throw error;
+      }
       existing += 1;
     }
-    if ((index + 1) % 10 === 0 || index + 1 === handoffs.length) {
-      process.stderr.write(`\r[import] ${index + 1}/${handoffs.length} (${created} created, ${existing} already there)`);
+    const done = created + existing;
+    if (done % 10 === 0 || done === handoffs.length) {
+      process.stderr.write(`\r[import] ${done}/${handoffs.length} (${created} created, ${existing} already there)`);
     }
-  }
+  });
   process.stderr.write('\n');
   process.stdout.write(`imported ${created} customer(s); ${existing} already existed\n`);
 }

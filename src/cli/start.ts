@@ -27,6 +27,7 @@ import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { connectTemporalClient } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
+import { workerMemoryPlan } from '../temporal/worker-memory';
 import type { SupervisorMessage } from './supervised';
 import { handleShutdown } from '../util/shutdown';
 
@@ -116,7 +117,9 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       LOG_LEVEL: config.LOG_LEVEL ?? 'warn',
     };
     progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
-    const worker = superviseChild('worker', childEnv, () => shutdown.interrupted);
+    // The worker's heap limit follows its memory budget: a backstop above what its cache needs.
+    const workerNodeFlags = [`--max-old-space-size=${workerMemoryPlan(config.WORKER_MEMORY_MB).maxOldSpaceSizeMb}`];
+    const worker = superviseChild('worker', childEnv, () => shutdown.interrupted, workerNodeFlags);
     const api = superviseChild('api', childEnv, () => shutdown.interrupted);
     shutdown.push(async () => {
       await Promise.all([api.stop(), worker.stop()]);
@@ -163,7 +166,7 @@ const STABLE_AFTER_MS = 60_000;
 const STOP_GRACE_MS = 20_000;
 
 /** Runs `cli <command>` as a child and restarts it whenever it crashes, until stop(). */
-function superviseChild(command: 'worker' | 'api', env: Record<string, string>, shuttingDown: () => boolean): SupervisedChild {
+function superviseChild(command: 'worker' | 'api', env: Record<string, string>, shuttingDown: () => boolean, nodeFlags: string[] = []): SupervisedChild {
   const label = command === 'api' ? 'HTTP API' : 'worker';
   let child: ChildProcess;
   let everReady = false;
@@ -180,7 +183,7 @@ function superviseChild(command: 'worker' | 'api', env: Record<string, string>, 
 
   const launch = () => {
     const startedAt = Date.now();
-    child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, command], {
+    child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CLI_MAIN, command], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       // The IPC channel is how the child says it is ready and how it learns we are gone.

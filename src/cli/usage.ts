@@ -12,9 +12,11 @@ Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to t
   show <customerId>          stage, SLA, health with its dimensions, what is left, recent timeline
   metrics [--days 90] [--json]
                              NRR, GRR, NPS, time to value, health, renewals due, at risk, books of business
-  import <customers.csv>     create customers from sales handoffs; columns customerId,name,arr,
+  import <customers.csv> [--concurrency 8]
+                             create customers from sales handoffs; columns customerId,name,arr,
                              contractStart,contractEnd,csmOwner[,segment,complexity,seatsPurchased,
-                             timezone,championName,championEmail]; every row is checked first
+                             timezone,championName,championEmail]; every row is checked first;
+                             a re-run skips those already there
 
 List customers (Temporal visibility)
   list [--stage S] [--band green|yellow|red|insufficient_data] [--csm EMAIL] [--segment ID] [--limit N]

@@ -18,6 +18,7 @@ import { createMailer, type Mailer } from '../mail/transport';
 import { connectTemporal, connectTemporalClient, temporalConnectionOptions } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
+import { workerMemoryPlan } from '../temporal/worker-memory';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { createLogger, sdkLogger } from '../ops/logger';
 import { databaseCheck, startOpsServer } from '../ops/ops-server';
@@ -88,6 +89,9 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     shutdown.push(mail.close);
     progress(mail.description);
     let accepting = true;
+    // The cache is what grows with the portfolio; sized from the budget, it bounds the worker.
+    const memory = workerMemoryPlan(config.WORKER_MEMORY_MB);
+    progress(`worker memory: ${config.WORKER_MEMORY_MB} MiB (WORKER_MEMORY_MB), a cache of ${memory.maxCachedWorkflows} workflows`);
     const worker = await createLifecycleWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -98,7 +102,11 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       webhookTargets: config.WEBHOOK_TARGETS,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: resolve(config.WORKFLOW_BUNDLE) } } : {}),
       // On SIGTERM the worker stops polling and gives running activities this long to finish.
-      workerOptions: { shutdownGraceTime: `${config.SHUTDOWN_GRACE_SECONDS}s` },
+      workerOptions: {
+        shutdownGraceTime: `${config.SHUTDOWN_GRACE_SECONDS}s`,
+        maxCachedWorkflows: memory.maxCachedWorkflows,
+        maxConcurrentWorkflowTaskExecutions: memory.maxConcurrentWorkflowTaskExecutions,
+      },
     });
     const processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics });

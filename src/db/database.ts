@@ -5,7 +5,11 @@
  * differs. Migrations are applied on open. A PGlite folder is opened by one process at a time
  * (`pglite-lock.ts`); others reach it through that process.
  */
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -52,6 +56,33 @@ async function openPostgres(target: { kind: 'postgres'; url: string }): Promise<
   return { prisma, target, appliedMigrations, close: () => prisma.$disconnect() };
 }
 
+/**
+ * PGlite's own settings. Its shared buffers live in the WebAssembly memory, which grows and never
+ * shrinks: PostgreSQL's 128 MB default would become 128 MB of resident memory for good. Reads that
+ * miss them are served by the OS page cache from the data folder, as for any PostgreSQL.
+ */
+const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers=32MB'] };
+
+/**
+ * Creates a new PGlite data folder in a short-lived process. initdb runs inside the WebAssembly
+ * memory of whoever creates the folder and leaves it grown (about 500 MB on PGlite 0.5): done in
+ * the engine's own process, a first `npm start` would carry that for as long as it runs.
+ */
+async function initPgliteFolder(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = await import(${JSON.stringify(pathToFileURL(require.resolve('@electric-sql/pglite')).href)});
+const db = await PGlite.create(process.argv[1], ${JSON.stringify(PGLITE_OPTIONS)});
+await db.close();`;
+  try {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dataDir], { timeout: 5 * 60_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new SetupError(
+      `Could not create the embedded database in ${dataDir}: ${stderr.split('\n').at(-1) || (error as Error).message}`,
+      'Check that the folder is writable and the disk has room, then start again.',
+    );
+  }
+}
+
 async function openPglite(target: { kind: 'pglite'; dataDir: string }): Promise<Database> {
   const inMemory = target.dataDir.startsWith('memory://');
   // PGlite does not create parent folders itself.
@@ -61,7 +92,8 @@ async function openPglite(target: { kind: 'pglite'; dataDir: string }): Promise<
   let pglite: PGlite | undefined;
   let appliedMigrations: string[];
   try {
-    pglite = await PGlite.create(target.dataDir);
+    if (!inMemory && !existsSync(join(target.dataDir, 'PG_VERSION'))) await initPgliteFolder(target.dataDir);
+    pglite = await PGlite.create(target.dataDir, PGLITE_OPTIONS);
     const opened = pglite;
     appliedMigrations = await applyMigrations({
       query: async <Row>(sql: string, params?: unknown[]) => (await opened.query<Row>(sql, params)).rows,
