@@ -82,6 +82,7 @@ import {
   ZPlayFinished,
 } from './messages';
 import { playRunWorkflow } from './play-run';
+import type { PlannedTimer } from '../src/domain/timer-plan';
 import { lifecycleStep, nothingPublished, type StepInput, type StepResult, type StepUpdate } from '../src/domain/lifecycle-step';
 
 /** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
@@ -108,6 +109,15 @@ const LEAN_STEP_PATCH = 'lean-step-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
+});
+/**
+ * The lean step writes through a local activity: a short, idempotent write needs no task queue
+ * round trip, and its history is one marker holding the result, not three events holding the
+ * whole input. Retried without end (backing off to a minute) while the database is away.
+ */
+const { recordLifecycleChanges: writeLifecycleChanges } = proxyLocalActivities<LifecycleActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 const { recordLifecycleChanges } = proxyActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
@@ -199,7 +209,13 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   setHandler(getCarriedStateQuery, () => toCarried(readable()));
   setHandler(getHealthQuery, () => readable().health);
   setHandler(getTimelineQuery, () => readable().timeline);
-  setHandler(getUpcomingTimersQuery, () => pendingTimers(current(), definition!, nowIso()));
+  // On the lean step the next health check is a wake-up of its own: listed with the timers.
+  let nextCheck: PlannedTimer | undefined;
+  setHandler(getUpcomingTimersQuery, () => {
+    const timers = pendingTimers(current(), definition!, nowIso());
+    if (!nextCheck || timers.some((timer) => timer.at === nextCheck!.at)) return timers;
+    return [...timers, nextCheck].sort((a, b) => a.at.localeCompare(b.at));
+  });
 
   // The definition is fetched through a local activity so its content is recorded in history:
   // replays see the same definition, and a new run after continue-as-new picks up a new version.
@@ -348,12 +364,13 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       if (!handoffOnly) droppedArrivals = 0;
       dirty = false;
       changes = emptyChanges();
-      if (result.write) await recordLifecycleChanges(result.write);
+      if (result.write) await writeLifecycleChanges(result.write);
       const attributes = typedSearchAttributes(result.searchAttributes);
       if (attributes.length > 0) upsertSearchAttributes(attributes);
       if (result.details !== undefined) setCurrentDetails(result.details);
       published = result.published;
       wake = result.wake;
+      nextCheck = wake && { id: `health_check:${wake.at}`, kind: 'health_tick', at: wake.at, label: wake.label };
       handledUpdates += taken.length;
       await act(result.plays, rules.playSettings);
 
