@@ -134,6 +134,8 @@ interface HistoryCount {
   /** History length at which the server first suggested continue-as-new, if it did. */
   suggestedAt?: number;
   byType: Map<string, number>;
+  /** Local activities (their markers), billed as actions. */
+  localActivities: number;
   bytesByType: Map<string, number>;
 }
 
@@ -233,7 +235,7 @@ async function stopped(worker: Worker): Promise<void> {
 
 /** Events and encoded bytes of a customer's history, following continue-as-new across runs. */
 async function countHistory(client: Client, workflowId: string, firstRunId: string): Promise<HistoryCount> {
-  const result: HistoryCount = { events: 0, bytes: 0, runs: 0, byType: new Map(), bytesByType: new Map() };
+  const result: HistoryCount = { events: 0, bytes: 0, runs: 0, byType: new Map(), bytesByType: new Map(), localActivities: 0 };
   let runId: string | undefined = firstRunId;
   while (runId) {
     const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -244,6 +246,7 @@ async function countHistory(client: Client, workflowId: string, firstRunId: stri
       const type = temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
       const name = type.replace(/^EVENT_TYPE_/, '');
       result.byType.set(name, (result.byType.get(name) ?? 0) + 1);
+      if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') result.localActivities += 1;
       const size = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
       result.bytesByType.set(name, (result.bytesByType.get(name) ?? 0) + size);
       if (result.suggestedAt === undefined && event.workflowTaskStartedEventAttributes?.suggestContinueAsNew) {
@@ -254,6 +257,29 @@ async function countHistory(client: Client, workflowId: string, firstRunId: stri
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return result;
+}
+
+/**
+ * History events that Temporal Cloud bills as actions (its pricing documentation's list): starts
+ * (and continue-as-new, which starts a run), signals received, timers, activities scheduled, local
+ * activities (one marker each), search-attribute upserts, child workflow starts, signals sent to
+ * other workflows, accepted updates. Patch markers are not billed. Queries, also billed, are not in
+ * the history and are not counted here.
+ */
+const BILLED = [
+  'WORKFLOW_EXECUTION_STARTED',
+  'WORKFLOW_EXECUTION_SIGNALED',
+  'TIMER_STARTED',
+  'ACTIVITY_TASK_SCHEDULED',
+  'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+  'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+  'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+  'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+];
+function billableActions(count: HistoryCount): number {
+  let actions = BILLED.reduce((sum, type) => sum + (count.byType.get(type) ?? 0), 0);
+  actions += count.localActivities;
+  return actions;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,6 +502,11 @@ async function main(): Promise<void> {
     const suggested = histories.filter((h) => h.suggestedAt !== undefined);
     add(`history events per customer-year (${histories.length} customers)`, `mean ${int(events.mean)}, min ${int(events.min)}, max ${int(events.max)}`);
     add('history size per customer-year', `mean ${int(bytes.mean / KiB)} KiB, max ${int(bytes.max / KiB)} KiB`);
+    const actions = stats(histories.map(billableActions));
+    add(
+      'billable Temporal actions per customer-year (from the history; queries not counted)',
+      `mean ${int(actions.mean)}, min ${int(actions.min)}, max ${int(actions.max)}`,
+    );
     const states = stats((many ?? one)!.stateBytes);
     add('workflow state after the year (JSON)', `mean ${int(states.mean / KiB)} KiB, max ${int(states.max / KiB)} KiB`);
     add(
