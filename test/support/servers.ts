@@ -58,6 +58,10 @@ export interface TestWorkerOptions {
   /** Defaults to the shared sink; a test asserting on email passes its own sink's mailer. */
   mailer?: Mailer;
   webhookTargets?: TWebhookTargets;
+  /** Another workflow bundle (code that has shipped, for upgrade tests); default today's. */
+  workflowBundle?: { codePath: string };
+  /** An existing task queue (a second worker taking over); default a fresh one. */
+  taskQueue?: string;
 }
 
 /** A lifecycle worker on a fresh task queue of `env`, writing to `database`, running the default definition. */
@@ -66,7 +70,7 @@ export async function startTestWorker(
   database: Database,
   options: TestWorkerOptions = {},
 ): Promise<{ worker: Worker; taskQueue: string }> {
-  const taskQueue = `test-${uniqueSuffix()}`;
+  const taskQueue = options.taskQueue ?? `test-${uniqueSuffix()}`;
   const worker = await createLifecycleWorker({
     connection: env.nativeConnection,
     taskQueue,
@@ -74,7 +78,7 @@ export async function startTestWorker(
     definition: options.definition ?? DEFAULT_LIFECYCLE,
     mailer: options.mailer ?? testMailer(),
     webhookTargets: options.webhookTargets,
-    workflowBundle: workflowBundle(),
+    workflowBundle: options.workflowBundle ?? workflowBundle(),
   });
   return { worker, taskQueue };
 }
