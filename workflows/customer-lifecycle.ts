@@ -7,7 +7,10 @@
  */
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
+  isCancellation,
+  sleep,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
@@ -315,8 +318,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     }
 
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      if (woken()) continue; // handlers that finished may have queued work
+      // An update arriving now waits for the loop: stop waiting for handlers and take it first.
+      await condition(() => allHandlersFinished() || woken());
+      if (woken()) continue; // handlers that finished, or one waiting, queued work
       compact(customer, rules, nowIso());
       log.info('continuing as new', { historyLength: workflowInfo().historyLength });
       await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: toCarried(customer) });
@@ -334,11 +338,28 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || updates.length > 0 || dirty;
     let wake: StepResult['wake'];
     let first = true;
+    // One durable timer per wake-up time, kept across messages: a signal that leaves the wake-up
+    // where it was costs no cancelled and restarted timer (two history events, each billed).
+    let timer: { at: string; fired: Promise<void>; scope: CancellationScope } | undefined;
+    const alarmFor = (at: NonNullable<StepResult['wake']>): Promise<void> => {
+      if (timer?.at === at.at) return timer.fired;
+      timer?.scope.cancel();
+      const scope = new CancellationScope();
+      const ms = Math.max(1, Date.parse(at.at) - Date.now());
+      const fired = scope
+        .run(() => sleep(ms, { summary: at.label.slice(0, 200) }))
+        .catch((error: unknown) => {
+          if (!isCancellation(error)) throw error;
+          return new Promise<void>(() => undefined); // a cancelled alarm never rings
+        });
+      timer = { at: at.at, fired, scope };
+      return fired;
+    };
     for (;;) {
       if (!first) {
         const waitMs = wake ? Math.max(0, Date.parse(wake.at) - Date.now()) : undefined;
-        if (waitMs === undefined) await condition(woken);
-        else if (waitMs > 0) await condition(woken, waitMs, { summary: wake!.label.slice(0, 200) });
+        const alarm = waitMs === undefined || waitMs === 0 ? undefined : alarmFor(wake!);
+        if (waitMs === undefined || alarm) await Promise.race([condition(woken), ...(alarm ? [alarm] : [])]);
       }
       const now = nowIso();
       // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
@@ -375,8 +396,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       await act(result.plays, rules.playSettings);
 
       if (workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        if (woken()) continue; // handlers that finished may have queued work
+        // An update arriving now waits for a step: stop waiting for handlers and take it first.
+        await condition(() => allHandlersFinished() || woken());
+        if (woken()) continue; // handlers that finished, or one waiting, queued work
         log.info('continuing as new', { historyLength: workflowInfo().historyLength });
         await continueAsNew<typeof customerLifecycleWorkflow>({ handoff: customer.handoff, carried: toCarried(customer) });
       }
