@@ -77,7 +77,8 @@ describe('upgrading a running customer onto the lean step (dev server)', () => {
       await handle.executeUpdate('overrideStage', { args: [{ stage: 'retention', reason: 'imported mid-life', by: 'ops' }] });
       await until('the new code to apply the batch', async () => {
         const carried = await handle.query(getCarriedStateQuery);
-        return carried.stage === 'retention' && carried.facts.milestones.training_done !== undefined;
+        // The switch comes at the older loop's next iteration, after the batch it is taking.
+        return carried.leanStep === true && carried.stage === 'retention' && carried.facts.milestones.training_done !== undefined;
       });
       return handle.query(getCarriedStateQuery);
     });
