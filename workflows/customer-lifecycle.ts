@@ -113,15 +113,6 @@ const LEAN_STEP_PATCH = 'lean-step-v1';
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
 });
-/**
- * The lean step writes through a local activity: a short, idempotent write needs no task queue
- * round trip, and its history is one marker holding the result, not three events holding the
- * whole input. Retried without end (backing off to a minute) while the database is away.
- */
-const { recordLifecycleChanges: writeLifecycleChanges } = proxyLocalActivities<LifecycleActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 const { recordLifecycleChanges } = proxyActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -222,9 +213,11 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
 
   // The definition is fetched through a local activity so its content is recorded in history:
   // replays see the same definition, and a new run after continue-as-new picks up a new version.
-  definition = await loadLifecycleDefinition();
-  // Decided once per run, before the older runs' patches: a new run never records those.
+  // Decided once per run, before anything is awaited: a patch checked after a local activity can
+  // meet its marker on replay before the code reaches the check (a new run's task retried after
+  // an UnhandledCommand then failed as non-deterministic). A new run never records the older patches.
   const leanRun = patched(LEAN_STEP_PATCH);
+  definition = await loadLifecycleDefinition();
   state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
@@ -385,7 +378,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       if (!handoffOnly) droppedArrivals = 0;
       dirty = false;
       changes = emptyChanges();
-      if (result.write) await writeLifecycleChanges(result.write);
+      if (result.write) await recordLifecycleChanges(result.write);
       const attributes = typedSearchAttributes(result.searchAttributes);
       if (attributes.length > 0) upsertSearchAttributes(attributes);
       if (result.details !== undefined) setCurrentDetails(result.details);
