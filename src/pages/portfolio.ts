@@ -1,6 +1,6 @@
 /**
- * The portfolio page (`/`): the tiles of `GET /v1/metrics` (the same report, so the numbers are the
- * same), health by band and segment and over 90 days, the stage funnel, renewals of the next 120
+ * The portfolio page (`/`): the tiles of `GET /v1/metrics` (the same summary queries, so the numbers
+ * are the same, without the report's full lists), health by band and segment and over 90 days, the stage funnel, renewals of the next 120
  * days, the at-risk list with each customer's reasons in words, and each CSM's book against the
  * segment's ratio. Filters narrow everything but the tiles and the books, which are portfolio-wide.
  */
@@ -8,7 +8,7 @@ import { html } from 'hono/html';
 import { healthReasons } from '../domain/health-reasons';
 import { STAGE_IDS, type TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
-import { portfolioReport } from '../metrics/portfolio-report';
+import { portfolioSummary } from '../metrics/portfolio-report';
 import {
   atRiskCustomers,
   filterChoices,
@@ -29,7 +29,7 @@ export const METRICS_DAYS = 90;
 
 export async function portfolioPage(prisma: PrismaClient, definition: TLifecycleDefinition, filter: PortfolioFilter, csrf: string): Promise<Html> {
   const [report, bySegment, trend, funnel, renewals, atRisk, choices] = await Promise.all([
-    portfolioReport(prisma, definition, METRICS_DAYS),
+    portfolioSummary(prisma, definition, METRICS_DAYS),
     healthBySegment(prisma, filter),
     healthTrend(prisma, filter),
     stageFunnel(prisma, definition, filter),

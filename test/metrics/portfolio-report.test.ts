@@ -10,7 +10,7 @@ import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../../src/domain/lifecycle-definition';
 import type { Prisma, PrismaClient } from '../../src/generated/prisma/client';
 import { booksOfBusiness, nps, retention, timeToValue } from '../../src/metrics/portfolio';
-import { portfolioReport } from '../../src/metrics/portfolio-report';
+import { portfolioReport, portfolioSummary } from '../../src/metrics/portfolio-report';
 import { openTestDatabase, uniqueSuffix } from '../support/servers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -91,6 +91,9 @@ async function compare(prisma: PrismaClient, days: number) {
   const sql = await portfolioReport(prisma, DEFAULT_LIFECYCLE, days);
   const reference = await reportFromRows(prisma, DEFAULT_LIFECYCLE, days, new Date(sql.period.to));
   expect(roundNumbers(sql)).toEqual(roundNumbers(reference));
+  // The page's summary is the same report without its two lists.
+  const { renewalsDue90Days: _renewals, atRisk: _atRisk, ...summary } = sql;
+  expect(await portfolioSummary(prisma, DEFAULT_LIFECYCLE, days, new Date(sql.period.to))).toEqual(summary);
   return sql;
 }
 
