@@ -62,17 +62,21 @@ export interface TrendPoint {
  * are summed up here: linear in the snapshots, not customers × days.
  */
 export async function healthTrend(prisma: PrismaClient, filter: PortfolioFilter, days = TREND_DAYS): Promise<TrendPoint[]> {
+  const today = new Date();
+  const last = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  const first = last - (days - 1) * 86_400_000;
+  // UTC days, as the columns (timestamp without time zone, in UTC) and the day labels below are. Bound
+  // as values, not computed from now() in SQL: the labels and the query then agree on "today", and
+  // the planner sees that the cut-off passes nearly every snapshot, so it reads them in index order
+  // instead of sorting them (a sub-select there made it guess a third of the rows and sort on disk).
+  const utc = (ms: number) => new Date(ms).toISOString();
   const rows = await prisma.$queryRaw<{ day: Date; band: string; delta: number }[]>`
-    WITH win AS (
-      -- UTC days, as the columns (timestamp without time zone, in UTC) and the day labels below are.
-      SELECT date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => ${days - 1}::int) AS start_day,
-        date_trunc('day', now() AT TIME ZONE 'UTC') AS end_day
-    ),
+    WITH win AS (SELECT ${utc(first)}::timestamp AS start_day, ${utc(last)}::timestamp AS end_day),
     snap AS (
       SELECT COALESCE(h.band, 'unknown') AS band, date_trunc('day', h.computed_at) AS from_day,
         date_trunc('day', lead(h.computed_at) OVER (PARTITION BY h.customer_id ORDER BY h.computed_at)) AS to_day
       FROM health_snapshots h JOIN customers c ON c.id = h.customer_id AND ${where(filter, { band: false })}
-      WHERE h.computed_at < (SELECT end_day FROM win) + interval '1 day'
+      WHERE h.computed_at < ${utc(last + 86_400_000)}::timestamp
     ),
     held AS (
       SELECT band, GREATEST(from_day, start_day) AS from_day, to_day, end_day FROM snap, win
@@ -88,8 +92,6 @@ export async function healthTrend(prisma: PrismaClient, filter: PortfolioFilter,
     const day = r.day.toISOString().slice(0, 10);
     deltas.set(day, [...(deltas.get(day) ?? []), { band: r.band, delta: r.delta }]);
   }
-  const today = new Date();
-  const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - (days - 1) * 86_400_000;
   const counts = new Map<string, number>();
   const points: TrendPoint[] = [];
   for (let i = 0; i < days; i++) {
@@ -125,13 +127,15 @@ export async function stageFunnel(prisma: PrismaClient, definition: TLifecycleDe
   );
   const rows = await prisma.$queryRaw<{ stage: string; customers: number; median: number | null; behind: number; stuck: number }[]>`
     WITH sla(stage, before_end, behind, stuck) AS (VALUES ${Prisma.join(sla)}),
+    -- One pass over the moves, hash-joined: a correlated sub-select per customer was run once for
+    -- every use of days below (four times a customer) and costed high enough to be JIT-compiled.
+    entered AS (SELECT customer_id, to_stage, max(occurred_at) AS at FROM stage_transitions GROUP BY 1, 2),
     inStage AS (
       SELECT c.stage,
-        EXTRACT(EPOCH FROM (now() - COALESCE(
-          (SELECT max(t.occurred_at) FROM stage_transitions t WHERE t.customer_id = c.id AND t.to_stage = c.stage),
-          c.contract_start, c.created_at))) / 86400 AS days,
+        EXTRACT(EPOCH FROM (now() - COALESCE(e.at, c.contract_start, c.created_at))) / 86400 AS days,
         EXTRACT(EPOCH FROM (c.contract_end - now())) / 86400 AS days_to_end
-      FROM customers c WHERE ${where(filter)}
+      FROM customers c LEFT JOIN entered e ON e.customer_id = c.id AND e.to_stage = c.stage
+      WHERE ${where(filter)}
     )
     SELECT i.stage, count(*)::int AS customers,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY i.days) AS median,
