@@ -174,17 +174,19 @@ const customerColumns = Prisma.sql`c.id AS "customerId", c.name, c.segment, c.cs
 type RawCustomerRow = Omit<CustomerRow, 'arr' | 'renewalDate'> & { arr: string; renewalDate: Date | null };
 const toRow = (r: RawCustomerRow): CustomerRow => ({ ...r, arr: Number(r.arr), renewalDate: r.renewalDate?.toISOString() ?? null });
 
+/** Timestamps as `Date.toISOString` writes them (the columns hold UTC without a zone). */
+const ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+const STAKEHOLDERS_LEFT_LIMIT = 10;
+
 /** Renewals inside the window, soonest first, at most `limit`; `total` counts them all. */
 export async function upcomingRenewals(prisma: PrismaClient, filter: PortfolioFilter, days = RENEWAL_DAYS, limit = LIST_LIMIT) {
-  const window = Prisma.sql`c.contract_end >= now() AND c.contract_end <= now() + make_interval(days => ${days}::int)`;
-  const [rows, [count]] = await Promise.all([
-    prisma.$queryRaw<RawCustomerRow[]>`
-      SELECT ${customerColumns} FROM customers c WHERE ${where(filter)} AND ${window}
-      ORDER BY c.contract_end, c.id LIMIT ${limit}`,
-    prisma.$queryRaw<{ total: number; arr: string }[]>`
-      SELECT count(*)::int AS total, COALESCE(sum(c.arr), 0)::text AS arr FROM customers c WHERE ${where(filter)} AND ${window}`,
-  ]);
-  return { days, total: count?.total ?? 0, arr: Number(count?.arr ?? 0), customers: rows.map(toRow) };
+  // One statement: the window totals are taken over every matching row before LIMIT cuts the list.
+  const rows = await prisma.$queryRaw<(RawCustomerRow & { total: number; totalArr: string })[]>`
+    SELECT ${customerColumns}, count(*) OVER ()::int AS total, COALESCE(sum(c.arr) OVER (), 0)::text AS "totalArr"
+    FROM customers c
+    WHERE ${where(filter)} AND c.contract_end >= now() AND c.contract_end <= now() + make_interval(days => ${days}::int)
+    ORDER BY c.contract_end, c.id LIMIT ${limit}`;
+  return { days, total: rows[0]?.total ?? 0, arr: Number(rows[0]?.totalArr ?? 0), customers: rows.map(({ total: _, totalArr: __, ...r }) => toRow(r)) };
 }
 
 export interface AtRiskRow extends CustomerRow {
@@ -193,30 +195,37 @@ export interface AtRiskRow extends CustomerRow {
   stakeholdersLeft: { role: string; name: string; leftAt: string }[];
 }
 
-/** Red customers by ARR, largest first, with their latest health inputs and who left them. */
+/**
+ * Red customers by ARR, largest first, with their latest health inputs and who left them: one
+ * statement, the look-ups run only for the rows the limit keeps, the total counted before it.
+ */
 export async function atRiskCustomers(prisma: PrismaClient, filter: PortfolioFilter, limit = LIST_LIMIT) {
-  const risk = Prisma.sql`c.health_band = 'red'`;
-  const [rows, [count]] = await Promise.all([
-    prisma.$queryRaw<(RawCustomerRow & { contributions: unknown })[]>`
-      SELECT ${customerColumns}, h.contributions
-      FROM customers c
-      LEFT JOIN LATERAL (
-        SELECT contributions FROM health_snapshots h WHERE h.customer_id = c.id ORDER BY h.computed_at DESC LIMIT 1
-      ) h ON true
-      WHERE ${where(filter, { band: false })} AND ${risk}
-      ORDER BY c.arr DESC, c.id LIMIT ${limit}`,
-    prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM customers c WHERE ${where(filter, { band: false })} AND ${risk}`,
-  ]);
-  const left = await stakeholdersLeft(
-    prisma,
-    rows.map((r) => r.customerId),
-  );
-  const customers: AtRiskRow[] = rows.map(({ contributions, ...r }) => ({
+  const rows = await prisma.$queryRaw<(RawCustomerRow & { total: number; contributions: unknown; stakeholdersLeft: AtRiskRow['stakeholdersLeft'] | null })[]>`
+    SELECT r.*, h.contributions, s.left AS "stakeholdersLeft"
+    FROM (
+      SELECT ${customerColumns}, count(*) OVER ()::int AS total
+      FROM customers c WHERE ${where(filter, { band: false })} AND c.health_band = 'red'
+      ORDER BY c.arr DESC, c.id LIMIT ${limit}
+    ) r
+    LEFT JOIN LATERAL (
+      SELECT contributions FROM health_snapshots h WHERE h.customer_id = r."customerId" ORDER BY h.computed_at DESC LIMIT 1
+    ) h ON true
+    -- The most recent few who left, oldest first (a reason names the last champion or sponsor).
+    LEFT JOIN LATERAL (
+      SELECT json_agg(json_build_object('role', l.role, 'name', l.name, 'leftAt', to_char(l.left_at, ${ISO_UTC})) ORDER BY l.left_at) AS left
+      FROM (
+        SELECT role, name, left_at FROM stakeholders
+        WHERE customer_id = r."customerId" AND left_at IS NOT NULL AND role IN ('champion', 'executive_sponsor')
+        ORDER BY left_at DESC LIMIT ${STAKEHOLDERS_LEFT_LIMIT}
+      ) l
+    ) s ON true
+    ORDER BY r.arr::numeric DESC, r."customerId"`;
+  const customers: AtRiskRow[] = rows.map(({ contributions, stakeholdersLeft: left, total: _, ...r }) => ({
     ...toRow(r),
     dimensions: Array.isArray(contributions) ? (contributions as DimensionResult[]) : [],
-    stakeholdersLeft: left.get(r.customerId) ?? [],
+    stakeholdersLeft: left ?? [],
   }));
-  return { total: count?.total ?? 0, customers };
+  return { total: rows[0]?.total ?? 0, customers };
 }
 
 /** Champions and sponsors who left, by customer (the few a reason may name). */
