@@ -9,7 +9,7 @@ import type { Simulation } from './simulator';
 export interface CheckResult {
   /** Index of the expectation in the scenario's `expect`. */
   index: number;
-  check: 'stage' | 'band' | 'score' | 'sla' | 'stages' | 'plays.started' | 'plays.notStarted' | 'timeline';
+  check: 'stage' | 'band' | 'score' | 'sla' | 'stages' | 'plays.started' | 'plays.notStarted' | 'timeline.includes' | 'timeline.excludes';
   day?: number;
   passed: boolean;
   expected: string;
@@ -64,14 +64,26 @@ function judgeOne(simulation: Simulation, e: TExpectation, index: number): Check
     }
   }
   if (e.timeline !== undefined) {
-    const wanted = e.timeline.includes;
-    const found = simulation.timeline.find(({ day, entry }) => day <= byDay && entry.summary.includes(wanted));
-    add(
-      'timeline',
-      found !== undefined,
-      `an entry including "${wanted}"`,
-      found ? `day ${found.day}: ${found.entry.summary}` : `no entry by day ${byDay} includes it`,
-    );
+    const until = simulation.timeline.filter(({ day }) => day <= byDay);
+    const { includes, excludes } = e.timeline;
+    if (includes !== undefined) {
+      const found = until.find(({ entry }) => entry.summary.includes(includes));
+      add(
+        'timeline.includes',
+        found !== undefined,
+        `an entry including "${includes}"`,
+        found ? `day ${found.day}: ${found.entry.summary}` : `none by day ${byDay}`,
+      );
+    }
+    if (excludes !== undefined) {
+      const found = until.find(({ entry }) => entry.summary.includes(excludes));
+      add(
+        'timeline.excludes',
+        found === undefined,
+        `no entry including "${excludes}"`,
+        found ? `day ${found.day}: ${found.entry.summary}` : `none by day ${byDay}`,
+      );
+    }
   }
   return results;
 }

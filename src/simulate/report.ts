@@ -14,6 +14,7 @@ export interface ScenarioRun {
 
 const KIND_LABEL: Record<StoryKind, string> = {
   handoff: 'handoff',
+  event: 'event',
   stage: 'stage',
   band: 'band',
   play: 'play',

@@ -36,6 +36,7 @@ const ZPlayIds = z.array(boundedText(LIMITS.id)).max(100);
 /**
  * One expectation: each key besides `day` is a check of its own. A check with a `day` holds on that
  * day (the end of it); `stages`, `plays` and `timeline` mean "by that day", or by the end without one.
+ * `timeline.includes` / `excludes` look for a text in the summaries of the timeline's entries.
  */
 export const ZExpectation = z
   .object({
@@ -52,8 +53,9 @@ export const ZExpectation = z
     stages: z.array(ZStageId).min(1).max(50).optional(),
     plays: z.object({ started: ZPlayIds.optional(), notStarted: ZPlayIds.optional() }).strict().optional(),
     timeline: z
-      .object({ includes: boundedText(LIMITS.line) })
+      .object({ includes: boundedText(LIMITS.line).optional(), excludes: boundedText(LIMITS.line).optional() })
       .strict()
+      .refine((t) => t.includes !== undefined || t.excludes !== undefined, 'give includes, excludes or both')
       .optional(),
   })
   .strict()

@@ -18,7 +18,7 @@ import { atSimulatedTime } from './clock';
 import { simulatedPlayRun, tell, type PlayRunProgram, type RunInbox, type RunWait } from './play-run';
 import { dayOf, endOfDayMs, type Scenario } from './scenario';
 
-export type StoryKind = 'handoff' | 'stage' | 'band' | 'play' | 'action' | 'timer' | 'sla' | 'rejected';
+export type StoryKind = 'handoff' | 'event' | 'stage' | 'band' | 'play' | 'action' | 'timer' | 'sla' | 'rejected';
 
 export interface StoryLine {
   atMs: number;
@@ -107,6 +107,8 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
     for (const entry of entries) {
       simulation.timeline.push({ day: day(), entry });
       if (entry.kind === 'handoff') tellStory('handoff', entry.summary);
+      // Every event but the daily usage roll-ups, which would drown the story.
+      else if (entry.kind === 'event' && entry.detail?.eventType !== 'usage') tellStory('event', entry.summary);
       else if (entry.kind === 'timer') tellStory('timer', `timer fired: ${entry.summary}`);
       else if (entry.kind === 'sla') tellStory('sla', entry.summary);
       else if (entry.kind === 'rejected') tellStory('rejected', entry.summary);
