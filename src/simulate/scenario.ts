@@ -78,7 +78,7 @@ const ZScenarioOutline = z
     start: z.iso.datetime({ offset: true }).optional(),
     customer: z.record(z.string(), z.unknown()),
     events: z.array(z.record(z.string(), z.unknown())).max(SCENARIO_LIMITS.events).default([]),
-    expect: z.array(ZExpectation).max(SCENARIO_LIMITS.expectations).default([]),
+    expect: z.array(z.unknown()).max(SCENARIO_LIMITS.expectations).default([]),
     until: ZUntil.optional(),
   })
   .strict();
@@ -207,9 +207,15 @@ export function parseScenario(document: unknown): ScenarioParse {
     }
   });
 
-  const lastExpected = Math.max(0, ...raw.expect.map((e) => e.day ?? 0));
+  const expectations: TExpectation[] = [];
+  raw.expect.forEach((written, index) => {
+    const parsed = ZExpectation.safeParse(written);
+    if (parsed.success) expectations.push(parsed.data);
+    else issues.push(...parsed.error.issues.map(asIssue(['expect', index])));
+  });
+  const lastExpected = Math.max(0, ...expectations.map((e) => e.day ?? 0));
   const untilDay = raw.until ?? Math.max(lastDay, lastExpected);
-  raw.expect.forEach((e, index) => {
+  expectations.forEach((e, index) => {
     if (e.day !== undefined && e.day > untilDay) issues.push({ path: ['expect', index, 'day'], message: `after the scenario's end (day ${untilDay})` });
   });
   if (issues.length > 0 || !handoff.success) return { ok: false, issues };
@@ -223,7 +229,7 @@ export function parseScenario(document: unknown): ScenarioParse {
       startMs,
       handoff: handoff.data,
       events,
-      expectations: raw.expect,
+      expectations,
       untilDay,
     },
   };
