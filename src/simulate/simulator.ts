@@ -121,10 +121,9 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
     const bandAfter = state.health?.band ?? null;
     if (bandAfter !== bandBefore) {
       const health = entries.find((entry) => entry.kind === 'health');
-      tellStory(
-        'band',
-        `band ${bandBefore ?? 'none'} -> ${bandAfter}, score ${state.health?.score ?? '—'}${health ? ` (after ${causeText(health.cause)})` : ''}`,
-      );
+      // No verdict yet (insufficient_data) shows no score: the one computed from the few known inputs misleads.
+      const score = bandAfter === 'insufficient_data' || state.health?.score == null ? '' : `, score ${state.health.score}`;
+      tellStory('band', `band ${bandBefore ?? 'none'} -> ${bandAfter}${score}${health ? ` (after ${causeText(health.cause)})` : ''}`);
     }
     // As the workflow's `act`: start the runs, then tell running plays what they wait for.
     const started = result.plays.starts.map((start) => {
