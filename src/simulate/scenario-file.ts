@@ -115,12 +115,33 @@ function located(issue: ScenarioIssue, document: Document, lines: LineCounter): 
  * (`LIFECYCLE_DEFINITION`, or the built-in default).
  */
 export function definitionFor(scenario: Scenario, file: string, options: { override?: string; current?: string }): TLifecycleDefinition {
-  if (options.override !== undefined) return definitionNamed(options.override, process.cwd());
-  if (scenario.definition !== undefined) return definitionNamed(scenario.definition, dirname(resolve(file)));
+  if (options.override !== undefined) {
+    const module = moduleNamed(options.override, process.cwd());
+    if (module === undefined) throw new UnknownDefinitionError(`--definition ${options.override}: ${UNKNOWN_DEFINITION}`);
+    return module === 'default' ? DEFAULT_LIFECYCLE : loadLifecycleDefinition(module);
+  }
+  if (scenario.definition !== undefined) {
+    const module = moduleNamed(scenario.definition, dirname(resolve(file)));
+    if (module === undefined) throw new ScenarioFileError(file, [{ path: 'definition', message: `"${scenario.definition}": ${UNKNOWN_DEFINITION}` }]);
+    return module === 'default' ? DEFAULT_LIFECYCLE : loadLifecycleDefinition(module);
+  }
   return loadLifecycleDefinition(options.current);
 }
 
-function definitionNamed(name: string, base: string): TLifecycleDefinition {
-  if (name === 'default') return DEFAULT_LIFECYCLE;
-  return loadLifecycleDefinition(resolve(base, name));
+const UNKNOWN_DEFINITION = 'neither "default" nor a module that exists (published versions are not read yet)';
+
+/** `--definition` names nothing that can be loaded. */
+export class UnknownDefinitionError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** `default`, the absolute path of an existing module, or undefined. */
+function moduleNamed(name: string, base: string): string | undefined {
+  if (name === 'default') return 'default';
+  const absolute = resolve(base, name);
+  try {
+    return require.resolve(absolute);
+  } catch {
+    return undefined;
+  }
 }

@@ -107,6 +107,18 @@ describe('cli simulate', () => {
     expect(report.scenarios[0]?.playsStarted).toContainEqual(expect.objectContaining({ day: 120, playId: 'nps_detractor' }));
   });
 
+  it('names a definition it cannot find, in the scenario or in --definition', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'scenarios-'));
+    const file = join(folder, 'elsewhere.yaml');
+    writeFileSync(file, readFileSync(join(root, 'scenarios/duplicates.yaml'), 'utf8').replace('customer:', 'definition: ./no-such-lifecycle.ts\ncustomer:'));
+    let printed = '';
+    expect(simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [file], (text) => void (printed += text))).toBe(1);
+    expect(printed).toContain(`${file} is not a valid scenario:\n  definition: "./no-such-lifecycle.ts": neither "default" nor a module that exists`);
+    expect(() => simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [join(root, 'scenarios'), '--definition', '2026.12.2'], () => undefined)).toThrow(
+      /^--definition 2026\.12\.2: neither "default" nor a module that exists/,
+    );
+  });
+
   it('runs a scenario against another definition with --definition', () => {
     let printed = '';
     simulateCommand(
