@@ -25,7 +25,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     // An option is named as typed (`--limit`); a positional argument (a number in the path) by the command alone.

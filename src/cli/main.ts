@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
+import { simulateCommand } from './simulate';
 import { runStart } from './start';
 import { runWorker } from './worker';
 import { commandHelp, USAGE } from './usage';
@@ -45,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     case 'import':
       await importCustomers(loadConfig(), argv.slice(1));
       return 0;
+    case 'simulate':
+      return simulateCommand(loadConfig(), argv.slice(1));
     case 'api-key':
       await apiKeyCommand(loadConfig(), argv.slice(1));
       return 0;

@@ -18,6 +18,11 @@ Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to t
                              timezone,championName,championEmail]; every row is checked first;
                              a re-run skips those already there
 
+Lifecycle as code (in-process, no servers)
+  simulate <file|folder>... [--definition <module>] [--json]
+                             run scenario files (scenarios/) with simulated time: each customer's story and
+                             each expectation passed or failed; exit 1 if any failed
+
 List customers (Temporal visibility)
   list [--stage S] [--band green|yellow|red|insufficient_data] [--csm EMAIL] [--segment ID] [--limit N]
 

@@ -15,6 +15,7 @@ describe('per-command help', () => {
     ['metrics', /^Usage: npm run cli -- metrics \[--days 90\] \[--json\]\n {4}NRR, GRR/],
     ['import', /columns customerId,name,arr,contractStart,contractEnd,csmOwner\[,segment/],
     ['list', /^Usage: npm run cli -- list \[--stage S\]/],
+    ['simulate', /^Usage: npm run cli -- simulate <file\|folder>\.\.\. \[--definition <module>\] \[--json\]\n {4}run scenario files/],
     ['api-key', /^Usage: npm run cli -- api-key create <name>.*\n {7}npm run cli -- api-key revoke <name>\n/],
   ])('%s', (command, expected) => {
     expect(commandHelp(command)).toMatch(expected);
