@@ -9,6 +9,7 @@
  * test server a signal landing as a timer fires can wedge the customer (see the README), so the
  * driver moves such a delivery a few minutes on, and the simulator is given the same delivery times.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database } from '../../src/db/database';
@@ -20,6 +21,7 @@ import { simulate } from '../../src/simulate/simulator';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { customerEventsSignal, getUpcomingTimersQuery } from '../../workflows/messages';
 import { createTimeSkippingEnv, openTestDatabase, startTestWorker } from '../support/servers';
+import { until } from '../support/until';
 
 const root = resolve(__dirname, '../..');
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -76,6 +78,8 @@ async function liveOnWorkflow(database: Database, file: string): Promise<{ scena
             clock = await env.currentTimeMs();
           }
           target = Math.max(target, clock);
+          // Under load the customer may still be taking the last batch: its timers are read once it is idle.
+          await idle(handle);
           const upcoming = await handle.query(getUpcomingTimersQuery);
           for (const timer of upcoming.map((t) => Date.parse(t.at)).sort((a, b) => a - b)) {
             if (Math.abs(timer - target) < CLEARANCE_MS) target = timer + CLEARANCE_MS;
@@ -87,6 +91,7 @@ async function liveOnWorkflow(database: Database, file: string): Promise<{ scena
             batch.map((b) => b.event),
           );
           delivered.push(...batch.map((b) => ({ ...b, atMs: deliveredAt })));
+          await idle(handle);
           await env.sleep('1 minute');
         }
         const end = endOfDayMs(startMs, scenario.untilDay) - CLEARANCE_MS;
@@ -131,3 +136,14 @@ describe('the simulator is the workflow', () => {
     600_000,
   );
 });
+
+/**
+ * Waits, in real time (the test server does not skip time meanwhile), until the customer has no
+ * workflow task or activity outstanding, so what the driver reads next is the state after the batch.
+ */
+async function idle(handle: WorkflowHandle): Promise<void> {
+  await until('the customer to be idle', async () => {
+    const { raw } = await handle.describe();
+    return raw.pendingWorkflowTask == null && (raw.pendingActivities?.length ?? 0) === 0;
+  });
+}
