@@ -48,7 +48,6 @@ import {
   type Cause,
   type Changes,
   type LifecycleState,
-  DEFAULT_SNAPSHOT_MIN_POINTS,
 } from '../src/domain/lifecycle-state';
 import type { PlayObservation } from '../src/plays/observations';
 import type { PlayStart } from '../src/plays/runs';
@@ -111,23 +110,10 @@ const HEALTH_EVIDENCE_PATCH = 'health-evidence-v1';
  */
 const LEAN_STEP_PATCH = 'lean-step-v1';
 
-/**
- * Marks lean runs that write through a local activity (one marker holding the result, no task
- * queue round trip and no extra workflow task, instead of three events holding the whole input)
- * and publish the HealthScore attribute on a band change or a move of `healthSnapshotMinPoints`.
- * Decided at a run's start, or at a lean run's later iteration for a customer already running.
- */
-const LEAN_STEP_V2_PATCH = 'lean-step-v2';
-
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
 });
 const { recordLifecycleChanges } = proxyActivities<LifecycleActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-/** The same idempotent write as a local activity, retried without end while the database is away. */
-const { recordLifecycleChanges: recordLifecycleChangesLocally } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -231,12 +217,11 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // meet its marker on replay before the code reaches the check (a new run's task retried after
   // an UnhandledCommand then failed as non-deterministic). A new run never records the older patches.
   const leanRun = patched(LEAN_STEP_PATCH);
-  const leanV2 = leanRun && patched(LEAN_STEP_V2_PATCH);
   definition = await loadLifecycleDefinition();
   state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
   const rules: TLifecycleDefinition = definition;
-  if (leanRun) return runLean(!input.carried, undefined, leanV2);
+  if (leanRun) return runLean(!input.carried);
   // Once adopted, kept in the state (and carried on continue-as-new); histories from before never adopt.
   const adoptSeedRules = () => {
     if (!customer.seedRules && patched(SEED_RULES_PATCH)) customer.seedRules = true;
@@ -339,13 +324,9 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
    * The lean loop: collect what arrived, let the pure step decide, carry out its effects, sleep
    * until its wake-up time or a message. Nothing is decided here.
    */
-  async function runLean(handoff: boolean, pending: StepInput['pending'], startedOnV2 = false): Promise<never> {
+  async function runLean(handoff: boolean, pending?: StepInput['pending']): Promise<never> {
     lean = true;
-    let v2 = startedOnV2;
-    const contextFor = (onV2: boolean) => ({
-      workflowId,
-      ...(onV2 ? { scoreAttributeMinPoints: rules.healthSnapshotMinPoints ?? DEFAULT_SNAPSHOT_MIN_POINTS } : {}),
-    });
+    const context = { workflowId };
     let published = nothingPublished();
     const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || updates.length > 0 || dirty;
     let wake: StepResult['wake'];
@@ -372,9 +353,6 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         const waitMs = wake ? Math.max(0, Date.parse(wake.at) - Date.now()) : undefined;
         const alarm = waitMs === undefined || waitMs === 0 ? undefined : alarmFor(wake!);
         if (waitMs === undefined || alarm) await Promise.race([condition(woken), ...(alarm ? [alarm] : [])]);
-        // A customer already running on the lean step moves onto v2 here, before anything this
-        // iteration awaits (never in the run's first task, after the definition's local activity).
-        if (!v2) v2 = patched(LEAN_STEP_V2_PATCH);
       }
       const now = nowIso();
       // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
@@ -394,13 +372,13 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
           pending: first ? pending : undefined,
         },
         published,
-        contextFor(v2),
+        context,
       );
       first = false;
       if (!handoffOnly) droppedArrivals = 0;
       dirty = false;
       changes = emptyChanges();
-      if (result.write) await (v2 ? recordLifecycleChangesLocally : recordLifecycleChanges)(result.write);
+      if (result.write) await recordLifecycleChanges(result.write);
       const attributes = typedSearchAttributes(result.searchAttributes);
       if (attributes.length > 0) upsertSearchAttributes(attributes);
       if (result.details !== undefined) setCurrentDetails(result.details);
