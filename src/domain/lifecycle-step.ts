@@ -63,14 +63,6 @@ export interface StepInput {
 
 export interface StepContext {
   workflowId: string;
-  /**
-   * When set, the HealthScore search attribute moves only on a band change or a move of at least
-   * this many points from its published value (so it is always within that many points of the
-   * score): a score that drifts with every usage batch would otherwise cost an upsert, a billed
-   * history event, on nearly every step. Unset: published on every change (runs before
-   * `lean-step-v2`, which must replay as recorded).
-   */
-  scoreAttributeMinPoints?: number;
 }
 
 /** The customer's row in PostgreSQL as the workflow owns it. */
@@ -232,7 +224,7 @@ export function lifecycleStep(
         }
       : undefined;
 
-  const attributes = publishableAttributes(searchAttributeValues(state), published.searchAttributes, context.scoreAttributeMinPoints);
+  const attributes = searchAttributeValues(state);
   const changedAttributes = changedFields(published.searchAttributes, attributes);
 
   const timers = pendingTimers(state, definition, now);
@@ -285,18 +277,6 @@ export function searchAttributeValues(state: LifecycleState): Partial<SearchAttr
     ...(health?.score != null ? { HealthScore: health.score } : {}),
     ...(health?.band != null ? { HealthBand: health.band } : {}),
   };
-}
-
-/** Holds back a HealthScore move smaller than `minPoints` within the same band (see `StepContext`). */
-function publishableAttributes(
-  attributes: Partial<SearchAttributeValues>,
-  published: Partial<SearchAttributeValues>,
-  minPoints: number | undefined,
-): Partial<SearchAttributeValues> {
-  if (minPoints === undefined || attributes.HealthScore === undefined || published.HealthScore === undefined) return attributes;
-  if (attributes.HealthBand !== published.HealthBand) return attributes;
-  if (Math.abs(attributes.HealthScore - published.HealthScore) >= minPoints) return attributes;
-  return { ...attributes, HealthScore: published.HealthScore };
 }
 
 function changedFields<T extends object>(before: Partial<T> | undefined, after: Partial<T>): Partial<T> {
