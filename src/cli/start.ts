@@ -17,6 +17,7 @@ import { API_SCOPES, createApiKey, findApiKey, grantApiKeyScopes } from '../api/
 import { loadConfig, type TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { servePglite } from '../db/pglite-server';
+import { recordServedDatabase } from './cli-database';
 import { seedDemoPortfolio } from '../demo/demo-portfolio';
 import { assertPortFree, freePort, startDevServer, type DevServerHandle } from '../dev-infra/dev-server';
 import { progress } from '../dev-infra/progress';
@@ -55,6 +56,8 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       const served = await servePglite(embedded.pglite!);
       shutdown.push(served.stop);
       databaseUrl = served.url;
+      // So `cli lifecycle` and `cli backtest` reach the database this engine holds.
+      shutdown.push(recordServedDatabase(dataDir, served.url));
       applied = embedded.appliedMigrations;
       databaseLine = `embedded PGlite in ${join(dataDir, 'pglite')}, served to the worker and the API on ${new URL(served.url).host}`;
     }
