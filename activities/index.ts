@@ -10,6 +10,8 @@ import type { CustomerRow, LifecycleWrite } from '../src/domain/lifecycle-step';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import type { Mailer } from '../src/mail/transport';
 import type { TWebhookTargets } from '../src/webhooks/webhook-config';
+import { ApplicationFailure } from '@temporalio/common';
+import { currentVersion, findDefinition } from '../src/lifecycle/definition-store';
 import { createPlayActivities } from './plays';
 
 export interface ActivityDeps {
@@ -20,7 +22,19 @@ export interface ActivityDeps {
   mailer: Mailer;
   /** Named webhook targets for play steps (`WEBHOOK_TARGETS`); a step naming another is skipped. */
   webhookTargets: TWebhookTargets;
+  /** What this deployment adds to every definition it loads (the pages' address: not part of a version's content). */
+  decorate?: (definition: TLifecycleDefinition) => TLifecycleDefinition;
 }
+
+/** Which definition a run asks for: none (a new customer: the current version) or the one it is pinned to. */
+export interface DefinitionRequest {
+  version?: string;
+  /** Refuse an unpublished version (a roll-out) instead of falling back to the worker's own. */
+  strict?: boolean;
+}
+
+/** A roll-out named a version nobody published. */
+export const UNKNOWN_DEFINITION_VERSION = 'UnknownDefinitionVersion';
 
 export interface CustomerSnapshot {
   customerId: string;
@@ -41,12 +55,34 @@ export interface LifecycleChanges extends Omit<Changes, 'occurrences'> {
   health: Pick<HealthSnapshot, 'score' | 'band' | 'definitionVersion'> | null;
 }
 
-export function createActivities({ prisma, definition, mailer, webhookTargets }: ActivityDeps) {
+export function createActivities({ prisma, definition, mailer, webhookTargets, decorate = (d) => d }: ActivityDeps) {
+  // A version's content never changes once published: each is read from the database once.
+  const published = new Map<string, TLifecycleDefinition>();
+  const publishedVersion = async (version: string): Promise<TLifecycleDefinition | undefined> => {
+    const cached = published.get(version);
+    if (cached) return cached;
+    const found = await findDefinition(prisma, version);
+    if (found) published.set(version, decorate(found));
+    return published.get(version);
+  };
   return {
     ...createPlayActivities({ prisma, mailer, webhookTargets }),
 
-    /** The worker's lifecycle definition (a local activity, so it lands in the workflow's history). */
-    async loadLifecycleDefinition(): Promise<TLifecycleDefinition> {
+    /**
+     * The definition a run judges its customer by (a local activity, so its content lands in the
+     * workflow's history and replays see the same rules). Asked for none, the current published
+     * version (what new customers start on); asked for a version, that one (a customer keeps its
+     * version across continue-as-new). A version never published (a customer from before versions
+     * were stored) runs on the worker's own definition, as it always did, unless `strict`.
+     */
+    async loadLifecycleDefinition(request: DefinitionRequest = {}): Promise<TLifecycleDefinition> {
+      const wanted = request.version ?? (await currentVersion(prisma))?.version;
+      if (wanted === undefined || wanted === definition.version) return definition;
+      const found = await publishedVersion(wanted);
+      if (found) return found;
+      if (request.strict) {
+        throw ApplicationFailure.nonRetryable(`no lifecycle definition version ${wanted} is published`, UNKNOWN_DEFINITION_VERSION);
+      }
       return definition;
     },
 

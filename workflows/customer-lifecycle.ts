@@ -27,6 +27,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { LifecycleActivities } from '../activities';
 import { ZCsmSentiment, ZStageOverride, type TCustomerEvent } from '../src/domain/customer-events';
+import { ZAdoptDefinition } from '../src/domain/definition-version';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
 import {
   acceptEventId,
@@ -76,6 +77,7 @@ import {
   getStateQuery,
   getTimelineQuery,
   getUpcomingTimersQuery,
+  adoptDefinitionUpdate,
   overrideStageUpdate,
   playFinishedSignal,
   playObservationSignal,
@@ -109,6 +111,13 @@ const HEALTH_EVIDENCE_PATCH = 'health-evidence-v1';
  * the step at its first new iteration, keeping its state.
  */
 const LEAN_STEP_PATCH = 'lean-step-v1';
+
+/**
+ * Marks runs that ask for their definition by version: a new customer gets the current published
+ * version, a continued one the version it carries (pinned until a roll-out moves it). Runs from
+ * before took the worker's own definition, and replay so.
+ */
+const DEFINITION_VERSIONS_PATCH = 'definition-versions-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -192,6 +201,27 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     },
     { validator: (sentiment) => void ZCsmSentiment.parse(sentiment) },
   );
+  // Definitions adopted by roll-outs, by version, until the step that switches to them.
+  const adopted = new Map<string, TLifecycleDefinition>();
+  setHandler(
+    adoptDefinitionUpdate,
+    async (request) => {
+      await ready();
+      if (!lean) {
+        // Only the step switches definitions: a run on the older loop moves onto it when woken.
+        dirty = true;
+        await condition(() => lean);
+      }
+      const from = current().definitionVersion;
+      if (request.version === from) return { from, to: from, changed: false };
+      // Strict: an unpublished version fails this update (the roll-out lists the customer), not the customer.
+      const definitionToAdopt = await loadLifecycleDefinition({ version: request.version, strict: true });
+      adopted.set(definitionToAdopt.version, definitionToAdopt);
+      await queueUpdate({ kind: 'definition', version: definitionToAdopt.version, rolloutId: request.rolloutId, by: request.by });
+      return { from, to: current().definitionVersion, changed: current().definitionVersion !== from };
+    },
+    { validator: (request) => void ZAdoptDefinition.parse(request) },
+  );
 
   // Read once, whatever version the previous run wrote (pure: no commands).
   const carried = input.carried === undefined ? undefined : fromCarried(input.carried);
@@ -217,10 +247,12 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // meet its marker on replay before the code reaches the check (a new run's task retried after
   // an UnhandledCommand then failed as non-deterministic). A new run never records the older patches.
   const leanRun = patched(LEAN_STEP_PATCH);
-  definition = await loadLifecycleDefinition();
+  const pinnedRun = patched(DEFINITION_VERSIONS_PATCH);
+  definition = pinnedRun ? await loadLifecycleDefinition(carried ? { version: carried.definitionVersion } : {}) : await loadLifecycleDefinition();
   state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
-  const rules: TLifecycleDefinition = definition;
+  // Replaced only by a roll-out, at the step that adopts it.
+  let rules: TLifecycleDefinition = definition;
   if (leanRun) return runLean(!input.carried);
   // Once adopted, kept in the state (and carried on continue-as-new); histories from before never adopt.
   const adoptSeedRules = () => {
@@ -357,7 +389,15 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       const now = nowIso();
       // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
       const handoffOnly = first && handoff;
-      const taken = handoffOnly ? [] : updates.splice(0);
+      // A roll-out's update ends a step's updates: those after it are judged by the adopted rules.
+      const adoption = updates.findIndex((update) => update.kind === 'definition');
+      const taken = handoffOnly ? [] : updates.splice(0, adoption === -1 ? updates.length : adoption + 1);
+      const adopting = taken.at(-1);
+      if (adopting?.kind === 'definition') {
+        rules = adopted.get(adopting.version)!;
+        definition = rules;
+        adopted.delete(adopting.version);
+      }
       const result = lifecycleStep(
         customer,
         rules,

@@ -9,6 +9,7 @@ import type { CustomerView } from '../src/domain/customer-view';
 import type { LifecycleState, TimelineEntry } from '../src/domain/lifecycle-state';
 import type { HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { PlannedTimer } from '../src/domain/timer-plan';
+import type { AdoptDefinitionResult, TAdoptDefinition } from '../src/domain/definition-version';
 import type { TPlay, TPlaySettings } from '../src/plays/definition';
 import type { PlayCustomerContext } from '../src/plays/customer-context';
 import type { PlayOutcome } from '../src/plays/interpreter';
@@ -31,6 +32,8 @@ export const customerEventsSignal = defineSignal<[TCustomerEvent[]]>('customerEv
 
 export const overrideStageUpdate = defineUpdate<LifecycleState['stage'], [TStageOverride]>('overrideStage');
 export const recordCsmSentimentUpdate = defineUpdate<HealthSnapshot | null, [TCsmSentiment]>('recordCsmSentiment');
+/** A roll-out: judge this customer by another published definition version from now on (see `lifecycle rollout`). */
+export const adoptDefinitionUpdate = defineUpdate<AdoptDefinitionResult, [TAdoptDefinition]>('adoptDefinition');
 
 /**
  * What readers are shown (the API, the CLI, the pages): the customer view, not the working state,

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, revokeApiKey } from '../api/api-keys';
@@ -166,6 +166,17 @@ export async function showCustomer(config: TEngineConfig, argv: string[]): Promi
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** Temporal for a CLI command: the engine's server unless TEMPORAL_ADDRESS names another; one sentence when it is not there. */
+export async function cliTemporalClient(config: TEngineConfig): Promise<{ connection: Connection; client: Client }> {
+  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+  const connection = await connectTemporalClient(config, address, { connectTimeout: 5_000 }).catch((error: unknown) => {
+    // Refused credentials or a failed handshake say so; a server that is not there is most likely the engine not running.
+    if (isSetupError(error) && !error.message.startsWith('Cannot reach')) throw error;
+    throw new UsageError(`cannot reach Temporal at ${address}: is the engine running? Set TEMPORAL_ADDRESS for another server.`);
+  });
+  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
+}
+
 export async function listCustomers(config: TEngineConfig, argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -191,14 +202,8 @@ export async function listCustomers(config: TEngineConfig, argv: string[]): Prom
     ...(args.csm ? [`CsmOwner = ${quote(args.csm)}`] : []),
     ...(args.segment ? [`Segment = ${quote(args.segment)}`] : []),
   ];
-  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
-  const connection = await connectTemporalClient(config, address, { connectTimeout: 5_000 }).catch((error: unknown) => {
-    // Refused credentials or a failed handshake say so; a server that is not there is most likely the engine not running.
-    if (isSetupError(error) && !error.message.startsWith('Cannot reach')) throw error;
-    throw new UsageError(`cannot reach Temporal at ${address}: is the engine running? Set TEMPORAL_ADDRESS for another server.`);
-  });
+  const { connection, client } = await cliTemporalClient(config);
   try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const rows: string[][] = [];
     for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
       const attrs = execution.typedSearchAttributes;

@@ -7,6 +7,7 @@ import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
 import { simulateCommand } from './simulate';
+import { lifecycleCommand } from './lifecycle';
 import { runStart } from './start';
 import { runWorker } from './worker';
 import { commandHelp, USAGE } from './usage';
@@ -48,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'simulate':
       return simulateCommand(loadConfig(), argv.slice(1));
+    case 'lifecycle':
+      return lifecycleCommand(loadConfig(), argv.slice(1));
     case 'api-key':
       await apiKeyCommand(loadConfig(), argv.slice(1));
       return 0;

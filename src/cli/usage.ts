@@ -23,6 +23,17 @@ Lifecycle as code (in-process, no servers)
                              run scenario files (scenarios/) with simulated time: each customer's story and
                              each expectation passed or failed; exit 1 if any failed
 
+Definition versions (the database; rollout and status also Temporal visibility)
+  lifecycle publish <module|file.json|file.yaml> [--current] [--note "…"] [--by WHO]
+                             validate a definition and store it under its version; a version's content
+                             never changes (a changed definition needs a new version)
+  lifecycle list [--json]    versions, which is current (new customers start on it), customers on each
+  lifecycle rollout <version> [--customers '<visibility query>'] [--percent N] [--dry-run] [--allow-downgrade]
+                             move running customers onto a published version; --percent takes a stable
+                             slice (10 then 50 grows the same one); a re-run skips those already on it;
+                             an older version (a roll-back) needs --allow-downgrade
+  lifecycle status [--json]  running customers per version, roll-outs in progress and recent
+
 List customers (Temporal visibility)
   list [--stage S] [--band green|yellow|red|insufficient_data] [--csm EMAIL] [--segment ID] [--limit N]
 

@@ -20,6 +20,8 @@ import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
 import { workerMemoryPlan } from '../temporal/worker-memory';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
+import { publishWorkerDefinition } from '../lifecycle/definition-store';
+import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { createLogger, sdkLogger } from '../ops/logger';
 import { databaseCheck, startOpsServer } from '../ops/ops-server';
 import { handleShutdown, type Cleanup } from '../util/shutdown';
@@ -42,8 +44,11 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     const dataDir = resolve(config.CS_DATA_DIR);
     // Validated before anything starts: a wrong definition should not cost a server start-up.
     const loaded = loadLifecycleDefinition(config.LIFECYCLE_DEFINITION);
-    // The pages' address, for the Temporal UI's link back to each customer's page.
-    const definition = config.PAGES_URL && !loaded.links?.pagesUrl ? { ...loaded, links: { ...loaded.links, pagesUrl: config.PAGES_URL } } : loaded;
+    // The pages' address, for the Temporal UI's link back to each customer's page: a deployment's
+    // setting, added to every definition loaded, not part of a published version's content.
+    const decorate = (d: TLifecycleDefinition): TLifecycleDefinition =>
+      config.PAGES_URL && !d.links?.pagesUrl ? { ...d, links: { ...d.links, pagesUrl: config.PAGES_URL } } : d;
+    const definition = decorate(loaded);
     // The database first: a wrong DATABASE_URL should fail in a second, before any server starts.
     const database: Database = await openDatabase(
       config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: join(dataDir, 'pglite') },
@@ -53,6 +58,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       `database: ${database.target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}` +
         (database.appliedMigrations.length ? `, applied ${database.appliedMigrations.join(', ')}` : ''),
     );
+    progress(await publishWorkerDefinition(database.prisma, loaded, { explicit: Boolean(config.LIFECYCLE_DEFINITION) }));
 
     let address = config.TEMPORAL_ADDRESS;
     let devServer: DevServerHandle | undefined;
@@ -98,6 +104,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       prisma: database.prisma,
       definition,
+      decorate,
       mailer: mail.mailer,
       webhookTargets: config.WEBHOOK_TARGETS,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: resolve(config.WORKFLOW_BUNDLE) } } : {}),

@@ -32,7 +32,7 @@ export const VIEW_LIMITS = {
 } as const;
 
 const DAY_MS = 86_400_000;
-const TIMELINE_KINDS = ['handoff', 'event', 'rejected', 'timer', 'stage', 'health', 'sla', 'sentiment', 'play'] as const;
+const TIMELINE_KINDS = ['handoff', 'event', 'rejected', 'timer', 'stage', 'health', 'sla', 'sentiment', 'play', 'definition'] as const;
 const TIMER_KINDS = ['renewal', 'qbr', 'inactivity', 'time_to_value', 'stage_sla', 'advocacy', 'health_tick'] as const;
 
 /** Timestamps as the engine writes them (ISO 8601); generous, since a few came from senders. */
@@ -53,6 +53,7 @@ const ZCauseView = z.discriminatedUnion('type', [
   z.object({ type: z.literal('override'), by: ZName }).strict(),
   z.object({ type: z.literal('update'), by: ZName }).strict(),
   z.object({ type: z.literal('handoff') }).strict(),
+  z.object({ type: z.literal('rollout'), id: ZId, from: ZName, to: ZName, by: ZName }).strict(),
 ]);
 
 const ZTimelineEntryView = z
@@ -215,6 +216,7 @@ function timelineEntry(entry: TimelineEntry): CustomerTimelineEntryView {
   if ('id' in cause) cause.id = clip(cause.id, 500);
   if ('by' in cause) cause.by = clip(cause.by, 200);
   if (cause.type === 'event') cause.eventType = clip(cause.eventType, 200);
+  if (cause.type === 'rollout') Object.assign(cause, { from: clip(cause.from, 200), to: clip(cause.to, 200) });
   const detail = entry.detail
     ? Object.fromEntries(Object.entries(entry.detail).map(([k, v]) => [clip(k, 100), typeof v === 'string' ? clip(v, 1_000) : v]))
     : undefined;

@@ -127,6 +127,24 @@ function append(state: LifecycleState, changes: Changes, entry: NewTimelineEntry
   return full;
 }
 
+/**
+ * A roll-out moved the customer onto `to` (the definition the caller now judges it by): the entry
+ * names both versions and the roll-out, and is the cause of the re-evaluation that follows.
+ */
+export function adoptDefinitionVersion(state: LifecycleState, adoption: { to: string; rolloutId: string; by: string }, now: string, changes: Changes): Cause {
+  const from = state.definitionVersion;
+  const cause: Cause = { type: 'rollout', id: adoption.rolloutId, from, to: adoption.to, by: adoption.by };
+  state.definitionVersion = adoption.to;
+  append(state, changes, {
+    at: now,
+    kind: 'definition',
+    summary: `lifecycle definition ${from} -> ${adoption.to} (roll-out ${adoption.rolloutId} by ${adoption.by})`,
+    cause,
+    detail: { from, to: adoption.to, rolloutId: adoption.rolloutId },
+  });
+  return cause;
+}
+
 export function recordHandoff(state: LifecycleState, now: string, changes: Changes): void {
   append(state, changes, {
     at: now,

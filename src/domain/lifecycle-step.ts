@@ -18,6 +18,7 @@ import { admitEvent, MAX_EVENTS_PER_SIGNAL } from './event-admission';
 import type { TLifecycleDefinition } from './lifecycle-definition';
 import {
   acceptEventId,
+  adoptDefinitionVersion,
   applyCustomerEvent,
   compact,
   emptyChanges,
@@ -41,8 +42,14 @@ import { nextHealthCheck } from './next-change';
 import type { PlayObservation } from '../plays/observations';
 import { ZPlayFinished } from '../plays/interpreter';
 
-/** A CS update the workflow accepted (already validated by the update's validator). */
-export type StepUpdate = { kind: 'override'; override: TStageOverride } | { kind: 'sentiment'; sentiment: TCsmSentiment };
+/**
+ * A CS update the workflow accepted (already validated by the update's validator). `definition`:
+ * a roll-out's; the workflow hands the step the adopted definition from this step on.
+ */
+export type StepUpdate =
+  | { kind: 'override'; override: TStageOverride }
+  | { kind: 'sentiment'; sentiment: TCsmSentiment }
+  | { kind: 'definition'; version: string; rolloutId: string; by: string };
 
 export interface StepInput {
   now: string;
@@ -156,6 +163,8 @@ export function lifecycleStep(
     if (update.kind === 'override') {
       overrideStage(state, update.override, now, changes);
       cause = { type: 'override', by: update.override.by };
+    } else if (update.kind === 'definition') {
+      cause = adoptDefinitionVersion(state, { to: definition.version, rolloutId: update.rolloutId, by: update.by }, now, changes);
     } else {
       recordSentiment(state, update.sentiment, now, changes);
       cause = { type: 'update', by: update.sentiment.by };

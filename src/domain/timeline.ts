@@ -11,9 +11,11 @@ export type Cause =
   | { type: 'rule'; id: string }
   | { type: 'override'; by: string }
   | { type: 'update'; by: string }
-  | { type: 'handoff' };
+  | { type: 'handoff' }
+  /** A roll-out moved the customer onto another definition version (`id`: the roll-out's). */
+  | { type: 'rollout'; id: string; from: string; to: string; by: string };
 
-export type TimelineKind = 'handoff' | 'event' | 'rejected' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play';
+export type TimelineKind = 'handoff' | 'event' | 'rejected' | 'timer' | 'stage' | 'health' | 'sla' | 'sentiment' | 'play' | 'definition';
 
 export interface TimelineEntry {
   seq: number;

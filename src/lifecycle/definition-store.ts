@@ -9,14 +9,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
+import { ZDefinitionVersion } from '../domain/definition-version';
+import { SetupError } from '../dev-infra/setup-error';
 import { parseLifecycleDefinition } from './load-definition';
-
-/** A version as written on the command line or in an update: bounded, printable, no spaces. */
-export const ZDefinitionVersion = z
-  .string()
-  .min(1, 'a version is required')
-  .max(100, 'a version has at most 100 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a version is letters, digits and . _ + - (e.g. 2026.12.2)');
 
 export const ZPublishedBy = z.string().min(1).max(200);
 export const ZPublishNote = z.string().max(2_000);
@@ -91,7 +86,11 @@ export async function publishDefinition(
   const sha256 = definitionSha256(definition);
   const now = options.now ?? new Date();
   const existing = await prisma.lifecycleDefinitionVersion.findUnique({ where: { version } });
-  if (existing && existing.sha256 !== sha256) throw new DefinitionVersionConflictError(version, existing.sha256, sha256);
+  // Stored content is compared as this engine reads it: a schema default added by a later release
+  // changes the stored bytes' hash, not the rules.
+  if (existing && existing.sha256 !== sha256 && !sameRules(existing.content, definition, version)) {
+    throw new DefinitionVersionConflictError(version, existing.sha256, sha256);
+  }
   let created = false;
   if (!existing) {
     // Two publishers of the same new version race on the primary key: the loser re-reads.
@@ -114,6 +113,14 @@ export async function publishDefinition(
   }
   const row = await prisma.lifecycleDefinitionVersion.findUniqueOrThrow({ where: { version } });
   return { created, madeCurrent, published: summaryOf(row) };
+}
+
+function sameRules(stored: unknown, definition: TLifecycleDefinition, version: string): boolean {
+  try {
+    return canonicalJson(parseLifecycleDefinition(stored, `the published version ${version}`)) === canonicalJson(definition);
+  } catch {
+    return false;
+  }
 }
 
 /** Makes a published version the current one. */
@@ -156,4 +163,27 @@ export async function listDefinitions(prisma: PrismaClient, limit = 200): Promis
 export async function publishedAtOf(prisma: PrismaClient, versions: string[]): Promise<Map<string, Date>> {
   const rows = await prisma.lifecycleDefinitionVersion.findMany({ where: { version: { in: versions } }, select: { version: true, publishedAt: true } });
   return new Map(rows.map((row) => [row.version, row.publishedAt]));
+}
+
+/**
+ * The worker's own definition, published when it starts so customers pinned to it find it. It
+ * becomes current when LIFECYCLE_DEFINITION names it (development: the module you edit is what new
+ * customers get) or when nothing is current yet (a new database gets the built-in default); a
+ * version published since with `lifecycle publish --current` otherwise stays current across
+ * restarts. Returns the line the worker prints.
+ */
+export async function publishWorkerDefinition(prisma: PrismaClient, definition: TLifecycleDefinition, options: { explicit: boolean }): Promise<string> {
+  try {
+    const current = await currentVersion(prisma);
+    const result = await publishDefinition(prisma, definition, { by: 'worker start', current: options.explicit || current === undefined });
+    const now = (await currentVersion(prisma))?.version;
+    return `lifecycle definition ${definition.version}${result.created ? ' published' : ''}; new customers start on ${now ?? definition.version}`;
+  } catch (error) {
+    if (!(error instanceof DefinitionVersionConflictError)) throw error;
+    throw new SetupError(
+      `The lifecycle definition's version ${definition.version} is already published with different content; customers pinned to it would change rules silently.`,
+      'Give the changed definition a new `version` (e.g. 2026.12.2), then start the worker again.',
+      { cause: error },
+    );
+  }
 }

@@ -224,5 +224,7 @@ export function causeText(cause: Cause): string {
       return `update by ${cause.by}`;
     case 'handoff':
       return 'the handoff';
+    case 'rollout':
+      return `roll-out ${cause.id} (${cause.from} -> ${cause.to}, by ${cause.by})`;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -22,6 +22,8 @@ export interface LifecycleWorkerOptions {
   definition: TLifecycleDefinition;
   /** SMTP for play emails (`createMailer` over the validated mail settings). */
   mailer: Mailer;
+  /** What this deployment adds to each definition it loads from the database (see `ActivityDeps`). */
+  decorate?: ActivityDeps['decorate'];
   /** Named webhook targets for play steps; none by default. */
   webhookTargets?: TWebhookTargets;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
@@ -38,6 +40,7 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     activities: createActivities({
       prisma: options.prisma,
       definition: options.definition,
+      ...(options.decorate ? { decorate: options.decorate } : {}),
       mailer: options.mailer,
       webhookTargets: options.webhookTargets ?? {},
     }),
