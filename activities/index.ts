@@ -33,6 +33,8 @@ export interface DefinitionRequest {
   strict?: boolean;
 }
 
+const CURRENT_VERSION_TTL_MS = 10_000;
+
 /** A roll-out named a version nobody published. */
 export const UNKNOWN_DEFINITION_VERSION = 'UnknownDefinitionVersion';
 
@@ -65,6 +67,15 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
     if (found) published.set(version, decorate(found));
     return published.get(version);
   };
+  // Which version is current changes rarely; every new customer asking the database would queue
+  // behind the portfolio's writes (on PGlite, one session). A newly published current version
+  // reaches new customers within this long.
+  let current: { version: string | undefined; until: number } | undefined;
+  const currentPublished = async (): Promise<string | undefined> => {
+    if (current && Date.now() < current.until) return current.version;
+    current = { version: (await currentVersion(prisma))?.version, until: Date.now() + CURRENT_VERSION_TTL_MS };
+    return current.version;
+  };
   return {
     ...createPlayActivities({ prisma, mailer, webhookTargets }),
 
@@ -76,7 +87,7 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
      * were stored) runs on the worker's own definition, as it always did, unless `strict`.
      */
     async loadLifecycleDefinition(request: DefinitionRequest = {}): Promise<TLifecycleDefinition> {
-      const wanted = request.version ?? (await currentVersion(prisma))?.version;
+      const wanted = request.version ?? (await currentPublished());
       if (wanted === undefined || wanted === definition.version) return definition;
       const found = await publishedVersion(wanted);
       if (found) return found;
