@@ -47,7 +47,7 @@ const ZSpec = z.string().min(1).max(4096);
 
 export const ZBacktestArgs = z
   .object({
-    candidate: ZSpec.optional().refine((v) => v !== undefined, 'give the definition to try: --candidate <module|version>'),
+    candidate: z.string({ error: 'give the definition to try: --candidate <module|version>' }).min(1).max(4096),
     baseline: ZSpec.optional(),
     customers: z.string().min(1).max(4_000).optional(),
     from: ZDate('from').optional(),
@@ -103,7 +103,7 @@ export async function backtestCommand(config: TEngineConfig, argv: string[], io:
     }
     if (customers.length === 0) throw new UsageError(`backtest: no customers ${selected ? 'match --customers' : 'in the database'}`);
 
-    const candidate = await definitionNamed(prisma, config, args.candidate!, '--candidate');
+    const candidate = await definitionNamed(prisma, config, args.candidate, '--candidate');
     const definitions: Record<string, TLifecycleDefinition> = { candidate: candidate.definition };
     let baselineOf: (customerId: string) => string;
     let baselineLabel: string;
