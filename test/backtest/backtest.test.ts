@@ -5,7 +5,7 @@
  * customers are the shipped scenario stories: some stay well clear of the line (healthy, or red by
  * any measure), some live near it. No Temporal: the selection is the whole database.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backtestCommand } from '../../src/cli/backtest';
@@ -19,6 +19,7 @@ import { readScenarioFile } from '../../src/simulate/scenario-file';
 import { openTestDatabase } from '../support/servers';
 
 const SCENARIOS = resolve(__dirname, '../../scenarios');
+const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 /** Red below 70 instead of 60: customers that live in the 60s turn red, the others do not notice. */
 const RED_70: TLifecycleDefinition = {
   ...DEFAULT_LIFECYCLE,
@@ -153,6 +154,9 @@ describe('cli backtest (real PostgreSQL, no Temporal)', () => {
 
   it('prints the same finding as text, run in this process', async () => {
     const { code, out } = await run(['--candidate', RED_70.version, '--to', '2027-02-09', '--threads', '0']);
+    // Kept for a reader (gitignored): the README's example is this run's output.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'backtest-report.txt'), out);
     expect(code).toBe(0);
     expect(out).toMatch(/7 customer\(s\) replayed \(14 simulations\); 3 change/);
     expect(out).toMatch(/Turns red earlier or later[^\n]*\n {2}globex {2}day \d+ \(\d{4}-\d{2}-\d{2}\) -> day \d+/);
