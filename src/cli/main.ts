@@ -5,6 +5,7 @@
 import { loadConfig } from '../config';
 import { isSetupError, formatSetupError } from '../dev-infra/setup-error';
 import { runApi } from './api';
+import { backtestCommand } from './backtest';
 import { apiKeyCommand, importCustomers, listCustomers, printMetrics, sendEvent, showCustomer } from './commands';
 import { simulateCommand } from './simulate';
 import { lifecycleCommand } from './lifecycle';
@@ -51,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return simulateCommand(loadConfig(), argv.slice(1));
     case 'lifecycle':
       return lifecycleCommand(loadConfig(), argv.slice(1));
+    case 'backtest':
+      return backtestCommand(loadConfig(), argv.slice(1));
     case 'api-key':
       await apiKeyCommand(loadConfig(), argv.slice(1));
       return 0;

@@ -22,6 +22,12 @@ Lifecycle as code (in-process, no servers)
   simulate <file|folder>... [--definition <module>] [--json]
                              run scenario files (scenarios/) with simulated time: each customer's story and
                              each expectation passed or failed; exit 1 if any failed
+  backtest --candidate <module|version> [--baseline <version|module>] [--customers '<visibility query>']
+           [--from DATE] [--to DATE] [--html report.html] [--json] [--threads N]
+                             replay each customer's recorded events (the database; with --customers, those
+                             whose workflow matches the query) through the baseline (default: the version
+                             each runs) and the candidate: stage paths, days per band, red earlier or later
+                             and plays per play; --html writes a page with charts; --threads 0 runs in-process
 
 Definition versions (the database; rollout and status also Temporal visibility)
   lifecycle publish <module|file.json|file.yaml> [--current] [--note "…"] [--by WHO]

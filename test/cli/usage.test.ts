@@ -16,6 +16,7 @@ describe('per-command help', () => {
     ['import', /columns customerId,name,arr,contractStart,contractEnd,csmOwner\[,segment/],
     ['list', /^Usage: npm run cli -- list \[--stage S\]/],
     ['simulate', /^Usage: npm run cli -- simulate <file\|folder>\.\.\. \[--definition <module>\] \[--json\]\n {4}run scenario files/],
+    ['backtest', /^Usage: npm run cli -- backtest --candidate <module\|version> \[--baseline <version\|module>\]/],
     ['api-key', /^Usage: npm run cli -- api-key create <name>.*\n {7}npm run cli -- api-key revoke <name>\n/],
   ])('%s', (command, expected) => {
     expect(commandHelp(command)).toMatch(expected);
