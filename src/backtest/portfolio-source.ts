@@ -149,13 +149,16 @@ export async function* replaysFromDatabase(
         yield { skipped: { customerId, reason: 'no customer row in the database' } };
         continue;
       }
-      const handedOffMs = handoffAt.get(customerId) ?? row.createdAt.getTime();
+      const recorded = eventsOf.get(customerId) ?? [];
+      // Events sent with earlier occurred times (an import of a customer's past, as the demo does)
+      // are replayed on their own days: day 0 is the earliest of them or the handoff.
+      const firstEventMs = recorded.reduce((first, e) => Math.min(first, e.occurredAt.getTime()), Infinity);
+      const handedOffMs = Math.min(handoffAt.get(customerId) ?? row.createdAt.getTime(), firstEventMs);
       const startMs = Math.max(handedOffMs, window.fromMs ?? -Infinity);
       if (startMs >= window.toMs) {
         yield { skipped: { customerId, reason: 'handed off after the end of the window' } };
         continue;
       }
-      const recorded = eventsOf.get(customerId) ?? [];
       const addedLater = new Set<string>();
       for (const { payload } of recorded) {
         const event = payload as { type?: unknown; action?: unknown; stakeholder?: { id?: unknown } };
