@@ -21,6 +21,7 @@ import type { PlayOccurrence } from '../plays/triggers';
 import type { PlayObservation } from '../plays/observations';
 import { endPlayRun, planPlayRuns, type PlayStart } from '../plays/runs';
 import type { Cause, NewTimelineEntry, TimelineEntry } from './timeline';
+import { instantOf } from './instants';
 
 // The timeline's types live in ./timeline (so src/plays can use them without importing this module);
 // they are this state's vocabulary, so its users keep naming them from here.
@@ -260,7 +261,7 @@ export function evaluate(
     if (result.score !== null) {
       state.healthHistory.push({ at: now, score: result.score });
       const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
-      state.healthHistory = state.healthHistory.filter((h) => Date.parse(h.at) >= cutoff);
+      state.healthHistory = state.healthHistory.filter((h) => instantOf(h.at) >= cutoff);
     }
     // Moving to another model (onboarding -> default on first value) re-judges the same customer by
     // other weights: the timeline shows both scores, and no band play fires for it.
@@ -416,7 +417,7 @@ function rungsFiredThisTerm(state: LifecycleState): Set<string> {
   const fired = new Set<string>();
   for (const [id, at] of Object.entries(state.firedTimers)) {
     const legacy = LEGACY_RUNG_ID.exec(id);
-    if (legacy && Date.parse(at) >= termStart) fired.add(legacy[1]!);
+    if (legacy && instantOf(at) >= termStart) fired.add(legacy[1]!);
   }
   return fired;
 }
@@ -481,13 +482,13 @@ export function noteCause(tracker: CauseTracker, state: LifecycleState, definiti
 /** Drops remembered event ids and fired timers too old to matter, so carried state stays bounded. */
 export function compact(state: LifecycleState, definition: TLifecycleDefinition, now: string): void {
   const eventCutoff = Date.parse(now) - definition.eventDedupWindowDays * DAY_MS;
-  for (const [id, at] of Object.entries(state.seenEventIds)) {
-    if (Date.parse(at) < eventCutoff) delete state.seenEventIds[id];
+  for (const id of Object.keys(state.seenEventIds)) {
+    if (instantOf(state.seenEventIds[id]!) < eventCutoff) delete state.seenEventIds[id];
   }
   // A fired timer id only matters while its time could still be planned: a year back is plenty.
   const timerCutoff = Date.parse(now) - 400 * DAY_MS;
-  for (const [id, at] of Object.entries(state.firedTimers)) {
-    if (Date.parse(at) < timerCutoff) delete state.firedTimers[id];
+  for (const id of Object.keys(state.firedTimers)) {
+    if (instantOf(state.firedTimers[id]!) < timerCutoff) delete state.firedTimers[id];
   }
 }
 

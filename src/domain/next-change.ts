@@ -31,6 +31,7 @@ import { metricsSampler, type Metrics } from './metrics';
 import { conditionMet, exitProgress, healthModelFor, moveBackRule, segmentFor, slaStatus, slaThresholds } from './stage-rules';
 import { stageOf } from './lifecycle-definition';
 import type { LifecycleState } from './lifecycle-state';
+import { loginDays } from './customer-facts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Never plan a check further out than this: the workflow wakes, finds nothing, and plans again. */
@@ -160,8 +161,7 @@ function candidateInstants(state: LifecycleState, definition: TLifecycleDefiniti
     for (const value of values.get(metric) ?? []) add(at + direction * value * DAY_MS);
   }
   for (const opened of facts.highSeverityOpenedAt) add(Date.parse(opened) + 60 * DAY_MS);
-  for (const day of Object.keys(facts.dailyLogins)) {
-    const start = Date.parse(`${day}T00:00:00Z`);
+  for (const start of loginDays(facts.dailyLogins).starts) {
     add(start + 30 * DAY_MS);
     add(start + 60 * DAY_MS);
   }
