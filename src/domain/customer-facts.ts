@@ -134,8 +134,9 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
   switch (event.type) {
     case 'usage': {
       const day = event.occurredAt.slice(0, 10);
+      const hadDay = Object.prototype.hasOwnProperty.call(facts.dailyLogins, day);
       facts.dailyLogins[day] = (facts.dailyLogins[day] ?? 0) + event.logins;
-      loginDaysCache.delete(facts.dailyLogins);
+      noteLogins(facts.dailyLogins, day, !hadDay);
       const loginAt = event.lastLoginAt ?? (event.logins > 0 ? event.occurredAt : undefined);
       if (loginAt && (!facts.lastLoginAt || loginAt > facts.lastLoginAt)) facts.lastLoginAt = loginAt;
       if (event.activeUsers !== undefined) facts.activeUsers = event.activeUsers;
@@ -298,14 +299,33 @@ export function loginDays(dailyLogins: Record<string, number>): LoginDays {
   let days = loginDaysCache.get(dailyLogins);
   if (!days) {
     days = { days: [], starts: [], logins: [] };
-    for (const [day, logins] of Object.entries(dailyLogins)) {
+    for (const day of Object.keys(dailyLogins)) {
       days.days.push(day);
       days.starts.push(dayStart(day));
-      days.logins.push(logins);
+      days.logins.push(dailyLogins[day]!);
     }
     loginDaysCache.set(dailyLogins, days);
   }
   return days;
+}
+
+/**
+ * After `dailyLogins[day]` was written: the kept parse follows. A new day (`YYYY-MM-DD`) goes last
+ * in the record's key order, as in the parse; any other new key (an array index orders first) drops
+ * the parse, to be redone on next use.
+ */
+function noteLogins(dailyLogins: Record<string, number>, day: string, added: boolean): void {
+  const days = loginDaysCache.get(dailyLogins);
+  if (!days) return;
+  if (added && /^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    days.days.push(day);
+    days.starts.push(dayStart(day));
+    days.logins.push(dailyLogins[day]!);
+    return;
+  }
+  const at = added ? -1 : days.days.indexOf(day);
+  if (at === -1) loginDaysCache.delete(dailyLogins);
+  else days.logins[at] = dailyLogins[day]!;
 }
 
 /** The contract end in force at `at`: the latest change from at or before it (see `contractEnds`). */

@@ -443,17 +443,17 @@ export interface CauseTracker {
 function exitsReady(state: LifecycleState, definition: TLifecycleDefinition, now: string): Partial<Record<TStageId, boolean>> {
   const segment = segmentFor(definition, state.facts);
   const base = metricsFor(state, definition, now);
-  const byModel = new Map<string, { score: number | null; band: THealthBand | null }>();
+  // Stages judged by the same model share its score, so they share one rule context (read only).
+  const byModel = new Map<string, { facts: CustomerFacts; metrics: Metrics; band: THealthBand | null }>();
   const ready: Partial<Record<TStageId, boolean>> = {};
   for (const stage of definition.stages) {
     const model = healthModelFor(definition, stage, segment);
-    let health = byModel.get(model.id);
-    if (!health) {
+    let ctx = byModel.get(model.id);
+    if (!ctx) {
       const result = computeHealth(model, base, definition.version);
-      health = { score: result.score, band: result.band };
-      byModel.set(model.id, health);
+      ctx = { facts: state.facts, metrics: { ...base, healthScore: result.score ?? undefined }, band: result.band };
+      byModel.set(model.id, ctx);
     }
-    const ctx = { facts: state.facts, metrics: { ...base, healthScore: health.score ?? undefined }, band: health.band };
     ready[stage.id] = exitProgress(stage, ctx).ready;
   }
   return ready;
