@@ -134,7 +134,9 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
   switch (event.type) {
     case 'usage': {
       const day = event.occurredAt.slice(0, 10);
+      const hadDay = Object.prototype.hasOwnProperty.call(facts.dailyLogins, day);
       facts.dailyLogins[day] = (facts.dailyLogins[day] ?? 0) + event.logins;
+      noteLogins(facts.dailyLogins, day, !hadDay);
       const loginAt = event.lastLoginAt ?? (event.logins > 0 ? event.occurredAt : undefined);
       if (loginAt && (!facts.lastLoginAt || loginAt > facts.lastLoginAt)) facts.lastLoginAt = loginAt;
       if (event.activeUsers !== undefined) facts.activeUsers = event.activeUsers;
@@ -245,12 +247,85 @@ export function applyEvent(facts: CustomerFacts, event: TCustomerEvent, options:
 
 function pruneOld(facts: CustomerFacts, nowIso: string): void {
   const cutoff = Date.parse(nowIso) - KEEP_DAYS * DAY_MS;
-  for (const day of Object.keys(facts.dailyLogins)) {
+  const days = loginDays(facts.dailyLogins);
+  let kept = 0;
+  for (let i = 0; i < days.days.length; i += 1) {
     // A day that does not parse (never written by this code) is dropped rather than kept forever.
-    const at = Date.parse(`${day}T00:00:00Z`);
-    if (!(at >= cutoff)) delete facts.dailyLogins[day];
+    if (!(days.starts[i]! >= cutoff)) {
+      delete facts.dailyLogins[days.days[i]!];
+      continue;
+    }
+    // Deleting keeps the other keys' order, so the parsed days stay in step with the record.
+    days.days[kept] = days.days[i]!;
+    days.starts[kept] = days.starts[i]!;
+    days.logins[kept] = days.logins[i]!;
+    kept += 1;
   }
+  days.days.length = days.starts.length = days.logins.length = kept;
   facts.highSeverityOpenedAt = facts.highSeverityOpenedAt.filter((at) => Date.parse(at) >= cutoff);
+}
+
+/** `dailyLogins` parsed: its days, their starts (ms, NaN when a day does not parse) and logins, in the record's order. */
+export interface LoginDays {
+  days: string[];
+  starts: number[];
+  logins: number[];
+}
+
+/**
+ * The parsed login days of each `dailyLogins` record, kept until this module changes the record.
+ * Metrics read the login trend several times per activation and at every instant the lean step
+ * considers; parsing sixty day keys each time was the largest single cost of a simulated step.
+ * Outside the carried state (keyed by the record itself, forgotten with it), so a record loaded
+ * from a carried state is simply parsed on first use. Sound only because `applyEvent` is the one
+ * writer of `dailyLogins`: code that changes the record elsewhere must drop its entry here.
+ */
+const loginDaysCache = new WeakMap<Record<string, number>, LoginDays>();
+
+/** A UTC day's start, memoised (the same sixty day strings come back every activation). Bounded. */
+const dayStarts = new Map<string, number>();
+function dayStart(day: string): number {
+  let at = dayStarts.get(day);
+  if (at === undefined) {
+    if (dayStarts.size >= 4_096) dayStarts.clear();
+    at = Date.parse(`${day}T00:00:00Z`);
+    dayStarts.set(day, at);
+  }
+  return at;
+}
+
+/** `dailyLogins` parsed (see `loginDaysCache`); do not change the result. */
+export function loginDays(dailyLogins: Record<string, number>): LoginDays {
+  let days = loginDaysCache.get(dailyLogins);
+  if (!days) {
+    days = { days: [], starts: [], logins: [] };
+    for (const day of Object.keys(dailyLogins)) {
+      days.days.push(day);
+      days.starts.push(dayStart(day));
+      days.logins.push(dailyLogins[day]!);
+    }
+    loginDaysCache.set(dailyLogins, days);
+  }
+  return days;
+}
+
+/**
+ * After `dailyLogins[day]` was written: the kept parse follows. A new day (`YYYY-MM-DD`) goes last
+ * in the record's key order, as in the parse; any other new key (an array index orders first) drops
+ * the parse, to be redone on next use.
+ */
+function noteLogins(dailyLogins: Record<string, number>, day: string, added: boolean): void {
+  const days = loginDaysCache.get(dailyLogins);
+  if (!days) return;
+  if (added && /^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    days.days.push(day);
+    days.starts.push(dayStart(day));
+    days.logins.push(dailyLogins[day]!);
+    return;
+  }
+  const at = added ? -1 : days.days.indexOf(day);
+  if (at === -1) loginDaysCache.delete(dailyLogins);
+  else days.logins[at] = dailyLogins[day]!;
 }
 
 /** The contract end in force at `at`: the latest change from at or before it (see `contractEnds`). */

@@ -14,6 +14,7 @@ import type { CustomerFacts } from './customer-facts';
 import type { THardCondition, THealthBand, THealthModel, TScoredBand } from './lifecycle-definition';
 import type { Metrics } from './metrics';
 import { conditionMet } from './stage-rules';
+import { instantOf } from './instants';
 
 export interface InputContribution {
   metric: string;
@@ -176,7 +177,7 @@ export function healthTrend(
   model: Pick<THealthModel, 'trendThreshold' | 'trendWindowDays'>,
 ): HealthTrend {
   const windowStart = Date.parse(now) - model.trendWindowDays * 24 * 60 * 60 * 1000;
-  const baseline = history.find((h) => Date.parse(h.at) >= windowStart);
+  const baseline = history.find((h) => instantOf(h.at) >= windowStart);
   if (!baseline) return 'flat';
   const delta = current - baseline.score;
   if (delta >= model.trendThreshold) return 'up';

@@ -21,6 +21,7 @@ import type { PlayOccurrence } from '../plays/triggers';
 import type { PlayObservation } from '../plays/observations';
 import { endPlayRun, planPlayRuns, type PlayStart } from '../plays/runs';
 import type { Cause, NewTimelineEntry, TimelineEntry } from './timeline';
+import { instantOf } from './instants';
 
 // The timeline's types live in ./timeline (so src/plays can use them without importing this module);
 // they are this state's vocabulary, so its users keep naming them from here.
@@ -278,7 +279,7 @@ export function evaluate(
     if (result.score !== null) {
       state.healthHistory.push({ at: now, score: result.score });
       const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
-      state.healthHistory = state.healthHistory.filter((h) => Date.parse(h.at) >= cutoff);
+      state.healthHistory = state.healthHistory.filter((h) => instantOf(h.at) >= cutoff);
     }
     // Moving to another model (onboarding -> default on first value) re-judges the same customer by
     // other weights: the timeline shows both scores, and no band play fires for it.
@@ -434,7 +435,7 @@ function rungsFiredThisTerm(state: LifecycleState): Set<string> {
   const fired = new Set<string>();
   for (const [id, at] of Object.entries(state.firedTimers)) {
     const legacy = LEGACY_RUNG_ID.exec(id);
-    if (legacy && Date.parse(at) >= termStart) fired.add(legacy[1]!);
+    if (legacy && instantOf(at) >= termStart) fired.add(legacy[1]!);
   }
   return fired;
 }
@@ -460,17 +461,17 @@ export interface CauseTracker {
 function exitsReady(state: LifecycleState, definition: TLifecycleDefinition, now: string): Partial<Record<TStageId, boolean>> {
   const segment = segmentFor(definition, state.facts);
   const base = metricsFor(state, definition, now);
-  const byModel = new Map<string, { score: number | null; band: THealthBand | null }>();
+  // Stages judged by the same model share its score, so they share one rule context (read only).
+  const byModel = new Map<string, { facts: CustomerFacts; metrics: Metrics; band: THealthBand | null }>();
   const ready: Partial<Record<TStageId, boolean>> = {};
   for (const stage of definition.stages) {
     const model = healthModelFor(definition, stage, segment);
-    let health = byModel.get(model.id);
-    if (!health) {
+    let ctx = byModel.get(model.id);
+    if (!ctx) {
       const result = computeHealth(model, base, definition.version);
-      health = { score: result.score, band: result.band };
-      byModel.set(model.id, health);
+      ctx = { facts: state.facts, metrics: { ...base, healthScore: result.score ?? undefined }, band: result.band };
+      byModel.set(model.id, ctx);
     }
-    const ctx = { facts: state.facts, metrics: { ...base, healthScore: health.score ?? undefined }, band: health.band };
     ready[stage.id] = exitProgress(stage, ctx).ready;
   }
   return ready;
@@ -499,13 +500,13 @@ export function noteCause(tracker: CauseTracker, state: LifecycleState, definiti
 /** Drops remembered event ids and fired timers too old to matter, so carried state stays bounded. */
 export function compact(state: LifecycleState, definition: TLifecycleDefinition, now: string): void {
   const eventCutoff = Date.parse(now) - definition.eventDedupWindowDays * DAY_MS;
-  for (const [id, at] of Object.entries(state.seenEventIds)) {
-    if (Date.parse(at) < eventCutoff) delete state.seenEventIds[id];
+  for (const id of Object.keys(state.seenEventIds)) {
+    if (instantOf(state.seenEventIds[id]!) < eventCutoff) delete state.seenEventIds[id];
   }
   // A fired timer id only matters while its time could still be planned: a year back is plenty.
   const timerCutoff = Date.parse(now) - 400 * DAY_MS;
-  for (const [id, at] of Object.entries(state.firedTimers)) {
-    if (Date.parse(at) < timerCutoff) delete state.firedTimers[id];
+  for (const id of Object.keys(state.firedTimers)) {
+    if (instantOf(state.firedTimers[id]!) < timerCutoff) delete state.firedTimers[id];
   }
 }
 

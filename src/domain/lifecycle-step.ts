@@ -70,6 +70,20 @@ export interface StepInput {
 
 export interface StepContext {
   workflowId: string;
+  /**
+   * What the caller reads of the step's effects. `all` (the default, the workflow): the search
+   * attributes and the current details too. `outcomes` (a simulation): neither is built, and the
+   * result carries none (`published` keeps the caller's); rendering the details was a sixth of a
+   * simulated step. State, write, plays and wake-up are the same either way.
+   */
+  effects?: 'all' | 'outcomes';
+  /**
+   * The caller runs the step again at this instant whatever the wake-up says (a simulation knows
+   * when its next event arrives). A health check after it need not be searched for: it would be
+   * planned afresh then. A wake-up at or before it is the one the workflow would plan; one after
+   * it may differ. The workflow never sets it (it cannot know its next signal).
+   */
+  nextStepBy?: string;
 }
 
 /** The customer's row in PostgreSQL as the workflow owns it. */
@@ -233,17 +247,24 @@ export function lifecycleStep(
         }
       : undefined;
 
+  const timers = pendingTimers(state, definition, now);
+  const nextTimer = timers[0];
+  const searchUntil =
+    context.nextStepBy !== undefined && (nextTimer === undefined || Date.parse(context.nextStepBy) < Date.parse(nextTimer.at))
+      ? context.nextStepBy
+      : nextTimer?.at;
+  const check = nextHealthCheck(state, definition, now, searchUntil);
+  const wake = check ?? (nextTimer ? { at: nextTimer.at, label: nextTimer.label } : undefined);
+
+  if (context.effects === 'outcomes') {
+    return { write, plays, searchAttributes: {}, published: { ...published, row }, wake, evaluated };
+  }
+
   const attributes = searchAttributeValues(state);
   const changedAttributes = changedFields(published.searchAttributes, attributes);
-
-  const timers = pendingTimers(state, definition, now);
   const pagesUrl = definition.links?.pagesUrl;
   const customerPage = pagesUrl ? `${pagesUrl.replace(/\/$/, '')}/customers/${encodeURIComponent(state.facts.customerId)}` : undefined;
   const details = customerDetailsMarkdown(customerView(state, definition, now, timers), customerPage);
-
-  const nextTimer = timers[0];
-  const check = nextHealthCheck(state, definition, now, nextTimer?.at);
-  const wake = check ?? (nextTimer ? { at: nextTimer.at, label: nextTimer.label } : undefined);
 
   return {
     write,

@@ -2,7 +2,7 @@
  * Derives the named metrics that conditions and health models use from a customer's facts at a
  * given moment. Unknown stays unknown (undefined): no data is not the same as zero. Sandbox-safe.
  */
-import type { CustomerFacts } from './customer-facts';
+import { loginDays, type CustomerFacts, type LoginDays } from './customer-facts';
 import type { TMetricName } from './lifecycle-definition';
 
 export type Metrics = Partial<Record<TMetricName, number>>;
@@ -18,71 +18,99 @@ export interface MetricContext {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;
 
 export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metrics {
-  const now = Date.parse(ctx.now);
-  const metrics: Metrics = {
-    daysSinceStart: Math.max(0, daysBetween(facts.contractStart, ctx.now)),
-    daysInStage: Math.max(0, daysBetween(ctx.stageEnteredAt, ctx.now)),
-    daysToRenewal: daysBetween(ctx.now, facts.contractEnd),
-    openTickets: Object.keys(facts.openTickets).length,
-    openHighSeverityTickets: Object.values(facts.openTickets).filter((t) => t.severity === 'high' || t.severity === 'urgent').length,
-    highSeverityTickets60d: facts.highSeverityOpenedAt.filter((at) => now - Date.parse(at) <= 60 * DAY_MS).length,
-    championPresent: Object.values(facts.stakeholders).some((s) => s.role === 'champion') ? 1 : 0,
-    paymentCurrent: facts.payment === 'current' ? 1 : 0,
-    hasLoggedIn: facts.lastLoginAt ? 1 : 0,
-    outcomesAchieved: ctx.outcomeMilestones.filter((m) => facts.milestones[m]).length,
-    healthScore: ctx.healthScore,
-  };
-  // Engagement is known once CS recorded some (see `engagementRecorded`); named is not engaged.
-  if (facts.engagementRecorded !== false) {
-    metrics.stakeholdersEngaged = Object.values(facts.stakeholders).filter((s) => s.engaged).length;
-    metrics.executiveSponsorEngaged = Object.values(facts.stakeholders).some((s) => s.role === 'executive_sponsor' && s.engaged) ? 1 : 0;
-  }
-  if (ctx.hardConditionsActive !== undefined) metrics.hardConditionsActive = ctx.hardConditionsActive;
-  if (facts.championLeftAt) metrics.daysSinceChampionLeft = Math.max(0, daysBetween(facts.championLeftAt, ctx.now));
-  if (facts.lastLoginAt) metrics.daysSinceLastLogin = Math.max(0, daysBetween(facts.lastLoginAt, ctx.now));
-  if (facts.activeUsers !== undefined) metrics.activeUsers = facts.activeUsers;
-  if (facts.seatsUsed !== undefined && facts.seatsPurchased) metrics.seatUtilization = facts.seatsUsed / facts.seatsPurchased;
-  if (ctx.keyFeatures.length > 0 && (facts.keyFeaturesUsed.length > 0 || facts.lastLoginAt)) {
-    metrics.keyFeatureAdoption = ctx.keyFeatures.filter((f) => facts.keyFeaturesUsed.includes(f)).length / ctx.keyFeatures.length;
-  }
-  const trend = loginTrend(facts.dailyLogins, now);
-  if (trend !== undefined) metrics.loginTrend = trend;
-  if (facts.surveys.nps) {
-    metrics.nps = facts.surveys.nps.score;
-    metrics.daysSinceNps = Math.max(0, daysBetween(facts.surveys.nps.at, ctx.now));
-  }
-  if (facts.surveys.csat) metrics.csat = facts.surveys.csat.score;
-  if (facts.surveys.ces) metrics.ces = facts.surveys.ces.score;
-  if (facts.csmSentiment) metrics.csmSentiment = facts.csmSentiment.score;
-  return metrics;
+  return metricsSampler(facts, ctx)(ctx.now);
 }
 
 /**
- * A UTC day's start, memoised: the trend is computed at every check the lean step considers, and
- * parsing the same sixty day strings each time was most of its cost. Bounded; deterministic.
+ * The metrics of unchanging facts at any moment: what does not depend on the time (counts, the
+ * parsed dates, the login days) is worked out once, and each call only does the arithmetic of its
+ * instant. The lean step judges one customer's facts at dozens of instants per activation (see
+ * `next-change.ts`); re-scanning the tickets and sixty days of logins at every one of them was most
+ * of a simulated step. The facts must not change while the sampler is used. `computeMetrics` is
+ * this at one instant, so both give the same metrics, key for key and in the same order.
  */
-const dayStarts = new Map<string, number>();
-function dayStart(day: string): number {
-  let at = dayStarts.get(day);
-  if (at === undefined) {
-    if (dayStarts.size >= 4_096) dayStarts.clear();
-    at = Date.parse(`${day}T00:00:00Z`);
-    dayStarts.set(day, at);
-  }
-  return at;
+export function metricsSampler(facts: CustomerFacts, ctx: Omit<MetricContext, 'now'>): (now: string) => Metrics {
+  const contractStart = Date.parse(facts.contractStart);
+  const stageEnteredAt = Date.parse(ctx.stageEnteredAt);
+  const contractEnd = Date.parse(facts.contractEnd);
+  const tickets = Object.values(facts.openTickets);
+  const openTickets = tickets.length;
+  const openHighSeverityTickets = tickets.filter((t) => t.severity === 'high' || t.severity === 'urgent').length;
+  const highSeverityOpenedAt = facts.highSeverityOpenedAt.map((at) => Date.parse(at));
+  const stakeholders = Object.values(facts.stakeholders);
+  const championPresent = stakeholders.some((s) => s.role === 'champion') ? 1 : 0;
+  const paymentCurrent = facts.payment === 'current' ? 1 : 0;
+  const hasLoggedIn = facts.lastLoginAt ? 1 : 0;
+  const outcomesAchieved = ctx.outcomeMilestones.filter((m) => facts.milestones[m]).length;
+  // Engagement is known once CS recorded some (see `engagementRecorded`); named is not engaged.
+  const engagement =
+    facts.engagementRecorded !== false
+      ? {
+          stakeholdersEngaged: stakeholders.filter((s) => s.engaged).length,
+          executiveSponsorEngaged: stakeholders.some((s) => s.role === 'executive_sponsor' && s.engaged) ? 1 : 0,
+        }
+      : undefined;
+  const championLeftAt = facts.championLeftAt ? Date.parse(facts.championLeftAt) : undefined;
+  const lastLoginAt = facts.lastLoginAt ? Date.parse(facts.lastLoginAt) : undefined;
+  const seatUtilization = facts.seatsUsed !== undefined && facts.seatsPurchased ? facts.seatsUsed / facts.seatsPurchased : undefined;
+  const keyFeatureAdoption =
+    ctx.keyFeatures.length > 0 && (facts.keyFeaturesUsed.length > 0 || facts.lastLoginAt)
+      ? ctx.keyFeatures.filter((f) => facts.keyFeaturesUsed.includes(f)).length / ctx.keyFeatures.length
+      : undefined;
+  const logins = loginDays(facts.dailyLogins);
+  const { nps, csat, ces } = facts.surveys;
+  const npsAt = nps ? Date.parse(nps.at) : undefined;
+
+  return (nowIso) => {
+    const now = Date.parse(nowIso);
+    let highSeverityTickets60d = 0;
+    for (const at of highSeverityOpenedAt) if (now - at <= 60 * DAY_MS) highSeverityTickets60d += 1;
+    const metrics: Metrics = {
+      daysSinceStart: Math.max(0, (now - contractStart) / DAY_MS),
+      daysInStage: Math.max(0, (now - stageEnteredAt) / DAY_MS),
+      daysToRenewal: (contractEnd - now) / DAY_MS,
+      openTickets,
+      openHighSeverityTickets,
+      highSeverityTickets60d,
+      championPresent,
+      paymentCurrent,
+      hasLoggedIn,
+      outcomesAchieved,
+      healthScore: ctx.healthScore,
+    };
+    if (engagement) {
+      metrics.stakeholdersEngaged = engagement.stakeholdersEngaged;
+      metrics.executiveSponsorEngaged = engagement.executiveSponsorEngaged;
+    }
+    if (ctx.hardConditionsActive !== undefined) metrics.hardConditionsActive = ctx.hardConditionsActive;
+    if (championLeftAt !== undefined) metrics.daysSinceChampionLeft = Math.max(0, (now - championLeftAt) / DAY_MS);
+    if (lastLoginAt !== undefined) metrics.daysSinceLastLogin = Math.max(0, (now - lastLoginAt) / DAY_MS);
+    if (facts.activeUsers !== undefined) metrics.activeUsers = facts.activeUsers;
+    if (seatUtilization !== undefined) metrics.seatUtilization = seatUtilization;
+    if (keyFeatureAdoption !== undefined) metrics.keyFeatureAdoption = keyFeatureAdoption;
+    const trend = loginTrend(logins, now);
+    if (trend !== undefined) metrics.loginTrend = trend;
+    if (nps) {
+      metrics.nps = nps.score;
+      metrics.daysSinceNps = Math.max(0, (now - npsAt!) / DAY_MS);
+    }
+    if (csat) metrics.csat = csat.score;
+    if (ces) metrics.ces = ces.score;
+    if (facts.csmSentiment) metrics.csmSentiment = facts.csmSentiment.score;
+    return metrics;
+  };
 }
 
 /** Logins in the last 30 days against the 30 before; unknown until there were logins before. */
-function loginTrend(dailyLogins: Record<string, number>, now: number): number | undefined {
+function loginTrend(days: LoginDays, now: number): number | undefined {
   let recent = 0;
   let previous = 0;
-  for (const [day, logins] of Object.entries(dailyLogins)) {
-    const age = (now - dayStart(day)) / DAY_MS;
-    if (age < 30) recent += logins;
-    else if (age < 60) previous += logins;
+  for (let i = 0; i < days.starts.length; i += 1) {
+    const age = (now - days.starts[i]!) / DAY_MS;
+    if (age < 30) recent += days.logins[i]!;
+    else if (age < 60) previous += days.logins[i]!;
   }
   if (previous === 0) return undefined;
   return (recent - previous) / previous;

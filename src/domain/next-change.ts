@@ -27,10 +27,11 @@
  */
 import type { TCondition, THealthBand, TLifecycleDefinition, TMetricName } from './lifecycle-definition';
 import { computeHealth } from './health';
-import type { Metrics } from './metrics';
+import { metricsSampler, type Metrics } from './metrics';
 import { conditionMet, exitProgress, healthModelFor, moveBackRule, segmentFor, slaStatus, slaThresholds } from './stage-rules';
 import { stageOf } from './lifecycle-definition';
-import { metricsFor, type LifecycleState } from './lifecycle-state';
+import type { LifecycleState } from './lifecycle-state';
+import { loginDays } from './customer-facts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Never plan a check further out than this: the workflow wakes, finds nothing, and plans again. */
@@ -83,35 +84,57 @@ function thresholdsOf(definition: TLifecycleDefinition): DefinitionThresholds {
  * plays that may run in this stage (see `decidePlays`), the goals of running plays not yet told.
  */
 export function outcomeSignature(state: LifecycleState, definition: TLifecycleDefinition, at: string): string {
+  return signatureSampler(state, definition)(at);
+}
+
+/**
+ * `outcomeSignature` of the state as it is now, at any instant: the search below asks for dozens
+ * of instants with the same facts, so what does not depend on the time (the model, the conditions
+ * that count, the facts' counts and dates) is worked out once. The state must not change meanwhile.
+ */
+function signatureSampler(state: LifecycleState, definition: TLifecycleDefinition): (at: string) => string {
   const segment = segmentFor(definition, state.facts);
   const stage = stageOf(definition, state.stage);
   const model = healthModelFor(definition, stage, segment);
-  const base = metricsFor(state, definition, at);
-  const health = computeHealth(model, base, definition.version, { facts: state.facts });
-  const metrics: Metrics = { ...base, healthScore: health.score ?? undefined, hardConditionsActive: health.conditions?.length };
-  const ctx = { facts: state.facts, metrics, band: health.band as THealthBand | null };
-  const bit = (condition: TCondition) => (conditionMet(condition, ctx) ? '1' : '0');
-  let plays = '';
+  const sample = metricsSampler(state.facts, {
+    stageEnteredAt: state.stageEnteredAt,
+    keyFeatures: definition.keyFeatures,
+    outcomeMilestones: definition.outcomeMilestones,
+  });
+  const playConditions: TCondition[] = [];
   for (const play of definition.plays ?? []) {
     if (!play.enabled || (play.stages && !play.stages.includes(stage.id))) continue;
     for (const trigger of play.trigger.on === 'any' ? play.trigger.of : [play.trigger]) {
-      if (trigger.on === 'condition') plays += bit(trigger.when);
+      if (trigger.on === 'condition') playConditions.push(trigger.when);
     }
   }
-  let goals = '';
+  const goalConditions: TCondition[] = [];
   for (const run of state.plays?.active ?? []) {
     if (run.goalNotified) continue;
     const success = (definition.plays ?? []).find((p) => p.id === run.playId)?.success;
-    if (success) goals += bit(success.when);
+    if (success) goalConditions.push(success.when);
   }
-  const conditions = (health.conditions ?? []).map((c) => c.id).join(',');
-  const exit = exitProgress(stage, ctx).ready ? 'ready' : 'open';
-  const back = moveBackRule(stage, ctx)?.id ?? '-';
-  const sla = slaStatus(stage, (Date.parse(at) - Date.parse(state.stageEnteredAt)) / DAY_MS, {
-    daysToRenewal: (Date.parse(state.facts.contractEnd) - Date.parse(at)) / DAY_MS,
-    exitMet: state.seedRules === true && state.exit.ready,
-  });
-  return `${health.band ?? '-'}|${conditions}|${exit}|${back}|${plays}|${goals}|${sla}`;
+  const stageEnteredAt = Date.parse(state.stageEnteredAt);
+  const contractEnd = Date.parse(state.facts.contractEnd);
+  const exitMet = state.seedRules === true && state.exit.ready;
+
+  return (at) => {
+    const base = sample(at);
+    const health = computeHealth(model, base, definition.version, { facts: state.facts });
+    const metrics: Metrics = { ...base, healthScore: health.score ?? undefined, hardConditionsActive: health.conditions?.length };
+    const ctx = { facts: state.facts, metrics, band: health.band as THealthBand | null };
+    const bit = (condition: TCondition) => (conditionMet(condition, ctx) ? '1' : '0');
+    let plays = '';
+    for (const condition of playConditions) plays += bit(condition);
+    let goals = '';
+    for (const condition of goalConditions) goals += bit(condition);
+    const conditions = (health.conditions ?? []).map((c) => c.id).join(',');
+    const exit = exitProgress(stage, ctx).ready ? 'ready' : 'open';
+    const back = moveBackRule(stage, ctx)?.id ?? '-';
+    const atMs = Date.parse(at);
+    const sla = slaStatus(stage, (atMs - stageEnteredAt) / DAY_MS, { daysToRenewal: (contractEnd - atMs) / DAY_MS, exitMet });
+    return `${health.band ?? '-'}|${conditions}|${exit}|${back}|${plays}|${goals}|${sla}`;
+  };
 }
 
 /** Instants (ms) after `from` and up to `until` where a time-based input may cross a threshold. */
@@ -138,8 +161,7 @@ function candidateInstants(state: LifecycleState, definition: TLifecycleDefiniti
     for (const value of values.get(metric) ?? []) add(at + direction * value * DAY_MS);
   }
   for (const opened of facts.highSeverityOpenedAt) add(Date.parse(opened) + 60 * DAY_MS);
-  for (const day of Object.keys(facts.dailyLogins)) {
-    const start = Date.parse(`${day}T00:00:00Z`);
+  for (const start of loginDays(facts.dailyLogins).starts) {
     add(start + 30 * DAY_MS);
     add(start + 60 * DAY_MS);
   }
@@ -170,8 +192,9 @@ export function nextHealthCheck(state: LifecycleState, definition: TLifecycleDef
   const kLast = Math.floor((horizon - anchor) / tick);
   if (kLast < kFirst) return undefined;
 
-  const before = outcomeSignature(state, definition, now);
-  const changedAt = (k: number) => outcomeSignature(state, definition, new Date(checkAt(k)).toISOString()) !== before;
+  const signatureAt = signatureSampler(state, definition);
+  const before = signatureAt(now);
+  const changedAt = (k: number) => signatureAt(new Date(checkAt(k)).toISOString()) !== before;
   // Interval boundaries: the checks between two candidate instants see constant conditions.
   const bounds = [...candidateInstants(state, definition, nowMs, checkAt(kLast)), Infinity];
   let k = kFirst;

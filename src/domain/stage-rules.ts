@@ -3,6 +3,7 @@
  * moving back on risk, which segment and which health model apply. The workflow asks these and acts
  * on the answers; tests drive them with tables. Sandbox-safe.
  */
+import { isoPlusDays } from './instants';
 import { contractEndAt, type CustomerFacts } from './customer-facts';
 import {
   STAGE_IDS,
@@ -144,7 +145,7 @@ export function slaThresholds(
   contractEnd: string,
 ): { behind: string; stuck: string; label: (t: 'behind' | 'stuck') => string } {
   const { sla } = stage;
-  const at = (base: string, days: number) => new Date(Date.parse(base) + days * DAY_MS).toISOString();
+  const at = isoPlusDays;
   if ('behindAfterDays' in sla) {
     return {
       behind: at(stageEnteredAt, sla.behindAfterDays),

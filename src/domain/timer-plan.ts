@@ -9,6 +9,7 @@
 import type { CustomerFacts } from './customer-facts';
 import type { TLifecycleDefinition, TSegment, TStage } from './lifecycle-definition';
 import { slaThresholds } from './stage-rules';
+import { isoPlusDays } from './instants';
 
 export type TimerKind = 'renewal' | 'qbr' | 'inactivity' | 'time_to_value' | 'stage_sla' | 'advocacy' | 'health_tick';
 
@@ -43,7 +44,7 @@ export const renewalRungId = (stepId: string, basis: Pick<TimerBasis, 'facts' | 
   basis.seedRules ? `renewal:${stepId}:term-${basis.seedRules.term}` : `renewal:${stepId}:${basis.facts.contractEnd.slice(0, 10)}`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const addDays = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY_MS).toISOString();
+const addDays = isoPlusDays;
 
 /** Every timer that applies now, due or not, sorted by time. The workflow skips ids already fired. */
 export function planTimers(definition: TLifecycleDefinition, basis: TimerBasis, now: string): PlannedTimer[] {

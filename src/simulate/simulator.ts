@@ -6,7 +6,8 @@
  * reported back to the step as the workflow's `playFinished` signal would. What it records is the
  * story: stage moves with their causes, band changes, plays started (or not, and why) and how
  * they ended, timers fired, what each play would have sent; and the customer at the end of each day
- * an expectation asks about. Pure and synchronous; a customer-year takes milliseconds.
+ * an expectation asks about. Pure and synchronous; a customer-year with daily events takes a few
+ * hundred milliseconds (`npm run bench:simulate`).
  */
 import { initialState, type Cause, type LifecycleState, type TimelineEntry } from '../domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
@@ -39,6 +40,7 @@ export interface DaySnapshot {
 export interface Simulation {
   scenario: Scenario;
   definitionVersion: string;
+  /** Empty with `collect: 'outcomes'`, as is `timeline`. */
   story: StoryLine[];
   /** The stage the customer was in from each day on, from onboarding. */
   stagePath: { day: number; stage: string }[];
@@ -61,7 +63,16 @@ interface SimulatedRun {
 /** A guard against a definition that keeps the step busy at one instant (the workflow would spin too). */
 const MAX_STEPS_AT_ONE_INSTANT = 1_000;
 
-export function simulate(scenario: Scenario, definition: TLifecycleDefinition): Simulation {
+export interface SimulateOptions {
+  /**
+   * `all` (the default): the story and the timeline too. `outcomes`: leave both empty (a backtest
+   * reads stage paths, plays, snapshots and the final state, and a year's story is thousands of lines).
+   */
+  collect?: 'all' | 'outcomes';
+}
+
+export function simulate(scenario: Scenario, definition: TLifecycleDefinition, options: SimulateOptions = {}): Simulation {
+  const full = options.collect !== 'outcomes';
   const { startMs, handoff } = scenario;
   const workflowId = `customer:${handoff.customerId}`;
   // Required by the definition once it has plays; without plays nothing reads it.
@@ -83,7 +94,9 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
     final: snapshot(state, 0),
     steps: 0,
   };
-  const tellStory = (kind: StoryKind, text: string) => simulation.story.push({ atMs: clock, day: day(), kind, text });
+  const tellStory = (kind: StoryKind, text: string) => {
+    if (full) simulation.story.push({ atMs: clock, day: day(), kind, text });
+  };
   let published = nothingPublished();
   let wake: StepResult['wake'];
   const runs: SimulatedRun[] = [];
@@ -97,13 +110,15 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
         definition,
         { now: iso(clock), arrivals: [], droppedArrivals: 0, finishedPlays: [], updates: [], timeReached: false, ...input },
         published,
-        { workflowId },
+        // The search attributes and current details are the workflow's to show; nobody reads them here.
+        // The next event brings a step anyway: the wake-up need not be searched for past it.
+        { workflowId, effects: 'outcomes', nextStepBy: iso(Math.min(scenario.events[nextEvent]?.atMs ?? Infinity, endMs)) },
       ),
     );
     simulation.steps += 1;
     published = result.published;
     wake = result.wake;
-    const entries = result.write?.entries ?? [];
+    const entries = full ? (result.write?.entries ?? []) : [];
     for (const entry of entries) {
       simulation.timeline.push({ day: day(), entry });
       if (entry.kind === 'handoff') tellStory('handoff', entry.summary);
@@ -123,7 +138,7 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
       const health = entries.find((entry) => entry.kind === 'health');
       // No verdict yet (insufficient_data) shows no score: the one computed from the few known inputs misleads.
       const score = bandAfter === 'insufficient_data' || state.health?.score == null ? '' : `, score ${state.health.score}`;
-      tellStory('band', `band ${bandBefore ?? 'none'} -> ${bandAfter}${score}${health ? ` (after ${causeText(health.cause)})` : ''}`);
+      if (full) tellStory('band', `band ${bandBefore ?? 'none'} -> ${bandAfter}${score}${health ? ` (after ${causeText(health.cause)})` : ''}`);
     }
     // As the workflow's `act`: start the runs, then tell running plays what they wait for.
     const started = result.plays.starts.map((start) => {
@@ -134,7 +149,9 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
         settings,
         inbox,
         () => clock,
-        (action) => simulation.story.push({ atMs: action.atMs, day: dayOf(startMs, action.atMs), kind: 'action', text: `${start.play.id}: ${action.text}` }),
+        (action) => {
+          if (full) simulation.story.push({ atMs: action.atMs, day: dayOf(startMs, action.atMs), kind: 'action', text: `${start.play.id}: ${action.text}` });
+        },
       );
       const run: SimulatedRun = { start, inbox, program };
       runs.push(run);
@@ -165,8 +182,8 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition): 
     finished.push({ runId: run.start.runId, playId: run.start.play.id, outcome: next.value, at: iso(clock) });
   };
 
-  step({ handoff: true });
   let nextEvent = 0;
+  step({ handoff: true });
   let snapshotDay = 0;
   const expectedDays = new Set(scenario.expectations.flatMap((e) => (e.day !== undefined ? [e.day] : [])));
   const takeSnapshotsBefore = (ms: number) => {
