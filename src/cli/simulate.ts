@@ -1,23 +1,48 @@
 /**
- * `cli simulate <file|folder>... [--definition <module>] [--json]`: runs scenario files in-process
- * with the pure step and simulated time (no servers, no database), prints each customer's story and
- * each expectation passed or failed, and exits 1 when any failed or a file is not a valid scenario.
+ * `cli simulate <file|folder>... [--definition <module|version>] [--json]`: runs scenario files
+ * in-process with the pure step and simulated time (no servers; the database only to read a
+ * published version named instead of a module), prints each customer's story and each expectation
+ * passed or failed, and exits 1 when any failed or a file is not a valid scenario.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { TEngineConfig } from '../config';
 import { formatRun, formatSummary, passed, runJson, type ScenarioRun } from '../simulate/report';
 import { runScenarioFile } from '../simulate/run';
-import { scenarioFiles, type ScenarioFileError } from '../simulate/scenario-file';
+import { readScenarioFile, scenarioFiles, versionToLookUp, type ScenarioFileError } from '../simulate/scenario-file';
+import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../config';
+import { ZDefinitionVersion } from '../domain/definition-version';
+import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
+import { findDefinition } from '../lifecycle/definition-store';
 import { check } from './commands';
+import { openCliDatabase } from './cli-database';
+
+async function fromDatabase(config: Partial<TEngineConfig>, versions: string[]): Promise<Map<string, TLifecycleDefinition>> {
+  const database = await openCliDatabase({ ...loadConfig({}), ...config } as TEngineConfig, 'simulate');
+  try {
+    const found = new Map<string, TLifecycleDefinition>();
+    for (const version of versions) {
+      const definition = await findDefinition(database.prisma, version);
+      if (definition) found.set(version, definition);
+    }
+    return found;
+  } finally {
+    await database.close();
+  }
+}
 
 const isScenarioFileError = (error: unknown): error is ScenarioFileError => (error as Error | undefined)?.name === 'ScenarioFileError';
 
-export function simulateCommand(
-  config: Pick<TEngineConfig, 'LIFECYCLE_DEFINITION'>,
+/** Reads published versions by name; those not published are left out. */
+export type PublishedVersions = (versions: string[]) => Promise<Map<string, TLifecycleDefinition>>;
+
+export async function simulateCommand(
+  config: Pick<TEngineConfig, 'LIFECYCLE_DEFINITION'> & Partial<TEngineConfig>,
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(t),
-): number {
+  readPublished: PublishedVersions = (versions) => fromDatabase(config, versions),
+): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { definition: { type: 'string' }, json: { type: 'boolean' } } });
   const args = check(
     z.object({
@@ -41,9 +66,24 @@ export function simulateCommand(
   } catch (error) {
     collect(error);
   }
+  // Names that are neither `default` nor a module: published versions, read once, before any run.
+  const wanted = new Set<string>();
+  if (args.definition !== undefined && versionToLookUp(args.definition, process.cwd())) wanted.add(args.definition);
+  if (args.definition === undefined) {
+    for (const file of files) {
+      try {
+        const named = readScenarioFile(file).definition;
+        if (named !== undefined && versionToLookUp(named, dirname(resolve(file)))) wanted.add(named);
+      } catch {
+        // reported when the file runs
+      }
+    }
+  }
+  const versions = [...wanted].filter((name) => ZDefinitionVersion.safeParse(name).success);
+  const published = versions.length > 0 ? await readPublished(versions) : new Map<string, TLifecycleDefinition>();
   for (const file of files) {
     try {
-      const run = runScenarioFile(file, { definition: args.definition, current: config.LIFECYCLE_DEFINITION });
+      const run = runScenarioFile(file, { definition: args.definition, current: config.LIFECYCLE_DEFINITION, published });
       runs.push(run);
       if (!args.json) out(`${formatRun(run)}\n\n`);
     } catch (error) {

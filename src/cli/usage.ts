@@ -19,7 +19,7 @@ Work with customers (through the HTTP API: CS_API_URL, CS_API_KEY; defaults to t
                              a re-run skips those already there
 
 Lifecycle as code (in-process, no servers)
-  simulate <file|folder>... [--definition <module>] [--json]
+  simulate <file|folder>... [--definition <module|version>] [--json]
                              run scenario files (scenarios/) with simulated time: each customer's story and
                              each expectation passed or failed; exit 1 if any failed
   backtest --candidate <module|version> [--baseline <version|module>] [--customers '<visibility query>']

@@ -111,24 +111,39 @@ function located(issue: ScenarioIssue, document: Document, lines: LineCounter): 
 
 /**
  * The definition a scenario runs against: `--definition` if given, else the scenario's own
- * (`default`, or a module path relative to the scenario file), else the engine's current one
- * (`LIFECYCLE_DEFINITION`, or the built-in default).
+ * (`default`, a module path relative to the scenario file, or a published version found in
+ * `published`), else the engine's current one (`LIFECYCLE_DEFINITION`, or the built-in default).
  */
-export function definitionFor(scenario: Scenario, file: string, options: { override?: string; current?: string }): TLifecycleDefinition {
+export function definitionFor(
+  scenario: Scenario,
+  file: string,
+  options: { override?: string; current?: string; published?: ReadonlyMap<string, TLifecycleDefinition> },
+): TLifecycleDefinition {
+  const named = (name: string, base: string): TLifecycleDefinition | undefined => {
+    const module = moduleNamed(name, base);
+    if (module === 'default') return DEFAULT_LIFECYCLE;
+    if (module !== undefined) return loadLifecycleDefinition(module);
+    return options.published?.get(name);
+  };
   if (options.override !== undefined) {
-    const module = moduleNamed(options.override, process.cwd());
-    if (module === undefined) throw new UnknownDefinitionError(`--definition ${options.override}: ${UNKNOWN_DEFINITION}`);
-    return module === 'default' ? DEFAULT_LIFECYCLE : loadLifecycleDefinition(module);
+    const definition = named(options.override, process.cwd());
+    if (definition === undefined) throw new UnknownDefinitionError(`--definition ${options.override}: ${UNKNOWN_DEFINITION}`);
+    return definition;
   }
   if (scenario.definition !== undefined) {
-    const module = moduleNamed(scenario.definition, dirname(resolve(file)));
-    if (module === undefined) throw new ScenarioFileError(file, [{ path: 'definition', message: `"${scenario.definition}": ${UNKNOWN_DEFINITION}` }]);
-    return module === 'default' ? DEFAULT_LIFECYCLE : loadLifecycleDefinition(module);
+    const definition = named(scenario.definition, dirname(resolve(file)));
+    if (definition === undefined) throw new ScenarioFileError(file, [{ path: 'definition', message: `"${scenario.definition}": ${UNKNOWN_DEFINITION}` }]);
+    return definition;
   }
   return loadLifecycleDefinition(options.current);
 }
 
-const UNKNOWN_DEFINITION = 'neither "default" nor a module that exists (published versions are not read yet)';
+/** A name that is neither `default` nor an existing module: perhaps a published version, to look up. */
+export function versionToLookUp(name: string, base: string): boolean {
+  return moduleNamed(name, base) === undefined;
+}
+
+const UNKNOWN_DEFINITION = 'neither "default" nor a module that exists nor a published version';
 
 /** `--definition` names nothing that can be loaded. */
 export class UnknownDefinitionError extends Error {

@@ -14,6 +14,9 @@ import { parseScenarioText, scenarioFiles } from '../../src/simulate/scenario-fi
 import { simulate } from '../../src/simulate/simulator';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 
+/** No version is published: what `simulate` finds when a name is neither a module nor `default`. */
+const noneNamed = async () => new Map();
+
 const root = resolve(__dirname, '../..');
 const shipped = scenarioFiles([join(root, 'scenarios')]);
 
@@ -67,11 +70,11 @@ describe('a failing expectation', () => {
     ]);
   });
 
-  it('makes `cli simulate` print it and exit 1', () => {
+  it('makes `cli simulate` print it and exit 1', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'scenarios-'));
     writeFileSync(join(folder, 'broken.yaml'), broken);
     let printed = '';
-    const code = simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [folder], (text) => void (printed += text));
+    const code = await simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [folder], (text) => void (printed += text));
     expect(code).toBe(1);
     expect(printed).toContain('✖ duplicate events change nothing');
     expect(printed).toMatch(
@@ -94,9 +97,13 @@ describe('cli simulate', () => {
     expect(stdout).toMatch(/^7 scenarios, \d+ checks: \d+ passed, 0 failed/m);
   });
 
-  it('answers --json with every check', () => {
+  it('answers --json with every check', async () => {
     let printed = '';
-    const code = simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [join(root, 'scenarios/nps-detractor.yaml'), '--json'], (text) => void (printed += text));
+    const code = await simulateCommand(
+      { LIFECYCLE_DEFINITION: undefined },
+      [join(root, 'scenarios/nps-detractor.yaml'), '--json'],
+      (text) => void (printed += text),
+    );
     expect(code).toBe(0);
     const report = JSON.parse(printed) as {
       passed: boolean;
@@ -107,21 +114,43 @@ describe('cli simulate', () => {
     expect(report.scenarios[0]?.playsStarted).toContainEqual(expect.objectContaining({ day: 120, playId: 'nps_detractor' }));
   });
 
-  it('names a definition it cannot find, in the scenario or in --definition', () => {
+  it('names a definition it cannot find, in the scenario or in --definition', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'scenarios-'));
     const file = join(folder, 'elsewhere.yaml');
     writeFileSync(file, readFileSync(join(root, 'scenarios/duplicates.yaml'), 'utf8').replace('customer:', 'definition: ./no-such-lifecycle.ts\ncustomer:'));
     let printed = '';
-    expect(simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [file], (text) => void (printed += text))).toBe(1);
+    expect(await simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [file], (text) => void (printed += text), noneNamed)).toBe(1);
     expect(printed).toContain(`${file} is not a valid scenario:\n  definition: "./no-such-lifecycle.ts": neither "default" nor a module that exists`);
-    expect(() => simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [join(root, 'scenarios'), '--definition', '2026.12.2'], () => undefined)).toThrow(
-      /^--definition 2026\.12\.2: neither "default" nor a module that exists/,
-    );
+    await expect(
+      simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [join(root, 'scenarios'), '--definition', '2026.12.9'], () => undefined, noneNamed),
+    ).rejects.toThrow(/^--definition 2026\.12\.9: neither "default" nor a module that exists nor a published version/);
   });
 
-  it('runs a scenario against another definition with --definition', () => {
+  it('runs against a published version named by --definition or by the scenario', async () => {
+    const stricter = { ...DEFAULT_LIFECYCLE, version: '2026.12.7' };
+    const asked: string[][] = [];
+    const published = async (versions: string[]) => {
+      asked.push(versions);
+      return new Map(versions.includes('2026.12.7') ? [['2026.12.7', stricter]] : []);
+    };
     let printed = '';
-    simulateCommand(
+    const file = join(root, 'scenarios/duplicates.yaml');
+    expect(
+      await simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [file, '--definition', '2026.12.7', '--json'], (text) => void (printed += text), published),
+    ).toBe(0);
+    expect(asked).toEqual([['2026.12.7']]);
+    expect(JSON.parse(printed).scenarios[0].definitionVersion).toBe('2026.12.7');
+    const folder = mkdtempSync(join(tmpdir(), 'scenarios-'));
+    const pinned = join(folder, 'pinned.yaml');
+    writeFileSync(pinned, readFileSync(file, 'utf8').replace('customer:', 'definition: 2026.12.7\ncustomer:'));
+    printed = '';
+    expect(await simulateCommand({ LIFECYCLE_DEFINITION: undefined }, [pinned, '--json'], (text) => void (printed += text), published)).toBe(0);
+    expect(JSON.parse(printed).scenarios[0].definitionVersion).toBe('2026.12.7');
+  });
+
+  it('runs a scenario against another definition with --definition', async () => {
+    let printed = '';
+    await simulateCommand(
       { LIFECYCLE_DEFINITION: undefined },
       [join(root, 'scenarios/nps-detractor.yaml'), '--definition', join(root, 'test/fixtures/custom-lifecycle.ts')],
       (text) => void (printed += text),
