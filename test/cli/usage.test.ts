@@ -15,9 +15,10 @@ describe('per-command help', () => {
     ['metrics', /^Usage: npm run cli -- metrics \[--days 90\] \[--json\]\n {4}NRR, GRR/],
     ['import', /columns customerId,name,arr,contractStart,contractEnd,csmOwner\[,segment/],
     ['list', /^Usage: npm run cli -- list \[--stage S\]/],
-    ['simulate', /^Usage: npm run cli -- simulate <file\|folder>\.\.\. \[--definition <module>\] \[--json\]\n {4}run scenario files/],
+    ['simulate', /^Usage: npm run cli -- simulate <file\|folder>\.\.\. \[--definition <module\|version>\] \[--json\]\n {4}run scenario files/],
     ['backtest', /^Usage: npm run cli -- backtest --candidate <module\|version> \[--baseline <version\|module>\]/],
     ['api-key', /^Usage: npm run cli -- api-key create <name>.*\n {7}npm run cli -- api-key revoke <name>\n/],
+    ['lifecycle', /^Usage: npm run cli -- lifecycle publish <module\|file\.json\|file\.yaml>.*\n[\s\S]*npm run cli -- lifecycle rollout <version>[\s\S]*npm run cli -- lifecycle status/],
   ])('%s', (command, expected) => {
     expect(commandHelp(command)).toMatch(expected);
   });
