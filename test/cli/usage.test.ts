@@ -18,7 +18,10 @@ describe('per-command help', () => {
     ['simulate', /^Usage: npm run cli -- simulate <file\|folder>\.\.\. \[--definition <module\|version>\] \[--json\]\n {4}run scenario files/],
     ['backtest', /^Usage: npm run cli -- backtest --candidate <module\|version> \[--baseline <version\|module>\]/],
     ['api-key', /^Usage: npm run cli -- api-key create <name>.*\n {7}npm run cli -- api-key revoke <name>\n/],
-    ['lifecycle', /^Usage: npm run cli -- lifecycle publish <module\|file\.json\|file\.yaml>.*\n[\s\S]*npm run cli -- lifecycle rollout <version>[\s\S]*npm run cli -- lifecycle status/],
+    [
+      'lifecycle',
+      /^Usage: npm run cli -- lifecycle publish <module\|file\.json\|file\.yaml>.*\n[\s\S]*npm run cli -- lifecycle rollout <version>[\s\S]*npm run cli -- lifecycle status/,
+    ],
   ])('%s', (command, expected) => {
     expect(commandHelp(command)).toMatch(expected);
   });
