@@ -9,14 +9,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { TEngineConfig } from '../config';
 import { reportPage } from '../backtest/html';
 import { defaultThreads, runBacktest } from '../backtest/engine';
 import { allCustomerIds, recordedVersions, replaysFromDatabase } from '../backtest/portfolio-source';
 import { formatReport, reportJson, type ReportLabels } from '../backtest/report';
-import { isSetupError } from '../dev-infra/setup-error';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { CustomerIdKey, LifecycleVersionKey } from '../domain/search-attributes';
@@ -24,9 +22,8 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { currentVersion, findDefinition } from '../lifecycle/definition-store';
 import { ZDefinitionVersion } from '../domain/definition-version';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
-import { connectTemporalClient } from '../temporal/connection-options';
 import { openCliDatabase } from './cli-database';
-import { check, UsageError } from './commands';
+import { check, cliTemporalClient, UsageError } from './commands';
 
 /** A portfolio larger than this is a job for slices (`--customers`), not one run. */
 export const MAX_BACKTEST_CUSTOMERS = 200_000;
@@ -222,13 +219,8 @@ async function customerVersions(
 
 /** Customers whose lifecycle workflow matches a visibility query: id -> LifecycleVersion (newest run first). */
 async function selectByQuery(config: TEngineConfig, query: string): Promise<Map<string, string | undefined>> {
-  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
-  const connection = await connectTemporalClient(config, address, { connectTimeout: 5_000 }).catch((error: unknown) => {
-    if (isSetupError(error) && !error.message.startsWith('Cannot reach')) throw error;
-    throw new UsageError(`backtest --customers: cannot reach Temporal at ${address}: is the engine running? Set TEMPORAL_ADDRESS for another server.`);
-  });
+  const { connection, client } = await cliTemporalClient(config);
   try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const selected = new Map<string, string | undefined>();
     try {
       for await (const execution of client.workflow.list({ query: `WorkflowType = "customerLifecycleWorkflow" AND (${query})` })) {
