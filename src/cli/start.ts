@@ -9,7 +9,7 @@
  * dies, however it dies; Ctrl-C stops everything, newest first, and leaves no process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '@temporalio/client';
@@ -29,6 +29,8 @@ import { startSmtpSink } from '../mail/smtp-sink';
 import { connectTemporalClient } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { workerMemoryPlan } from '../temporal/worker-memory';
+import { WORKFLOWS_PATH } from '../temporal/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { SupervisorMessage } from './supervised';
 import { handleShutdown } from '../util/shutdown';
 
@@ -118,8 +120,11 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
       // On one machine a JSON line per request would bury the banner; LOG_LEVEL=info shows them.
       LOG_LEVEL: config.LOG_LEVEL ?? 'warn',
+      // Bundled once here: a worker the supervisor restarts loads it instead of running webpack
+      // again (tens of seconds on a busy machine, with the customers waiting).
+      WORKFLOW_BUNDLE: config.WORKFLOW_BUNDLE ? resolve(config.WORKFLOW_BUNDLE) : await bundleForThisRun(dataDir, shutdown),
     };
-    progress('bundling workflows and starting the worker and the HTTP API, each in its own process …');
+    progress('starting the worker and the HTTP API, each in its own process …');
     // The worker's heap limit follows its memory budget: a backstop above what its cache needs.
     const workerNodeFlags = [`--max-old-space-size=${workerMemoryPlan(config.WORKER_MEMORY_MB).maxOldSpaceSizeMb}`];
     const worker = superviseChild('worker', childEnv, () => shutdown.interrupted, workerNodeFlags);
@@ -234,6 +239,20 @@ function superviseChild(command: 'worker' | 'api', env: Record<string, string>, 
     },
   };
 }
+
+/** The workflow code bundled for this run of `npm start`, removed when it stops. */
+async function bundleForThisRun(dataDir: string, shutdown: { push(cleanup: () => Promise<void>): void }): Promise<string> {
+  progress('bundling workflows …');
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler });
+  const file = join(dataDir, `workflow-bundle-${process.pid}.js`);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, code);
+  shutdown.push(async () => rmSync(file, { force: true }));
+  return file;
+}
+
+/** webpack's chatter stays out of the banner; warnings and errors still show. */
+const quietBundler = new DefaultLogger('WARN');
 
 /**
  * A key for trying the API on this machine, created on the first start and kept in the data folder
