@@ -13,7 +13,16 @@
  * process's CPU time per customer-year (steadier on a shared machine), and the step count per
  * customer-year as a check that two runs simulated the same work. `--full` also collects the
  * story and timeline, as `cli simulate` does.
+ *
+ *   npm run bench:simulate -- --digest        # no timing: one hash of what 40 customer-years did
+ *
+ * `--digest` is the check for speed work on the step: it simulates customer-years delivered daily
+ * and in weekly batches (several events per step, so causes are tracked across a batch), with the
+ * story and timeline collected, and prints a sha-256 of everything they produced (story, timeline,
+ * stage paths, plays, snapshots, the final state, the step count). A faster step must print the
+ * same digest as the commit before it.
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
@@ -57,7 +66,44 @@ function run(scenarios: Scenario[], definition: TLifecycleDefinition, options: S
   return { ms: performance.now() - began, cpuMs: (used.user + used.system) / 1000, steps };
 }
 
+/** The same customer-year with each week's events delivered together, at the week's last event. */
+function weeklyBatches(scenario: Scenario): Scenario {
+  const week = 7 * 24 * 60 * 60 * 1000;
+  const lastOfWeek = new Map<number, number>();
+  for (const { atMs } of scenario.events) {
+    const index = Math.floor((atMs - scenario.startMs) / week);
+    lastOfWeek.set(index, Math.max(lastOfWeek.get(index) ?? 0, atMs));
+  }
+  const events = scenario.events.map(({ atMs, event }) => ({ atMs: lastOfWeek.get(Math.floor((atMs - scenario.startMs) / week))!, event }));
+  return { ...scenario, name: `${scenario.name}, weekly`, events };
+}
+
+function digest(definition: TLifecycleDefinition): string {
+  const hash = createHash('sha256');
+  for (let i = 0; i < 20; i += 1) {
+    for (const scenario of [customerYearScenario(i), weeklyBatches(customerYearScenario(500 + i))]) {
+      const simulation = simulate(scenario, definition);
+      hash.update(
+        JSON.stringify({
+          story: simulation.story,
+          timeline: simulation.timeline,
+          stagePath: simulation.stagePath,
+          plays: simulation.plays,
+          snapshots: [...simulation.snapshots],
+          final: simulation.final,
+          steps: simulation.steps,
+        }),
+      );
+    }
+  }
+  return hash.digest('hex');
+}
+
 function main(): void {
+  if (args.has('digest')) {
+    process.stdout.write(`simulate() digest over 20 daily and 20 weekly-batched customer-years: ${digest(DEFAULT_LIFECYCLE)}\n`);
+    return;
+  }
   const definition = DEFAULT_LIFECYCLE;
   const options: SimulateOptions = FULL ? {} : { collect: 'outcomes' };
   // Built before timing: the scenarios are the backtest's input, not its work.

@@ -13,7 +13,7 @@ import { storableText } from './bounds';
 import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
 import { isScoredBand, stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
-import { computeMetrics, type Metrics } from './metrics';
+import { computeMetrics, metricsSampler, type Metrics } from './metrics';
 import { exitProgress, healthModelFor, moveBackRule, nextStage, segmentFor, slaStatus, type ExitProgress, type SlaStatus } from './stage-rules';
 import { planTimers, renewalRungId, type PlannedTimer } from './timer-plan';
 import { emptyPlayState, type PlayState } from '../plays/state';
@@ -160,6 +160,7 @@ export function recordHandoff(state: LifecycleState, now: string, changes: Chang
 export function acceptEventId(state: LifecycleState, eventId: string, now: string): boolean {
   if (state.seenEventIds[eventId] !== undefined) return false;
   state.seenEventIds[eventId] = now;
+  noteHeld(state.seenEventIds, eventId, now);
   return true;
 }
 
@@ -192,6 +193,7 @@ export function recordRejection(state: LifecycleState, rejection: { id?: string;
 
 export function fireTimer(state: LifecycleState, timer: PlannedTimer, now: string, changes: Changes): void {
   state.firedTimers[timer.id] = now;
+  noteHeld(state.firedTimers, timer.id, now);
   if (timer.kind === 'health_tick') return; // recomputing is the whole point; no timeline noise
   changes.occurrences.push({ kind: 'timer', timer });
   append(state, changes, {
@@ -247,6 +249,31 @@ export function metricsFor(state: LifecycleState, definition: TLifecycleDefiniti
   });
 }
 
+/** `metricsFor` at one instant, for a judgement in which the facts stay as they are (see `metricsReader`). */
+export type MetricsReader = (health?: HealthResult | null) => Metrics;
+
+/**
+ * `metricsFor(state, definition, now, health)` for one evaluation and the play decisions after it,
+ * during which nothing changes the facts: what does not depend on the time or the score is worked
+ * out once (again after a stage move, which changes the stage entry), not at each of the three or
+ * more times the metrics are read.
+ */
+export function metricsReader(state: LifecycleState, definition: TLifecycleDefinition, now: string): MetricsReader {
+  let sample: ReturnType<typeof metricsSampler> | undefined;
+  let sampledEntry: string | undefined;
+  return (health) => {
+    if (!sample || sampledEntry !== state.stageEnteredAt) {
+      sampledEntry = state.stageEnteredAt;
+      sample = metricsSampler(state.facts, {
+        stageEnteredAt: sampledEntry,
+        keyFeatures: definition.keyFeatures,
+        outcomeMilestones: definition.outcomeMilestones,
+      });
+    }
+    return sample(now, { healthScore: health?.score ?? undefined, hardConditionsActive: health?.conditions?.length });
+  };
+}
+
 /** The band as band-change plays see it: insufficient_data is no band yet, not a health change. */
 const scoredBand = (band: THealthBand | null | undefined) => (isScoredBand(band) ? band : null);
 const bandWords = (band: THealthBand | null) => (band === null ? 'no data' : band.replace('_', ' '));
@@ -265,6 +292,7 @@ export function evaluate(
   changes: Changes,
   causes?: CauseTracker,
   legacy: LegacyRules = {},
+  metricsNow: MetricsReader = metricsReader(state, definition, now),
 ): void {
   state.definitionVersion = definition.version;
   const segment = segmentFor(definition, state.facts);
@@ -272,7 +300,7 @@ export function evaluate(
 
   const refreshHealth = () => {
     const model = healthModelFor(definition, stageOf(definition, state.stage), segment);
-    const result = computeHealth(model, metricsFor(state, definition, now), definition.version, { facts: state.facts });
+    const result = computeHealth(model, metricsNow(), definition.version, { facts: state.facts });
     const previous = state.health;
     const trend = result.score === null ? 'flat' : healthTrend(state.healthHistory, result.score, now, model);
     state.health = { ...result, at: now, trend };
@@ -343,7 +371,7 @@ export function evaluate(
     const stage = stageOf(definition, state.stage);
     const ctx = {
       facts: state.facts,
-      metrics: metricsFor(state, definition, now, state.health),
+      metrics: metricsNow(state.health),
       band: state.health?.band ?? null,
     };
     const back = moveBackRule(stage, ctx);
@@ -402,9 +430,22 @@ function snapshotDue(
 
 /** Timers not yet fired, soonest first. */
 export function pendingTimers(state: LifecycleState, definition: TLifecycleDefinition, now: string): PlannedTimer[] {
+  return unfiredTimers(state, plannedTimers(state, definition, now));
+}
+
+/**
+ * What the timer plan depends on besides the facts, the definition and the time: a step that
+ * changes none of these (no stage move, no exit newly met) plans the same timers again, so it
+ * reuses the first plan (see `lifecycleStep`). Nothing in a step changes the facts after its events.
+ */
+export const timerPlanBasis = (state: LifecycleState): string =>
+  `${state.stage}|${state.stageEnteredAt}|${state.onboardingCompletedAt ?? ''}|${state.exit.ready}|${state.seedRules === true}|${state.leanStep === true}|${state.leanStep ? '' : (state.health?.at ?? '')}`;
+
+/** Every timer that applies now, fired or not (see `pendingTimers`). */
+export function plannedTimers(state: LifecycleState, definition: TLifecycleDefinition, now: string): PlannedTimer[] {
   const segment = segmentFor(definition, state.facts);
   const seedRules = state.seedRules ? { term: state.facts.contractTerm ?? 1, exitMet: state.exit.ready } : undefined;
-  const planned = planTimers(
+  return planTimers(
     definition,
     {
       facts: state.facts,
@@ -418,7 +459,11 @@ export function pendingTimers(state: LifecycleState, definition: TLifecycleDefin
     },
     now,
   );
-  const firedRungs = seedRules ? rungsFiredThisTerm(state) : undefined;
+}
+
+/** The planned timers not yet fired. */
+export function unfiredTimers(state: LifecycleState, planned: PlannedTimer[]): PlannedTimer[] {
+  const firedRungs = state.seedRules ? rungsFiredThisTerm(state) : undefined;
   return planned.filter((timer) => state.firedTimers[timer.id] === undefined && !(timer.kind === 'renewal' && timer.ref && firedRungs?.has(timer.ref)));
 }
 
@@ -497,16 +542,78 @@ export function noteCause(tracker: CauseTracker, state: LifecycleState, definiti
   tracker.ready = ready;
 }
 
+/**
+ * After the batch's last event: its `noteCause`, only where it can change what a move names. A stage
+ * whose exit turned ready with that event would name it, and so does a move without a tracked cause
+ * (the step's cause is that last event then), so the note matters only for a stage that an earlier
+ * event readied and a later one un-readied: it is ready again now, and the last event is its cause.
+ * For a batch of one event (a customer's usual activation) it judges nothing.
+ */
+export function settleCauses(tracker: CauseTracker, state: LifecycleState, definition: TLifecycleDefinition, now: string, lastEvent: Cause): void {
+  const mayChange = definition.stages.some((stage) => tracker.readiedBy[stage.id] !== undefined && !tracker.ready[stage.id]);
+  if (mayChange) noteCause(tracker, state, definition, now, lastEvent);
+}
+
 /** Drops remembered event ids and fired timers too old to matter, so carried state stays bounded. */
 export function compact(state: LifecycleState, definition: TLifecycleDefinition, now: string): void {
-  const eventCutoff = Date.parse(now) - definition.eventDedupWindowDays * DAY_MS;
-  for (const id of Object.keys(state.seenEventIds)) {
-    if (instantOf(state.seenEventIds[id]!) < eventCutoff) delete state.seenEventIds[id];
-  }
+  dropOlderThan(state.seenEventIds, Date.parse(now) - definition.eventDedupWindowDays * DAY_MS);
   // A fired timer id only matters while its time could still be planned: a year back is plenty.
-  const timerCutoff = Date.parse(now) - 400 * DAY_MS;
-  for (const id of Object.keys(state.firedTimers)) {
-    if (instantOf(state.firedTimers[id]!) < timerCutoff) delete state.firedTimers[id];
+  dropOlderThan(state.firedTimers, Date.parse(now) - 400 * DAY_MS);
+}
+
+/**
+ * The times each record of times (remembered event ids, fired timers) holds, oldest first, kept up
+ * by the records' only writers (`acceptEventId`, `fireTimer`). Compaction runs at every step, and
+ * scanning a month of event ids each time to drop one was a twentieth of a simulated step: with the
+ * index it drops from the oldest end and stops at the first time inside the cutoff. Run-local (a
+ * WeakMap on the record, not in the carried state): a record read back from carried state, or one
+ * written out of time order, is indexed afresh by its next compaction. Drops exactly what a scan
+ * would, so the carried state is the same either way.
+ */
+interface HeldIndex {
+  times: number[];
+  ids: string[];
+  /** Entries before it were dropped (or found rewritten) already. */
+  head: number;
+}
+const heldIndex = new WeakMap<Record<string, string>, HeldIndex>();
+
+function noteHeld(record: Record<string, string>, id: string, at: string): void {
+  const index = heldIndex.get(record);
+  if (!index) return;
+  const time = instantOf(at);
+  const last = index.times.length > index.head ? index.times[index.times.length - 1]! : -Infinity;
+  // Out of order (or no date): index afresh at the next compaction.
+  if (!(time >= last)) heldIndex.delete(record);
+  else {
+    index.times.push(time);
+    index.ids.push(id);
+  }
+}
+
+function dropOlderThan(record: Record<string, string>, cutoff: number): void {
+  let index = heldIndex.get(record);
+  if (!index) {
+    const held = Object.keys(record).map((id) => ({ id, time: instantOf(record[id]!) }));
+    if (held.some((h) => Number.isNaN(h.time))) {
+      // A time that does not parse is kept, as before; such a record is scanned at every compaction.
+      for (const { id, time } of held) if (time < cutoff) delete record[id];
+      return;
+    }
+    held.sort((a, b) => a.time - b.time);
+    index = { times: held.map((h) => h.time), ids: held.map((h) => h.id), head: 0 };
+    heldIndex.set(record, index);
+  }
+  while (index.head < index.times.length && index.times[index.head]! < cutoff) {
+    const id = index.ids[index.head]!;
+    const at = record[id];
+    if (at !== undefined && instantOf(at) === index.times[index.head]) delete record[id];
+    index.head += 1;
+  }
+  if (index.head > 1_024 && index.head * 2 > index.times.length) {
+    index.times = index.times.slice(index.head);
+    index.ids = index.ids.slice(index.head);
+    index.head = 0;
   }
 }
 
@@ -525,11 +632,12 @@ export function planPlays(
   now: string,
   cause: Cause,
   changes: Changes,
+  metricsNow: MetricsReader = metricsReader(state, definition, now),
 ): { starts: PlayStart[]; observations: { runId: string; observation: PlayObservation }[] } {
   const plan = planPlayRuns(
     {
       plays: (state.plays ??= emptyPlayState()),
-      ctx: { facts: state.facts, metrics: metricsFor(state, definition, now, state.health), band: state.health?.band ?? null, stage: state.stage },
+      ctx: { facts: state.facts, metrics: metricsNow(state.health), band: state.health?.band ?? null, stage: state.stage },
       customer: {
         facts: state.facts,
         segment: state.segment,

@@ -25,14 +25,18 @@ import {
   evaluate,
   finishPlayRun,
   fireTimer,
+  metricsReader,
   noteCause,
   overrideStage,
-  pendingTimers,
   planPlays,
+  plannedTimers,
   recordHandoff,
   recordRejection,
   recordSentiment,
+  settleCauses,
+  timerPlanBasis,
   trackCauses,
+  unfiredTimers,
   type Cause,
   type Changes,
   type LifecycleState,
@@ -194,6 +198,9 @@ export function lifecycleStep(
     recordRejection(state, { what: `${input.droppedArrivals} event(s)`, reason: `more than ${MAX_EVENTS_PER_SIGNAL} in one signal` }, now, changes);
     news += 1;
   }
+  // The exits after an event are judged when the next one comes (nothing else in between changes
+  // what they read), and after the last one only when that can change a cause: see `settleCauses`.
+  let unnoted: Cause | undefined;
   for (const raw of input.arrivals) {
     const admission = admitEvent(raw, state.facts.contractStart);
     if (!admission.ok) {
@@ -203,12 +210,16 @@ export function lifecycleStep(
     }
     const event: TCustomerEvent = admission.event;
     if (!acceptEventId(state, event.id, now)) continue;
+    if (causes && unnoted) noteCause(causes, state, definition, now, unnoted);
     applyCustomerEvent(state, event, changes, { now, engagementNeedsEvidence: true });
     cause = { type: 'event', id: event.id, eventType: event.type };
+    unnoted = cause;
     news += 1;
-    if (causes) noteCause(causes, state, definition, now, cause);
   }
-  for (const timer of pendingTimers(state, definition, now).filter((t) => t.at <= now)) {
+  if (causes && unnoted) settleCauses(causes, state, definition, now, unnoted);
+  const planned = plannedTimers(state, definition, now);
+  const plannedFor = timerPlanBasis(state);
+  for (const timer of unfiredTimers(state, planned).filter((t) => t.at <= now)) {
     fireTimer(state, timer, now, changes);
     news += 1;
     if (cause.type !== 'event') cause = { type: 'timer', id: timer.id };
@@ -223,8 +234,10 @@ export function lifecycleStep(
   const evaluated = input.handoff === true || news > 0 || prompted || input.timeReached;
   let plays: PlayActions = { starts: [], observations: [] };
   if (evaluated) {
-    evaluate(state, definition, now, cause, changes, causes);
-    plays = planPlays(state, definition, context.workflowId, now, cause, changes);
+    // The facts stay as they are from here on: evaluation and play decisions share their metrics.
+    const metricsNow = metricsReader(state, definition, now);
+    evaluate(state, definition, now, cause, changes, causes, {}, metricsNow);
+    plays = planPlays(state, definition, context.workflowId, now, cause, changes, metricsNow);
   }
   // Remembered event ids and fired timers older than they can matter: the carried state stays
   // bounded even though a lean customer rarely continues as new.
@@ -247,7 +260,7 @@ export function lifecycleStep(
         }
       : undefined;
 
-  const timers = pendingTimers(state, definition, now);
+  const timers = unfiredTimers(state, timerPlanBasis(state) === plannedFor ? planned : plannedTimers(state, definition, now));
   const nextTimer = timers[0];
   const searchUntil =
     context.nextStepBy !== undefined && (nextTimer === undefined || Date.parse(context.nextStepBy) < Date.parse(nextTimer.at))

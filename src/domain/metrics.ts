@@ -31,7 +31,10 @@ export function computeMetrics(facts: CustomerFacts, ctx: MetricContext): Metric
  * of a simulated step. The facts must not change while the sampler is used. `computeMetrics` is
  * this at one instant, so both give the same metrics, key for key and in the same order.
  */
-export function metricsSampler(facts: CustomerFacts, ctx: Omit<MetricContext, 'now'>): (now: string) => Metrics {
+export function metricsSampler(
+  facts: CustomerFacts,
+  ctx: Omit<MetricContext, 'now'>,
+): (now: string, judged?: Pick<MetricContext, 'healthScore' | 'hardConditionsActive'>) => Metrics {
   const contractStart = Date.parse(facts.contractStart);
   const stageEnteredAt = Date.parse(ctx.stageEnteredAt);
   const contractEnd = Date.parse(facts.contractEnd);
@@ -63,7 +66,9 @@ export function metricsSampler(facts: CustomerFacts, ctx: Omit<MetricContext, 'n
   const { nps, csat, ces } = facts.surveys;
   const npsAt = nps ? Date.parse(nps.at) : undefined;
 
-  return (nowIso) => {
+  // `judged`: the health result's fields for this sample instead of the context's (one sampler serves
+  // the metrics before and after health is scored).
+  return (nowIso, judged = ctx) => {
     const now = Date.parse(nowIso);
     let highSeverityTickets60d = 0;
     for (const at of highSeverityOpenedAt) if (now - at <= 60 * DAY_MS) highSeverityTickets60d += 1;
@@ -78,13 +83,13 @@ export function metricsSampler(facts: CustomerFacts, ctx: Omit<MetricContext, 'n
       paymentCurrent,
       hasLoggedIn,
       outcomesAchieved,
-      healthScore: ctx.healthScore,
+      healthScore: judged.healthScore,
     };
     if (engagement) {
       metrics.stakeholdersEngaged = engagement.stakeholdersEngaged;
       metrics.executiveSponsorEngaged = engagement.executiveSponsorEngaged;
     }
-    if (ctx.hardConditionsActive !== undefined) metrics.hardConditionsActive = ctx.hardConditionsActive;
+    if (judged.hardConditionsActive !== undefined) metrics.hardConditionsActive = judged.hardConditionsActive;
     if (championLeftAt !== undefined) metrics.daysSinceChampionLeft = Math.max(0, (now - championLeftAt) / DAY_MS);
     if (lastLoginAt !== undefined) metrics.daysSinceLastLogin = Math.max(0, (now - lastLoginAt) / DAY_MS);
     if (facts.activeUsers !== undefined) metrics.activeUsers = facts.activeUsers;

@@ -195,6 +195,9 @@ export function nextHealthCheck(state: LifecycleState, definition: TLifecycleDef
   const signatureAt = signatureSampler(state, definition);
   const before = signatureAt(now);
   const changedAt = (k: number) => signatureAt(new Date(checkAt(k)).toISOString()) !== before;
+  // One check before the horizon (a customer whose events come daily): the intervals below would
+  // only lead to that check, so they are not worked out.
+  if (kLast === kFirst) return changedAt(kFirst) ? found(kFirst) : undefined;
   // Interval boundaries: the checks between two candidate instants see constant conditions.
   const bounds = [...candidateInstants(state, definition, nowMs, checkAt(kLast)), Infinity];
   let k = kFirst;

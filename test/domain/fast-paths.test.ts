@@ -8,14 +8,30 @@
  *     sequences of events that add and prune days;
  *   - the memoised `instantOf` / `isoPlusDays` against `Date.parse` / `toISOString`;
  *   - the step with the simulator's options (`effects: 'outcomes'`, `nextStepBy`) against the
- *     step as the workflow calls it, over benchmark customer-years.
+ *     step as the workflow calls it, over benchmark customer-years;
+ *   - compaction with its oldest-first index against a scan of every remembered id, through times
+ *     out of order, a record read back from carried state and a time that does not parse;
+ *   - the batch's causes with the exits judged lazily (`settleCauses`) against a judgement after
+ *     every event, over weekly batches of benchmark customer-years.
  */
 import { handoffFor, profile, yearPlan } from '../../src/bench/customer-year';
 import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { applyEvent, loginDays, type CustomerFacts } from '../../src/domain/customer-facts';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { instantOf, isoPlusDays } from '../../src/domain/instants';
-import { initialState } from '../../src/domain/lifecycle-state';
+import {
+  acceptEventId,
+  applyCustomerEvent,
+  compact,
+  emptyChanges,
+  fireTimer,
+  initialState,
+  noteCause,
+  settleCauses,
+  trackCauses,
+  type Cause,
+  type LifecycleState,
+} from '../../src/domain/lifecycle-state';
 import { lifecycleStep, nothingPublished, type StepInput, type StepResult } from '../../src/domain/lifecycle-step';
 import { computeMetrics, metricsSampler, type MetricContext, type Metrics } from '../../src/domain/metrics';
 import { seededRandom } from '../../src/util/seeded-random';
@@ -259,5 +275,86 @@ describe("the step with the simulator's options decides what the workflow's step
 
   it.each([0, 3, 6, 9])('benchmark customer %i, a year of daily steps', (index) => {
     expect(compareYear(index)).toBeGreaterThan(300);
+  });
+});
+
+describe('compaction drops what a scan of every remembered id would drop', () => {
+  /** `compact` as it was: every id's time parsed and compared at every step. */
+  function referenceCompact(state: LifecycleState, now: string): void {
+    const eventCutoff = Date.parse(now) - DEFAULT_LIFECYCLE.eventDedupWindowDays * DAY_MS;
+    for (const id of Object.keys(state.seenEventIds)) if (Date.parse(state.seenEventIds[id]!) < eventCutoff) delete state.seenEventIds[id];
+    const timerCutoff = Date.parse(now) - 400 * DAY_MS;
+    for (const id of Object.keys(state.firedTimers)) if (Date.parse(state.firedTimers[id]!) < timerCutoff) delete state.firedTimers[id];
+  }
+
+  it.each(Array.from({ length: 20 }, (_, seed) => seed))('random sequence %i', (seed) => {
+    const random = seededRandom(seed + 7);
+    const handoffAt = Date.parse(START);
+    const fresh = () => initialState(handoffFor(profile(seed, 'compact'), handoffAt), DEFAULT_LIFECYCLE, START);
+    let fast = fresh();
+    const slow = fresh();
+    let clock = handoffAt;
+    for (let i = 0; i < 1_500; i += 1) {
+      // Mostly forward in time, now and then back (a workflow clock never goes back; the index must not rely on it).
+      clock += random() < 0.1 ? -Math.floor(random() * 3 * DAY_MS) : Math.floor(random() * DAY_MS);
+      const now = new Date(clock).toISOString();
+      const roll = random();
+      if (roll < 0.6) {
+        const id = random() < 0.05 ? String(Math.floor(random() * 50)) : `e-${Math.floor(random() * 2_000)}`;
+        expect(acceptEventId(fast, id, now)).toBe(acceptEventId(slow, id, now));
+      } else if (roll < 0.8) {
+        const timer = { id: `timer-${Math.floor(random() * 300)}`, kind: 'qbr' as const, at: now, label: 'a timer' };
+        if (fast.firedTimers[timer.id] === undefined) {
+          fireTimer(fast, timer, now, emptyChanges());
+          fireTimer(slow, timer, now, emptyChanges());
+        }
+      } else if (roll < 0.82) {
+        // Continue-as-new: the state comes back as a copy the index has never seen.
+        fast = JSON.parse(JSON.stringify(fast)) as LifecycleState;
+      } else if (roll < 0.83) {
+        fast.seenEventIds['not-a-date'] = 'yesterday';
+        slow.seenEventIds['not-a-date'] = 'yesterday';
+      }
+      compact(fast, DEFAULT_LIFECYCLE, now);
+      referenceCompact(slow, now);
+      expect(JSON.stringify(fast.seenEventIds)).toBe(JSON.stringify(slow.seenEventIds));
+      expect(JSON.stringify(fast.firedTimers)).toBe(JSON.stringify(slow.firedTimers));
+    }
+  });
+});
+
+describe('the causes of a batch are the same when exits are judged only where they can matter', () => {
+  it.each([1, 4, 8])('benchmark customer %i, its events in weekly batches', (index) => {
+    const startMs = Date.parse(START);
+    const customer = profile(index, 'causes');
+    const events = yearPlan(customer, startMs)
+      .flat()
+      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+    const state = initialState(handoffFor(customer, startMs), DEFAULT_LIFECYCLE, START);
+    let compared = 0;
+    for (let week = 0; week < 53; week += 1) {
+      const batch = events.filter((e) => Math.floor((Date.parse(e.occurredAt) - startMs) / (7 * DAY_MS)) === week);
+      if (batch.length === 0) continue;
+      const now = batch[batch.length - 1]!.occurredAt;
+      const wokenBy: Cause = { type: 'rule', id: 'health_check' };
+      // Reference: exits judged after every event. The lazy way: judged before the next event, and
+      // after the last only where it can change a move's cause.
+      const reference = trackCauses(state, DEFAULT_LIFECYCLE, now, wokenBy);
+      const lazy = trackCauses(state, DEFAULT_LIFECYCLE, now, wokenBy);
+      let last: Cause | undefined;
+      for (const event of batch) {
+        if (!acceptEventId(state, event.id, now)) continue;
+        if (last) noteCause(lazy, state, DEFAULT_LIFECYCLE, now, last);
+        applyCustomerEvent(state, event, emptyChanges(), { now, engagementNeedsEvidence: true });
+        last = { type: 'event', id: event.id, eventType: event.type };
+        noteCause(reference, state, DEFAULT_LIFECYCLE, now, last);
+      }
+      if (!last) continue;
+      settleCauses(lazy, state, DEFAULT_LIFECYCLE, now, last);
+      // A move takes the tracked cause, else the step's cause: the batch's last event.
+      for (const stage of DEFAULT_LIFECYCLE.stages) expect(lazy.readiedBy[stage.id] ?? last).toEqual(reference.readiedBy[stage.id] ?? last);
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThan(40);
   });
 });
