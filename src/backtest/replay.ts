@@ -4,6 +4,7 @@
  * thread and in-process. Pure and synchronous.
  */
 import type { TCustomerEvent, TCustomerHandoff } from '../domain/customer-events';
+import { rememberedAdmissions } from '../domain/event-admission';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { Scenario } from '../simulate/scenario';
 import { simulate } from '../simulate/simulator';
@@ -45,8 +46,10 @@ export function backtestCustomer(replay: CustomerReplay, baseline: TLifecycleDef
   const scenario = scenarioOf(replay);
   const span = { startMs: replay.startMs, untilDay: replay.untilDay };
   // Each simulation is reduced at once: its story and timeline are garbage before the next one runs.
-  const before = outcomeOf(simulate(scenario, baseline));
-  const after = outcomeOf(simulate(scenario, candidate));
+  // Both simulations deliver the same recorded events at the same instants: each is checked once.
+  const admit = rememberedAdmissions();
+  const before = outcomeOf(simulate(scenario, baseline, { admit }));
+  const after = outcomeOf(simulate(scenario, candidate, { admit }));
   const playCounts: CustomerResult['playCounts'] = {};
   for (const [side, outcome] of [
     ['baseline', before],

@@ -478,7 +478,10 @@ const LEGACY_RUNG_ID = /^renewal:([a-z0-9_]+):\d{4}-\d{2}-\d{2}$/;
 function rungsFiredThisTerm(state: LifecycleState): Set<string> {
   const termStart = Date.parse(state.facts.termStartedAt ?? state.facts.contractStart);
   const fired = new Set<string>();
-  for (const [id, at] of Object.entries(state.firedTimers)) {
+  for (const id of Object.keys(state.firedTimers)) {
+    // Most fired timers are no rung at all: the prefix test spares them the pattern.
+    if (!id.startsWith('renewal:')) continue;
+    const at = state.firedTimers[id]!;
     const legacy = LEGACY_RUNG_ID.exec(id);
     if (legacy && instantOf(at) >= termStart) fired.add(legacy[1]!);
   }

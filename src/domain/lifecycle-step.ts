@@ -14,7 +14,7 @@
 import type { TCsmSentiment, TCustomerEvent, TStageOverride } from './customer-events';
 import { customerDetailsMarkdown } from './customer-summary';
 import { customerView } from './customer-view';
-import { admitEvent, MAX_EVENTS_PER_SIGNAL } from './event-admission';
+import { admitEvent, MAX_EVENTS_PER_SIGNAL, type Admit } from './event-admission';
 import type { TLifecycleDefinition } from './lifecycle-definition';
 import {
   acceptEventId,
@@ -88,6 +88,8 @@ export interface StepContext {
    * it may differ. The workflow never sets it (it cannot know its next signal).
    */
   nextStepBy?: string;
+  /** How arrivals are checked: `admitEvent` unless given (a backtest shares one memo across its simulations). */
+  admit?: Admit;
 }
 
 /** The customer's row in PostgreSQL as the workflow owns it. */
@@ -201,8 +203,9 @@ export function lifecycleStep(
   // The exits after an event are judged when the next one comes (nothing else in between changes
   // what they read), and after the last one only when that can change a cause: see `settleCauses`.
   let unnoted: Cause | undefined;
+  const admit = context.admit ?? admitEvent;
   for (const raw of input.arrivals) {
-    const admission = admitEvent(raw, state.facts.contractStart);
+    const admission = admit(raw, state.facts.contractStart);
     if (!admission.ok) {
       recordRejection(state, admission, now, changes);
       news += 1;

@@ -11,6 +11,7 @@
  */
 import { initialState, type Cause, type LifecycleState, type TimelineEntry } from '../domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
+import type { Admit } from '../domain/event-admission';
 import { lifecycleStep, nothingPublished, type StepInput, type StepResult } from '../domain/lifecycle-step';
 import type { PlayStart } from '../plays/runs';
 import { DEFAULT_PLAY_SETTINGS } from '../plays/default-plays';
@@ -69,6 +70,8 @@ export interface SimulateOptions {
    * reads stage paths, plays, snapshots and the final state, and a year's story is thousands of lines).
    */
   collect?: 'all' | 'outcomes';
+  /** How the step checks arrivals; a backtest passes one `rememberedAdmissions()` to both its simulations of a customer. */
+  admit?: Admit;
 }
 
 export function simulate(scenario: Scenario, definition: TLifecycleDefinition, options: SimulateOptions = {}): Simulation {
@@ -112,7 +115,12 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition, o
         published,
         // The search attributes and current details are the workflow's to show; nobody reads them here.
         // The next event brings a step anyway: the wake-up need not be searched for past it.
-        { workflowId, effects: 'outcomes', nextStepBy: iso(Math.min(scenario.events[nextEvent]?.atMs ?? Infinity, endMs)) },
+        {
+          workflowId,
+          effects: 'outcomes',
+          nextStepBy: iso(Math.min(scenario.events[nextEvent]?.atMs ?? Infinity, endMs)),
+          ...(options.admit ? { admit: options.admit } : {}),
+        },
       ),
     );
     simulation.steps += 1;

@@ -12,12 +12,15 @@
  *   - compaction with its oldest-first index against a scan of every remembered id, through times
  *     out of order, a record read back from carried state and a time that does not parse;
  *   - the batch's causes with the exits judged lazily (`settleCauses`) against a judgement after
- *     every event, over weekly batches of benchmark customer-years.
+ *     every event, over weekly batches of benchmark customer-years;
+ *   - two simulations sharing one memo of admitted events (as a backtest runs them) against each
+ *     simulated on its own.
  */
 import { handoffFor, profile, yearPlan } from '../../src/bench/customer-year';
 import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { applyEvent, loginDays, type CustomerFacts } from '../../src/domain/customer-facts';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
+import { rememberedAdmissions } from '../../src/domain/event-admission';
 import { instantOf, isoPlusDays } from '../../src/domain/instants';
 import {
   acceptEventId,
@@ -34,6 +37,9 @@ import {
 } from '../../src/domain/lifecycle-state';
 import { lifecycleStep, nothingPublished, type StepInput, type StepResult } from '../../src/domain/lifecycle-step';
 import { computeMetrics, metricsSampler, type MetricContext, type Metrics } from '../../src/domain/metrics';
+import type { TLifecycleDefinition } from '../../src/domain/lifecycle-definition';
+import type { Scenario } from '../../src/simulate/scenario';
+import { simulate } from '../../src/simulate/simulator';
 import { seededRandom } from '../../src/util/seeded-random';
 import { addDays, DAY_MS, facts } from './fixtures';
 
@@ -356,5 +362,35 @@ describe('the causes of a batch are the same when exits are judged only where th
       compared += 1;
     }
     expect(compared).toBeGreaterThan(40);
+  });
+});
+
+describe('simulations sharing remembered admissions simulate what each does alone', () => {
+  const stricter: TLifecycleDefinition = {
+    ...DEFAULT_LIFECYCLE,
+    version: 'stricter',
+    healthModels: DEFAULT_LIFECYCLE.healthModels.map((model) => ({ ...model, bands: { ...model.bands, yellow: 70 } })),
+  };
+  it.each([2, 5])('benchmark customer %i under the default and a stricter definition', (index) => {
+    const startMs = Date.parse(START);
+    const customer = profile(index, 'admit');
+    const scenario: Scenario = {
+      name: 'shared admissions',
+      startMs,
+      handoff: handoffFor(customer, startMs),
+      events: yearPlan(customer, startMs)
+        .flat()
+        .map((event) => ({ atMs: Date.parse(event.occurredAt), event }))
+        .sort((a, b) => a.atMs - b.atMs),
+      expectations: [],
+      untilDay: 365,
+    };
+    const admit = rememberedAdmissions();
+    const outputs = (definition: TLifecycleDefinition, shared: boolean) => {
+      const { scenario: _scenario, ...simulation } = simulate(scenario, definition, shared ? { admit } : {});
+      return JSON.stringify({ ...simulation, snapshots: [...simulation.snapshots] });
+    };
+    const sharedRuns = [outputs(DEFAULT_LIFECYCLE, true), outputs(stricter, true)];
+    expect(sharedRuns).toEqual([outputs(DEFAULT_LIFECYCLE, false), outputs(stricter, false)]);
   });
 });
