@@ -10,6 +10,7 @@ import { LIFECYCLE_TASK_QUEUE } from './domain/ids';
 import { MIN_WORKER_MEMORY_MB } from './temporal/worker-memory';
 import { ZMailSettings } from './mail/mail-config';
 import { parseWebhookTargets, type TWebhookTargets } from './webhooks/webhook-config';
+import { parseCloudEventTypeMap, type TCloudEventTypeMap } from './ingest/cloudevent-types';
 
 const port = (fallback: number, { zeroPicksFree = false } = {}) =>
   z
@@ -165,6 +166,18 @@ export const ZEngineConfig = z
     ),
     /** Webhook senders may sign event bodies with this instead of an API key (HMAC-SHA256, x-cs-signature). */
     INGEST_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    /** JSON: the ops' own CloudEvents types and the engine event type each becomes, e.g. `{"com.acme.login": "usage"}`. */
+    CLOUDEVENTS_TYPE_MAP: z
+      .string()
+      .max(256 * 1024, 'at most 256 KiB')
+      .optional()
+      .transform((raw, ctx): TCloudEventTypeMap => {
+        const parsed = parseCloudEventTypeMap(raw);
+        if (parsed.ok) return parsed.map;
+        // "CLOUDEVENTS_TYPE_MAP.com.acme.login: must be one of …": the type and what is wrong with it.
+        ctx.addIssue({ code: 'custom', message: parsed.message, path: parsed.path });
+        return z.NEVER;
+      }),
     // Play email: unset SMTP_URL means the embedded SMTP sink under `npm start` (mail saved in CS_DATA_DIR/mail).
     ...ZMailSettings,
     /** JSON: `{"crm": {"url": "https://…", "secret": "…"}}`; play webhook steps name these targets. */

@@ -24,6 +24,14 @@ describe('engine configuration', () => {
       WORKER_MEMORY_MB: 1024,
       SHUTDOWN_GRACE_SECONDS: 25,
       WEBHOOK_TARGETS: {},
+      CLOUDEVENTS_TYPE_MAP: {},
+    });
+  });
+
+  it('reads the CloudEvents types the ops map onto engine event types', () => {
+    expect(loadConfig({ CLOUDEVENTS_TYPE_MAP: '{"com.acme.login": "usage", "com.acme.nps": "survey"}' }).CLOUDEVENTS_TYPE_MAP).toEqual({
+      'com.acme.login': 'usage',
+      'com.acme.nps': 'survey',
     });
   });
 
@@ -56,6 +64,15 @@ describe('engine configuration', () => {
       { WEBHOOK_TARGETS: '{"Bad Name": {"url": "https://crm.example.com", "secret": "0123456789abcdef"}}' },
       'WEBHOOK_TARGETS.Bad Name: target names are lower_snake_case',
     ],
+    [{ CLOUDEVENTS_TYPE_MAP: '{"com.acme.login": ' }, 'CLOUDEVENTS_TYPE_MAP: not valid JSON'],
+    [{ CLOUDEVENTS_TYPE_MAP: '["usage"]' }, 'CLOUDEVENTS_TYPE_MAP: must be a JSON object of CloudEvents type'],
+    [{ CLOUDEVENTS_TYPE_MAP: '{"com.acme.login": "logins"}' }, 'CLOUDEVENTS_TYPE_MAP.com.acme.login: must be one of usage, ticket, survey'],
+    [
+      { CLOUDEVENTS_TYPE_MAP: '{"com.cs-lifecycle.usage": "payment"}' },
+      'CLOUDEVENTS_TYPE_MAP.com.cs-lifecycle.usage: types starting with com.cs-lifecycle. are the built-in ones',
+    ],
+    [{ CLOUDEVENTS_TYPE_MAP: '{"": "usage"}' }, 'CLOUDEVENTS_TYPE_MAP: a type must not be empty'],
+    [{ CLOUDEVENTS_TYPE_MAP: JSON.stringify({ [`com.acme.${'x'.repeat(200)}`]: 'usage' }) }, 'a type has at most 200 characters'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

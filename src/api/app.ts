@@ -33,6 +33,15 @@ import {
   type TSegmentCallType,
   type TSegmentMessage,
 } from '../ingest/segment';
+import {
+  CLOUDEVENT_LIMITS,
+  CLOUDEVENTS_BATCH_CONTENT_TYPE,
+  CLOUDEVENTS_CONTENT_TYPE,
+  cloudEventDataSchemas,
+  readCloudEvents,
+  ZCloudEventAttributes,
+} from '../ingest/cloudevents';
+import { CLOUDEVENT_TYPE_PREFIX, cloudEventTypes, DEFAULT_CLOUDEVENT_TYPES, type TCloudEventTypeMap } from '../ingest/cloudevent-types';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey, revokeApiKey, type ApiScope } from './api-keys';
@@ -51,6 +60,8 @@ export interface ApiDeps {
   ingestSecret?: string;
   /** Largest accepted body; larger answers 413 before anything is read. */
   maxBodyBytes?: number;
+  /** The ops' own CloudEvents types (`CLOUDEVENTS_TYPE_MAP`), beside the built-in `com.cs-lifecycle.*`. */
+  cloudEventTypes?: TCloudEventTypeMap;
   /** For each segment's CSM ratio in the books of business; the built-in default when unset. */
   definition?: TLifecycleDefinition;
   /** Logs PostgreSQL or Temporal going away and coming back, once each; stderr by default. */
@@ -69,7 +80,7 @@ export interface ApiDeps {
 type Env = { Variables: { scopes: string[]; caller: string; requestId: string } };
 
 /** The routes whose bodies are customer events: a refused request there counts as rejected events. */
-const EVENT_ROUTE = /^\/v1\/(events|segment)\b/;
+const EVENT_ROUTE = /^\/v1\/(events|segment|cloudevents)\b/;
 
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
 const ZApiEvent = ZCustomerEventWithCustomer.openapi('CustomerEvent', {
@@ -306,6 +317,95 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       return c.json({ results }, 202);
     },
   );
+
+  // ---------------------------------------------------------------------------------- cloudevents
+  // Three content types on one route, each read by src/ingest/cloudevents.ts: the route is
+  // declared in the document and handled by hand, as no one zod body schema fits the three.
+  const types = cloudEventTypes(deps.cloudEventTypes);
+  const ZCloudEventData = z
+    .union(
+      cloudEventDataSchemas.map(({ type, schema }) =>
+        schema.openapi(`CloudEvent${type[0]!.toUpperCase()}${type.slice(1)}Data`, {
+          description: `data of a ${type} event (type ${CLOUDEVENT_TYPE_PREFIX}${type}, or one CLOUDEVENTS_TYPE_MAP maps to ${type})`,
+        }),
+      ),
+    )
+    .openapi('CloudEventData', { description: 'The fields of the engine event the type maps to, without id, type, occurredAt and customerId' });
+  const ZCloudEventDoc = ZCloudEventAttributes.omit({ data_base64: true })
+    .extend({ data: ZCloudEventData })
+    .openapi('CloudEvent', {
+      description:
+        'A CloudEvents 1.0 event: `id` is the idempotency key, `subject` the customer id, `time` when it occurred, `type` the engine event type ' +
+        `(${Object.keys(DEFAULT_CLOUDEVENT_TYPES).join(', ')}, or one mapped in CLOUDEVENTS_TYPE_MAP), \`data\` the event's fields. ` +
+        'Extension attributes are allowed (lower-case letters and digits, a string, integer or boolean) and ignored.',
+      example: {
+        specversion: '1.0',
+        id: 'nps-2026-11-acme-7',
+        source: '/surveys',
+        type: 'com.cs-lifecycle.survey',
+        subject: 'acme',
+        time: '2026-11-24T10:00:00Z',
+        datacontenttype: 'application/json',
+        data: { survey: 'nps', score: 9 },
+      },
+    });
+  const ceHeader = (name: string, description: string) =>
+    z
+      .string()
+      .optional()
+      .openapi({ param: { name, in: 'header' }, description: `Binary mode: ${description}` });
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path: '/v1/cloudevents',
+      summary: 'Send CloudEvents 1.0: structured, batch (up to 500) or binary mode',
+      description:
+        `Structured mode: \`Content-Type: ${CLOUDEVENTS_CONTENT_TYPE}\`, the event as the body. Batch mode: \`${CLOUDEVENTS_BATCH_CONTENT_TYPE}\`, ` +
+        `a JSON array of up to ${CLOUDEVENT_LIMITS.batchEvents} events, taken whole or not at all. Binary mode: the attributes as \`ce-*\` headers ` +
+        '(percent-encoded as the HTTP binding says) and `data` as the body, `Content-Type: application/json`. Each event then goes the way of ' +
+        '`POST /v1/events`: 202 once recorded and delivered, a repeated id answers `duplicate` and changes nothing. API keys only: a signed ' +
+        "body (x-cs-signature) is not taken here, as binary mode's attributes are headers the signature does not cover.",
+      request: {
+        headers: z.object({
+          'ce-specversion': ceHeader('ce-specversion', '"1.0"'),
+          'ce-id': ceHeader('ce-id', `the idempotency key (at most ${CLOUDEVENT_LIMITS.id} characters)`),
+          'ce-source': ceHeader('ce-source', 'a URI-reference naming the sender'),
+          'ce-type': ceHeader('ce-type', `the event type, e.g. com.cs-lifecycle.usage`),
+          'ce-subject': ceHeader('ce-subject', 'the customer id'),
+          'ce-time': ceHeader('ce-time', 'when the event occurred (RFC 3339)'),
+        }),
+        body: {
+          required: true,
+          content: {
+            [CLOUDEVENTS_CONTENT_TYPE]: { schema: ZCloudEventDoc },
+            [CLOUDEVENTS_BATCH_CONTENT_TYPE]: { schema: z.array(ZCloudEventDoc).max(CLOUDEVENT_LIMITS.batchEvents) },
+            'application/json': { schema: ZCloudEventData },
+          },
+        },
+      },
+      responses: {
+        202: json(
+          z.union([ZEventResult, z.object({ results: z.array(ZEventResult) })]),
+          "Recorded and delivered: the event's result (structured and binary mode), or `results` in the batch's order",
+        ),
+        ...errorResponses,
+        400: json(
+          ZError,
+          'Not JSON, or not a CloudEvent this endpoint takes: missing or wrong specversion, missing id, source, subject or time, unknown type, data not a JSON object, a batch over 500; each issue names the attribute (`type`, `3.subject`, `ce-specversion`)',
+        ),
+        404: json(ZError, 'Unknown customer (the subject)'),
+        409: json(ZError, 'Id reused for another event'),
+        415: json(ZError, 'Not the JSON event format, or binary-mode data that is not JSON'),
+        422: json(ZError, "The engine's event schema refuses a field: `data.logins`, `time` more than a day ahead"),
+        503: json(ZError, "The customer's workflow is not running; not acknowledged, send again"),
+      },
+    }),
+  );
+  app.post('/v1/cloudevents', requireScope('events:write'), async (c) => {
+    const { mode, events, pathOf } = readCloudEvents({ headers: c.req.raw.headers, body: await c.req.text() }, types);
+    const results = events.length > 0 ? await accept(events, { source: 'cloudevents', pathOf, occurredAtField: 'time' }) : [];
+    return mode === 'batch' ? c.json({ results }, 202) : c.json(results[0]!, 202);
+  });
 
   // ------------------------------------------------------------------------------------- customers
   app.openapi(

@@ -17,7 +17,7 @@ export class ApiError extends Error {
   readonly retryAfterSeconds?: number;
 
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503,
     readonly code: string,
     message: string,
     options: ApiErrorOptions = {},

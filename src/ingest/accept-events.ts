@@ -37,6 +37,8 @@ export interface AcceptOptions {
   source?: string;
   /** Each event's field path prefix in the request, for errors (`events.3.`); default `events.N.`. */
   pathOf?: (index: number) => string;
+  /** What the request calls `occurredAt`, for errors (CloudEvents: `time`). */
+  occurredAtField?: string;
   /**
    * Refuse (422) events dated over a year before their contract start. Segment turns this off: one
    * old message must not fail a whole SDK flush; the workflow records such an event as rejected.
@@ -59,6 +61,7 @@ export async function acceptEvents(
     source = 'api',
     pathOf = (index: number) => `events.${index}.`,
     checkContractDates = true,
+    occurredAtField = 'occurredAt',
     reusedKey = 'conflict',
   } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
@@ -81,7 +84,12 @@ export async function acceptEvents(
   const tooEarly = incoming.flatMap(({ customerId, event }, index) => {
     const start = knownById.get(customerId)?.contractStart;
     return checkContractDates && start && Date.parse(event.occurredAt) < start.getTime() - LIMITS.beforeContractStartMs
-      ? [{ path: `${pathOf(index)}occurredAt`, message: `must not be more than a year before the contract start (${start.toISOString().slice(0, 10)})` }]
+      ? [
+          {
+            path: `${pathOf(index)}${occurredAtField}`,
+            message: `must not be more than a year before the contract start (${start.toISOString().slice(0, 10)})`,
+          },
+        ]
       : [];
   });
   if (tooEarly.length > 0) throw invalid(tooEarly);

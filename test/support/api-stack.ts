@@ -18,6 +18,8 @@ export interface ApiStack {
 export interface ApiProcessSettings {
   ingestSecret?: string;
   maxBodyBytes?: number;
+  /** `CLOUDEVENTS_TYPE_MAP` of the API process, as JSON. */
+  cloudEventTypeMap?: string;
 }
 
 export async function startApiStack(label: string, settings: ApiProcessSettings = {}): Promise<ApiStack> {
@@ -37,6 +39,7 @@ export async function startApiStack(label: string, settings: ApiProcessSettings 
         INGEST_WEBHOOK_SECRET: settings.ingestSecret ?? '',
         API_MAX_BODY_BYTES: settings.maxBodyBytes === undefined ? '' : String(settings.maxBodyBytes),
         LIFECYCLE_DEFINITION: '',
+        CLOUDEVENTS_TYPE_MAP: settings.cloudEventTypeMap ?? '',
       },
       /HTTP API on (http:\/\/\S+) /,
     );
