@@ -17,7 +17,8 @@
  *   npm run bench:simulate -- --digest        # no timing: one hash of what 40 customer-years did
  *
  * `--digest` is the check for speed work on the step: it simulates customer-years delivered daily
- * and in weekly batches (several events per step, so causes are tracked across a batch), with the
+ * and in weekly batches (several events per step, so causes are tracked across a batch), and with
+ * repeats (duplicates a day later and within one step, which judge nothing), with the
  * story and timeline collected, and prints a sha-256 of everything they produced (story, timeline,
  * stage paths, plays, snapshots, the final state, the step count). A faster step must print the
  * same digest as the commit before it.
@@ -78,10 +79,23 @@ function weeklyBatches(scenario: Scenario): Scenario {
   return { ...scenario, name: `${scenario.name}, weekly`, events };
 }
 
+/**
+ * The same customer-year with every fourth event sent again a day later and every ninth twice at
+ * once: steps that bring only repeats judge nothing, and the digest must see them.
+ */
+function withRepeats(scenario: Scenario): Scenario {
+  const events = scenario.events.flatMap((item, index) => [
+    item,
+    ...(index % 9 === 0 ? [item] : []),
+    ...(index % 4 === 0 ? [{ atMs: item.atMs + 24 * 60 * 60 * 1000, event: item.event }] : []),
+  ]);
+  return { ...scenario, name: `${scenario.name}, with repeats`, events: events.sort((a, b) => a.atMs - b.atMs) };
+}
+
 function digest(definition: TLifecycleDefinition): string {
   const hash = createHash('sha256');
   for (let i = 0; i < 20; i += 1) {
-    for (const scenario of [customerYearScenario(i), weeklyBatches(customerYearScenario(500 + i))]) {
+    for (const scenario of [customerYearScenario(i), weeklyBatches(customerYearScenario(500 + i)), withRepeats(customerYearScenario(800 + i))]) {
       const simulation = simulate(scenario, definition);
       hash.update(
         JSON.stringify({
@@ -101,7 +115,7 @@ function digest(definition: TLifecycleDefinition): string {
 
 function main(): void {
   if (args.has('digest')) {
-    process.stdout.write(`simulate() digest over 20 daily and 20 weekly-batched customer-years: ${digest(DEFAULT_LIFECYCLE)}\n`);
+    process.stdout.write(`simulate() digest over 20 daily, 20 weekly-batched and 20 repeating customer-years: ${digest(DEFAULT_LIFECYCLE)}\n`);
     return;
   }
   const definition = DEFAULT_LIFECYCLE;

@@ -175,12 +175,26 @@ export function healthTrend(
   current: number,
   now: string,
   model: Pick<THealthModel, 'trendThreshold' | 'trendWindowDays'>,
+  /** The history is oldest first (every time parses): the window's first point is searched for, not scanned to. */
+  oldestFirst = false,
 ): HealthTrend {
   const windowStart = Date.parse(now) - model.trendWindowDays * 24 * 60 * 60 * 1000;
-  const baseline = history.find((h) => instantOf(h.at) >= windowStart);
+  const baseline = oldestFirst ? firstAtOrAfter(history, windowStart) : history.find((h) => instantOf(h.at) >= windowStart);
   if (!baseline) return 'flat';
   const delta = current - baseline.score;
   if (delta >= model.trendThreshold) return 'up';
   if (delta <= -model.trendThreshold) return 'down';
   return 'flat';
+}
+
+/** In an oldest-first history, the first point at or after `from` (what `find` would return). */
+function firstAtOrAfter<T extends { at: string }>(history: T[], from: number): T | undefined {
+  let low = 0;
+  let high = history.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (instantOf(history[mid]!.at) >= from) high = mid;
+    else low = mid + 1;
+  }
+  return history[low];
 }

@@ -302,12 +302,14 @@ export function evaluate(
     const model = healthModelFor(definition, stageOf(definition, state.stage), segment);
     const result = computeHealth(model, metricsNow(), definition.version, { facts: state.facts });
     const previous = state.health;
-    const trend = result.score === null ? 'flat' : healthTrend(state.healthHistory, result.score, now, model);
+    const ordered = isOldestFirst(state.healthHistory);
+    const trend = result.score === null ? 'flat' : healthTrend(state.healthHistory, result.score, now, model, ordered);
     state.health = { ...result, at: now, trend };
     if (result.score !== null) {
+      const last = state.healthHistory[state.healthHistory.length - 1];
       state.healthHistory.push({ at: now, score: result.score });
-      const cutoff = Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS;
-      state.healthHistory = state.healthHistory.filter((h) => instantOf(h.at) >= cutoff);
+      if (ordered && last && !(instantOf(now) >= instantOf(last.at))) oldestFirst.delete(state.healthHistory);
+      state.healthHistory = withoutBefore(state.healthHistory, Date.parse(now) - HEALTH_HISTORY_DAYS * DAY_MS);
     }
     // Moving to another model (onboarding -> default on first value) re-judges the same customer by
     // other weights: the timeline shows both scores, and no band play fires for it.
@@ -408,6 +410,38 @@ export function evaluate(
       detail: { stage: stage.id, sla },
     });
   }
+}
+
+/**
+ * Health histories known to be oldest first (run-local, not carried). Every evaluation appends a
+ * score and drops those older than ninety days; re-filtering and re-searching the whole history
+ * each time (hundreds of points) was a tenth of a simulated step, while an ordered history needs
+ * only its old end looked at. A history read back from carried state is checked once.
+ */
+const oldestFirst = new WeakSet<{ at: string; score: number }[]>();
+
+function isOldestFirst(history: { at: string; score: number }[]): boolean {
+  if (oldestFirst.has(history)) return true;
+  let previous = -Infinity;
+  for (const point of history) {
+    const at = instantOf(point.at);
+    // Also false for a time that does not parse, which the filter below drops.
+    if (!(at >= previous)) return false;
+    previous = at;
+  }
+  oldestFirst.add(history);
+  return true;
+}
+
+/** The points at or after `cutoff`: the same as filtering, and the same array when none is older. */
+function withoutBefore(history: { at: string; score: number }[], cutoff: number): { at: string; score: number }[] {
+  if (!oldestFirst.has(history)) return history.filter((h) => instantOf(h.at) >= cutoff);
+  let first = 0;
+  while (first < history.length && instantOf(history[first]!.at) < cutoff) first += 1;
+  if (first === 0) return history;
+  const kept = history.slice(first);
+  oldestFirst.add(kept);
+  return kept;
 }
 
 /**

@@ -88,6 +88,13 @@ export interface StepContext {
    * it may differ. The workflow never sets it (it cannot know its next signal).
    */
   nextStepBy?: string;
+  /**
+   * True when the step at `nextStepBy` evaluates whatever happens (it brings an event not seen
+   * yet), so a health check at that very instant would change nothing there: none is searched for.
+   * A customer whose usage comes daily at one hour has one check before its next event, at that
+   * event. Asked after this step's events are remembered, just before the search.
+   */
+  nextStepEvaluates?: (state: LifecycleState) => boolean;
   /** How arrivals are checked: `admitEvent` unless given (a backtest shares one memo across its simulations). */
   admit?: Admit;
 }
@@ -269,7 +276,9 @@ export function lifecycleStep(
     context.nextStepBy !== undefined && (nextTimer === undefined || Date.parse(context.nextStepBy) < Date.parse(nextTimer.at))
       ? context.nextStepBy
       : nextTimer?.at;
-  const check = nextHealthCheck(state, definition, now, searchUntil);
+  // Just before the next step, when it evaluates anyway (see `nextStepEvaluates`).
+  const exclusive = searchUntil !== undefined && searchUntil === context.nextStepBy && context.nextStepEvaluates?.(state) === true;
+  const check = nextHealthCheck(state, definition, now, exclusive ? new Date(Date.parse(searchUntil) - 1).toISOString() : searchUntil);
   const wake = check ?? (nextTimer ? { at: nextTimer.at, label: nextTimer.label } : undefined);
 
   if (context.effects === 'outcomes') {

@@ -70,6 +70,11 @@ export interface SimulateOptions {
    * reads stage paths, plays, snapshots and the final state, and a year's story is thousands of lines).
    */
   collect?: 'all' | 'outcomes';
+  /**
+   * False: the step is told nothing about the next event (no `nextStepBy`, no `nextStepEvaluates`),
+   * as the workflow calls it, so tests can hold the look-ahead to the same outcomes. Default true.
+   */
+  lookahead?: boolean;
   /** How the step checks arrivals; a backtest passes one `rememberedAdmissions()` to both its simulations of a customer. */
   admit?: Admit;
 }
@@ -118,7 +123,9 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition, o
         {
           workflowId,
           effects: 'outcomes',
-          nextStepBy: iso(Math.min(scenario.events[nextEvent]?.atMs ?? Infinity, endMs)),
+          ...(options.lookahead !== false
+            ? { nextStepBy: iso(Math.min(scenario.events[nextEvent]?.atMs ?? Infinity, endMs)), nextStepEvaluates: nextBatchBringsNews }
+            : {}),
           ...(options.admit ? { admit: options.admit } : {}),
         },
       ),
@@ -172,6 +179,22 @@ export function simulate(scenario: Scenario, definition: TLifecycleDefinition, o
       if (run.pending?.satisfied()) resume(run, true);
     }
     for (const run of started) resume(run, false);
+  };
+
+  /**
+   * Whether the step that delivers the next event evaluates whatever happens until then: one of
+   * its events has an id the customer has not seen (accepted, or rejected if it fails its checks;
+   * either is news). Asked by the step once it has remembered its own events' ids; steps before
+   * the next event deliver none, so they can only forget ids, never learn them.
+   */
+  const nextBatchBringsNews = (state: LifecycleState): boolean => {
+    const at = scenario.events[nextEvent]?.atMs;
+    if (at === undefined || at >= endMs) return false;
+    for (let i = nextEvent; i < scenario.events.length && scenario.events[i]!.atMs === at; i += 1) {
+      const id = (scenario.events[i]!.event as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || state.seenEventIds[id] === undefined) return true;
+    }
+    return false;
   };
 
   /** Runs a play until it waits or ends; an ended run reports to the customer, as `playFinished`. */

@@ -14,7 +14,9 @@
  *   - the batch's causes with the exits judged lazily (`settleCauses`) against a judgement after
  *     every event, over weekly batches of benchmark customer-years;
  *   - two simulations sharing one memo of admitted events (as a backtest runs them) against each
- *     simulated on its own.
+ *     simulated on its own;
+ *   - the simulator telling the step when its next event comes and whether it brings news against
+ *     a simulator that tells it nothing, over sparse customer-years whose repeats arrive alone.
  */
 import { handoffFor, profile, yearPlan } from '../../src/bench/customer-year';
 import type { TCustomerEvent } from '../../src/domain/customer-events';
@@ -392,5 +394,28 @@ describe('simulations sharing remembered admissions simulate what each does alon
     };
     const sharedRuns = [outputs(DEFAULT_LIFECYCLE, true), outputs(stricter, true)];
     expect(sharedRuns).toEqual([outputs(DEFAULT_LIFECYCLE, false), outputs(stricter, false)]);
+  });
+});
+
+describe("the simulator's look-ahead changes nothing the customer does", () => {
+  it.each([0, 3, 7])('benchmark customer %i, weekly events each sent again on each day after', (index) => {
+    const startMs = Date.parse(START);
+    const customer = profile(index, 'ahead');
+    // Sparse (a week between events), each sent again on each of the six days after: a repeat alone
+    // is a step of its own, whole days after the evaluation before it, exactly where a health check
+    // with nothing new comes due; a check a look-ahead wrongly left out would be missed there.
+    const weekly = yearPlan(customer, startMs)
+      .flat()
+      .filter((event) => Math.floor((Date.parse(event.occurredAt) - startMs) / DAY_MS) % 7 === 0)
+      .map((event) => ({ atMs: Date.parse(event.occurredAt), event }));
+    const events = weekly
+      .flatMap((item) => [item, ...[1, 2, 3, 4, 5, 6].map((days) => ({ atMs: item.atMs + days * DAY_MS, event: item.event }))])
+      .sort((a, b) => a.atMs - b.atMs);
+    const scenario: Scenario = { name: 'look-ahead', startMs, handoff: handoffFor(customer, startMs), events, expectations: [], untilDay: 365 };
+    const outputs = (lookahead: boolean) => {
+      const { scenario: _scenario, steps: _steps, ...simulation } = simulate(scenario, DEFAULT_LIFECYCLE, { lookahead });
+      return JSON.stringify({ ...simulation, snapshots: [...simulation.snapshots] });
+    };
+    expect(outputs(true)).toBe(outputs(false));
   });
 });
