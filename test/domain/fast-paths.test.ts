@@ -23,6 +23,7 @@ import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { applyEvent, loginDays, type CustomerFacts } from '../../src/domain/customer-facts';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { rememberedAdmissions } from '../../src/domain/event-admission';
+import { healthTrend } from '../../src/domain/health';
 import { instantOf, isoPlusDays } from '../../src/domain/instants';
 import {
   acceptEventId,
@@ -417,5 +418,23 @@ describe("the simulator's look-ahead changes nothing the customer does", () => {
       return JSON.stringify({ ...simulation, snapshots: [...simulation.snapshots] });
     };
     expect(outputs(true)).toBe(outputs(false));
+  });
+});
+
+describe('the health trend searched in an ordered history is the one found by a scan', () => {
+  it.each(Array.from({ length: 10 }, (_, seed) => seed))('random history %i', (seed) => {
+    const random = seededRandom(seed + 31);
+    let clock = Date.parse(START);
+    const history: { at: string; score: number }[] = [];
+    for (let i = 0; i < 400; i += 1) {
+      clock += Math.floor(random() * DAY_MS);
+      history.push({ at: new Date(clock).toISOString(), score: Math.floor(random() * 100) });
+    }
+    const model = { trendThreshold: 5, trendWindowDays: 30 };
+    for (let probe = 0; probe < 60; probe += 1) {
+      const now = new Date(Date.parse(START) + random() * (clock - Date.parse(START) + 40 * DAY_MS)).toISOString();
+      const current = Math.floor(random() * 100);
+      expect(healthTrend(history, current, now, model, true)).toBe(healthTrend(history, current, now, model));
+    }
   });
 });
