@@ -55,14 +55,25 @@ function ensureDependencies() {
   }
 }
 
+/** Set by Ctrl-C or SIGTERM: no further child is started. */
+let interrupted = false;
+
 /** Runs a child in the foreground; Ctrl-C reaches it directly (same process group), so we only wait. */
 function runForeground(command, args, env = process.env) {
   const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
-  const ignore = () => {};
-  process.on('SIGINT', ignore);
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const onInterrupt = () => (interrupted = true);
+  const onTerminate = () => {
+    interrupted = true;
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onTerminate);
   return new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onTerminate);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -73,6 +84,45 @@ function runForeground(command, args, env = process.env) {
 function jestEnv() {
   const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
   return { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, ...flags].filter(Boolean).join(' ') };
+}
+
+/** CLUSTER_TEST: unset or 1 runs the cluster test, 0 leaves it out; checked before minutes of work. */
+function clusterTestSetting() {
+  const cluster = process.env.CLUSTER_TEST ?? '';
+  if (!['', '0', '1'].includes(cluster)) {
+    fail(`CLUSTER_TEST=${cluster} is neither 0 nor 1.`, 'Leave it unset (the cluster test runs) or set CLUSTER_TEST=0 to skip it.');
+  }
+  return cluster;
+}
+
+/**
+ * `npm test` runs jest twice, so the heavy part does not starve the rest on a 2-core machine:
+ *   1. the suite without test/cluster/, two files at a time (the config's maxWorkers);
+ *   2. then test/cluster/ alone: a real Temporal server and four engine processes (the
+ *      multi-process fault test), which builds that server into the tool cache on its first run.
+ * Arguments (paths, -t …) go to both runs; a run they select nothing in passes, so
+ * `npm test -- test/cluster` runs only the second. CLUSTER_TEST=0 leaves the second out.
+ */
+async function runTests(args, cluster) {
+  // Without arguments each run must find its tests; with them, one may rightly find none.
+  const selecting = args.length > 0 ? ['--passWithNoTests'] : [];
+  const phases = [
+    { name: 'the suite', args: ['--testPathIgnorePatterns=/node_modules/', '--testPathIgnorePatterns=<rootDir>/test/cluster/'] },
+    ...(cluster === '0' ? [] : [{ name: 'the cluster test (test/cluster/, alone)', args: ['--roots=<rootDir>/test/cluster', '--maxWorkers=1'] }]),
+  ];
+  const summary = [];
+  let code = 0;
+  for (const phase of phases) {
+    if (interrupted) break;
+    process.stderr.write(`[test] ${phase.name} …\n`);
+    const started = Date.now();
+    const phaseCode = await runForeground(bin('jest'), [...phase.args, ...selecting, ...args], jestEnv());
+    summary.push(`[test] ${phase.name}: ${phaseCode === 0 ? 'passed' : `failed (exit ${phaseCode})`} in ${Math.round((Date.now() - started) / 1000)} s`);
+    if (code === 0) code = phaseCode;
+  }
+  if (cluster === '0') summary.push('[test] the cluster test (test/cluster/): left out (CLUSTER_TEST=0)');
+  process.stderr.write(`${summary.join('\n')}\n`);
+  return code;
 }
 
 async function main() {
@@ -88,11 +138,13 @@ async function main() {
       // Only the install above: what `npm run lint` and `npm run format:check` need on a fresh clone.
       code = 0;
       break;
-    case 'test':
+    case 'test': {
+      const cluster = clusterTestSetting();
       process.stderr.write('[test] type-checking …\n');
       code = await runForeground(bin('tsc'), ['--noEmit', '-p', '.']);
-      if (code === 0) code = await runForeground(bin('jest'), rest, jestEnv());
+      if (code === 0 && !interrupted) code = await runTests(rest, cluster);
       break;
+    }
     default:
       fail(`unknown task "${task}"`, 'use `npm start`, `npm test` or `node src/bootstrap.cjs setup`.');
   }

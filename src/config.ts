@@ -164,6 +164,14 @@ export const ZEngineConfig = z
       emptyAsUndefined,
       z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(1).max(3600)).default(25),
     ),
+    /**
+     * How often each API process looks for events recorded but never delivered (an API died between
+     * the two) and delivers those a minute old. Every replica sweeps; the workflow ignores an event it has seen.
+     */
+    REDELIVERY_SWEEP_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(1).max(3600)).default(30),
+    ),
     /** Webhook senders may sign event bodies with this instead of an API key (HMAC-SHA256, x-cs-signature). */
     INGEST_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     /** JSON: the ops' own CloudEvents types and the engine event type each becomes, e.g. `{"com.acme.login": "usage"}`. */

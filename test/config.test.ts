@@ -23,6 +23,7 @@ describe('engine configuration', () => {
       METRICS_HOST: '127.0.0.1',
       WORKER_MEMORY_MB: 1024,
       SHUTDOWN_GRACE_SECONDS: 25,
+      REDELIVERY_SWEEP_SECONDS: 30,
       WEBHOOK_TARGETS: {},
       CLOUDEVENTS_TYPE_MAP: {},
     });
@@ -152,6 +153,8 @@ describe('Temporal connection settings', () => {
     [{ WORKER_METRICS_PORT: '70000' }, 'WORKER_METRICS_PORT:'],
     [{ SHUTDOWN_GRACE_SECONDS: '10s' }, 'SHUTDOWN_GRACE_SECONDS: must be a whole number of seconds'],
     [{ SHUTDOWN_GRACE_SECONDS: '0' }, 'SHUTDOWN_GRACE_SECONDS:'],
+    [{ REDELIVERY_SWEEP_SECONDS: '5s' }, 'REDELIVERY_SWEEP_SECONDS: must be a whole number of seconds'],
+    [{ REDELIVERY_SWEEP_SECONDS: '0' }, 'REDELIVERY_SWEEP_SECONDS:'],
     [{ WORKFLOW_BUNDLE: '/no/such/bundle.js' }, 'WORKFLOW_BUNDLE: no such file'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig({ ...address, ...env })).toThrow(message);

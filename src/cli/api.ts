@@ -107,7 +107,7 @@ export async function serveApi(
       .then((count) => count > 0 && progress(`delivered ${count} event(s) that were recorded but not delivered`))
       .catch(() => undefined) // the database or Temporal is away: the next sweep tries again
       .finally(() => (sweeping = undefined));
-  }, REDELIVERY_SWEEP_MS);
+  }, config.REDELIVERY_SWEEP_SECONDS * 1000);
   sweep.unref();
   return {
     url: server.url,
@@ -118,6 +118,3 @@ export async function serveApi(
     },
   };
 }
-
-/** How often undelivered events are looked for; an event is redelivered once a minute old. */
-const REDELIVERY_SWEEP_MS = 30_000;
