@@ -6,8 +6,8 @@
  * reported back to the step as the workflow's `playFinished` signal would. What it records is the
  * story: stage moves with their causes, band changes, plays started (or not, and why) and how
  * they ended, timers fired, what each play would have sent; and the customer at the end of each day
- * an expectation asks about. Pure and synchronous; a customer-year with daily events takes a few
- * hundred milliseconds (`npm run bench:simulate`).
+ * an expectation asks about. Pure and synchronous; a customer-year with daily events takes some
+ * tens of milliseconds (`npm run bench:simulate`).
  */
 import { initialState, type Cause, type LifecycleState, type TimelineEntry } from '../domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
