@@ -24,7 +24,7 @@ import {
   ZPublishNote,
 } from '../lifecycle/definition-store';
 import { loadLifecycleDefinition, parseLifecycleDefinition } from '../lifecycle/load-definition';
-import { customersPerVersion, inSlice, newRolloutId, rollOut, runningCustomers, type RolloutOutcome } from '../lifecycle/rollout';
+import { customersPerVersion, describeUnfinishedRollout, inSlice, newRolloutId, rollOut, runningCustomers, type RolloutOutcome } from '../lifecycle/rollout';
 import { openCliDatabase } from './cli-database';
 import { check, cliTemporalClient, UsageError } from './commands';
 
@@ -316,7 +316,7 @@ async function status(config: TEngineConfig, argv: string[]): Promise<number> {
       process.stdout.write(`${counts.total} running customer(s)\n${table(['', 'version', 'customers'], rows)}\n`);
       const inProgress = rollouts.filter((r) => r.finishedAt === null);
       process.stdout.write(
-        `${inProgress.length ? `roll-outs in progress:\n${inProgress.map((r) => `  ${r.id}: ${r.version} (${r.selected} selected, started ${r.startedAt.toISOString()} by ${r.startedBy})`).join('\n')}` : 'no roll-out in progress'}\n`,
+        `${inProgress.length ? `roll-outs not finished:\n${inProgress.map((r) => `  ${describeUnfinishedRollout(r)}`).join('\n')}` : 'no roll-out in progress'}\n`,
       );
       const finished = rollouts.filter((r) => r.finishedAt !== null).slice(0, 5);
       if (finished.length) {

@@ -92,6 +92,38 @@ export async function customersPerVersion(client: Client, versions: string[]): P
  * Carries out a roll-out over the customers given (already selected and sliced). `onProgress`
  * is told after each customer. A customer that cannot be reached is listed, never fatal.
  */
+const PROGRESS_EVERY_MS = 1_000;
+/** A roll-out that has told no customer for this long is taken for stopped (its command killed). */
+export const ROLLOUT_STALLED_AFTER_MS = 5 * 60_000;
+
+/** One roll-out not finished, in words: how far it got, and whether it still seems to run. */
+export function describeUnfinishedRollout(
+  rollout: {
+    id: string;
+    version: string;
+    selected: number;
+    done: number;
+    startedAt: Date;
+    startedBy: string;
+    progressAt: Date | null;
+    query: string | null;
+    percent: number;
+  },
+  now = new Date(),
+): string {
+  const last = rollout.progressAt ?? rollout.startedAt;
+  const idle = now.getTime() - last.getTime();
+  const base = `${rollout.id}: ${rollout.version} (${rollout.done} of ${rollout.selected} told, started ${rollout.startedAt.toISOString()} by ${rollout.startedBy})`;
+  if (idle < ROLLOUT_STALLED_AFTER_MS) return `${base}, in progress`;
+  const again = [
+    'lifecycle rollout',
+    rollout.version,
+    ...(rollout.query ? [`--customers '${rollout.query}'`] : []),
+    ...(rollout.percent < 100 ? [`--percent ${rollout.percent}`] : []),
+  ].join(' ');
+  return `${base}, stalled: nothing for ${Math.round(idle / 60_000)} min, so its command probably stopped; \`${again}\` finishes it (customers already on the version are skipped)`;
+}
+
 export async function rollOut(
   deps: { client: Client; prisma: PrismaClient },
   plan: RolloutPlan,
@@ -114,11 +146,23 @@ export async function rollOut(
     });
   }
   let done = 0;
+  let recorded = Date.now();
+  let recording: Promise<unknown> | undefined;
   const outcomes = await mapWithConcurrency(customers, 8, async (customer) => {
     const outcome = await adoptOne(client, plan, customer, isDowngrade(customer.version));
     onProgress(++done, customers.length);
+    // Progress in the row, at most once a second: `status` tells a running roll-out from one whose
+    // command was killed. A failed write only delays that; the roll-out goes on.
+    if (!plan.dryRun && !recording && Date.now() - recorded >= PROGRESS_EVERY_MS) {
+      recorded = Date.now();
+      recording = prisma.lifecycleRollout
+        .update({ where: { id: plan.rolloutId }, data: { done, progressAt: new Date(recorded) } })
+        .catch(() => undefined)
+        .finally(() => (recording = undefined));
+    }
     return { customer, outcome };
   });
+  await recording;
   const counts: RolloutReport['counts'] = { adopted: 0, already_on: 0, downgrade_refused: 0, unreachable: 0, refused: 0, would_adopt: 0 };
   for (const { outcome } of outcomes) counts[outcome.kind] += 1;
   if (!plan.dryRun) {
@@ -126,6 +170,8 @@ export async function rollOut(
       where: { id: plan.rolloutId },
       data: {
         finishedAt: new Date(),
+        done,
+        progressAt: new Date(),
         adopted: counts.adopted,
         alreadyOn: counts.already_on,
         unreachable: counts.unreachable,

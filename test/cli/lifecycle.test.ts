@@ -10,7 +10,7 @@ import { loadConfig, type TEngineConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { lifecycleCommand } from '../../src/cli/lifecycle';
-import { inSlice, slicePosition } from '../../src/lifecycle/rollout';
+import { describeUnfinishedRollout, inSlice, ROLLOUT_STALLED_AFTER_MS, slicePosition } from '../../src/lifecycle/rollout';
 import { openTestDatabase } from '../support/servers';
 
 describe('cli lifecycle publish and list (real PostgreSQL)', () => {
@@ -89,5 +89,29 @@ describe('the roll-out slice', () => {
     expect(ten.length).toBeGreaterThan(140);
     expect(ten.length).toBeLessThan(260);
     expect(ids.filter((id) => inSlice(id, 100))).toHaveLength(ids.length);
+  });
+});
+
+describe('a roll-out not finished, as status tells it', () => {
+  const startedAt = new Date('2026-12-02T10:00:00.000Z');
+  const rollout = {
+    id: 'ro-1',
+    version: '2026.12.2',
+    selected: 40,
+    done: 12,
+    startedAt,
+    startedBy: 'ops@example.com',
+    progressAt: null,
+    query: 'Segment = "enterprise"',
+    percent: 10,
+  };
+  it('is in progress while customers are being told', () => {
+    const text = describeUnfinishedRollout({ ...rollout, progressAt: new Date(startedAt.getTime() + 60_000) }, new Date(startedAt.getTime() + 90_000));
+    expect(text).toBe('ro-1: 2026.12.2 (12 of 40 told, started 2026-12-02T10:00:00.000Z by ops@example.com), in progress');
+  });
+  it('is stalled once nothing moved for a while, and says how to finish it', () => {
+    const text = describeUnfinishedRollout(rollout, new Date(startedAt.getTime() + ROLLOUT_STALLED_AFTER_MS + 2 * 60 * 60_000));
+    expect(text).toContain('stalled: nothing for 125 min, so its command probably stopped');
+    expect(text).toContain('`lifecycle rollout 2026.12.2 --customers \'Segment = "enterprise"\' --percent 10` finishes it');
   });
 });
