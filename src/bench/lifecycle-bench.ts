@@ -18,7 +18,10 @@
  *
  * Everything is provisioned with the project's own modules and torn down at the end (also on Ctrl-C).
  * Run with `--expose-gc` (the npm script does) so the memory phase can force collections.
+ * `--only=memory --heap-snapshot=/tmp/worker.heapsnapshot` also writes a V8 heap snapshot of the
+ * worker (main-thread mode) with the customers cached: where a cached customer's memory goes.
  */
+import { writeHeapSnapshot } from 'node:v8';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +69,8 @@ const PHASES = new Set((args.get('only') ?? 'one,hundred,memory').split(','));
 const CUSTOMERS = Number(args.get('customers') ?? 100);
 const MEMORY_STEPS = (args.get('memory-n') ?? '200,400').split(',').map(Number);
 const MEMORY_WARMUP = 20;
+/** `--heap-snapshot=<file>`: after the memory phase's last step (main thread only), a V8 heap snapshot of the worker. */
+const HEAP_SNAPSHOT = args.get('heap-snapshot');
 const VERBOSE = args.has('verbose');
 const RUN_TAG = Date.now().toString(36);
 
@@ -365,6 +370,7 @@ async function measureMemory(server: DevServerHandle, database: Database, bundle
         steps.push({ n, sample: await collectAndSample(), settleMs });
         log(`memory (${mode}): ${n} customers cached and waiting`);
       }
+      if (HEAP_SNAPSHOT && mode === 'main-thread') log(`heap snapshot: ${writeHeapSnapshot(HEAP_SNAPSHOT)}`);
       return { mode, baseline, steps };
     });
   } finally {
@@ -466,7 +472,8 @@ async function main(): Promise<void> {
     onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
     const server = await startDevServer({ cliPath, dbFilename: join(dir, 'dev.db'), port: await freePort() });
     onCleanup(() => server.stop());
-    for (const mode of ['main-thread', 'threaded'] as const) memory.push(await measureMemory(server, database, bundle, mode));
+    for (const mode of HEAP_SNAPSHOT ? (['main-thread'] as const) : (['main-thread', 'threaded'] as const))
+      memory.push(await measureMemory(server, database, bundle, mode));
   }
   // The engine's own database after the simulated years: rows and bytes per customer-year.
   const footprint = one || many ? await databaseFootprint(database, emptyFootprint) : undefined;
