@@ -163,10 +163,18 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
             })
           : { count: 0 };
         return { entries: entries.count, stageMoves: stageMoves.count, health: health.count };
-      });
+      }, WRITE_TRANSACTION);
     },
   };
 }
+
+/**
+ * A portfolio's customers write at once when they start (a demo seed, an import): with Prisma's
+ * defaults (2 s to get a pooled connection, 5 s to finish) a busy moment failed the activity with
+ * P2028 and every customer waited out its retry back-off. Waiting longer here is cheaper, and the
+ * activity still fails (and is retried) when PostgreSQL is really away.
+ */
+const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 20_000 };
 
 /** Either shape of write, as the lean step's: the older one always carried the whole row. */
 function normaliseWrite(input: LifecycleChanges | LifecycleWrite): Omit<LifecycleWrite, 'definitionVersion'> & { definitionVersion?: string } {
