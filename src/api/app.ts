@@ -17,7 +17,7 @@ import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import { acceptEvents, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
-import { ZCustomerView } from '../domain/customer-view';
+import { ZCustomerView } from '../domain/customer-view-schema';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { portfolioReport } from '../metrics/portfolio-report';
 import { createPages } from '../pages/routes';

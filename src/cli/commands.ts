@@ -17,7 +17,7 @@ import { isSetupError } from '../dev-infra/setup-error';
 import { connectTemporalClient } from '../temporal/connection-options';
 import { livePgliteLockHolder } from '../db/pglite-lock';
 import { ZCustomerHandoff, ZCustomerId, type TCustomerHandoff } from '../domain/customer-events';
-import { ZCustomerView } from '../domain/customer-view';
+import { ZCustomerView } from '../domain/customer-view-schema';
 import { HEALTH_BANDS, STAGE_IDS } from '../domain/lifecycle-definition';
 import { mapWithConcurrency } from '../util/concurrency';
 

@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import type { TCustomerHandoff } from './customer-events';
-import { STAGE_IDS } from './lifecycle-definition';
+import { STAGE_IDS } from './conditions';
 import type { LifecycleState } from './lifecycle-state';
 
 export const CARRIED_VERSION = 2;

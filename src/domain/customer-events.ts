@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { boundedDate, boundedText, contractDate, LIMITS } from './bounds';
 import { CUSTOMER_EVENT_TYPES } from './conditions';
-import { isTimeZone, ZStageId, ZStakeholderRole } from './lifecycle-definition';
+import { ZStageId, ZStakeholderRole } from './conditions';
+import { isTimeZone } from './definition-lookups';
 
 const ZIsoDate = boundedDate();
 const ZId = boundedText(LIMITS.id);

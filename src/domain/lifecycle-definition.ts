@@ -9,8 +9,9 @@
  */
 import { z } from 'zod';
 import { boundedText } from './bounds';
-import { METRIC_NAMES, STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TCondition, type TMetricName, type TStageId } from './conditions';
+import { METRIC_NAMES, STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TCondition, type TMetricName } from './conditions';
 import { triggersOf, ZPlay, ZPlaySettings } from '../plays/definition';
+import { isTimeZone } from './definition-lookups';
 
 export * from './conditions';
 
@@ -350,18 +351,5 @@ export type TLifecycleDefinition = z.infer<typeof ZLifecycleDefinition>;
 /** What ops write: defaults may be omitted. */
 export type TLifecycleDefinitionInput = z.input<typeof ZLifecycleDefinition>;
 
-export function stageOf(definition: TLifecycleDefinition, id: TStageId): TStage {
-  const stage = definition.stages.find((candidate) => candidate.id === id);
-  if (!stage) throw new Error(`lifecycle definition has no stage ${id}`);
-  return stage;
-}
-
-/** True for an IANA time zone name the runtime knows (Intl is built into V8, so this is sandbox-safe). */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Kept where the workflows can import them without building the definition's schemas.
+export { isTimeZone, stageOf } from './definition-lookups';

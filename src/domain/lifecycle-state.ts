@@ -12,7 +12,9 @@ import type { TCsmSentiment, TCustomerEvent, TCustomerHandoff, TStageOverride } 
 import { storableText } from './bounds';
 import { applyEvent, factsFromHandoff, type ApplyOptions, type CustomerFacts } from './customer-facts';
 import { computeHealth, healthTrend, type HealthResult, type HealthTrend } from './health';
-import { isScoredBand, stageOf, type THealthBand, type TLifecycleDefinition, type TStageId } from './lifecycle-definition';
+import { isScoredBand, type THealthBand, type TStageId } from './conditions';
+import { stageOf } from './definition-lookups';
+import type { TLifecycleDefinition } from './lifecycle-definition';
 import { computeMetrics, metricsSampler, type Metrics } from './metrics';
 import { exitProgress, healthModelFor, moveBackRule, nextStage, segmentFor, slaStatus, type ExitProgress, type SlaStatus } from './stage-rules';
 import { planTimers, renewalRungId, type PlannedTimer } from './timer-plan';

@@ -29,7 +29,7 @@ import type { TCondition, THealthBand, TLifecycleDefinition, TMetricName } from 
 import { computeHealth } from './health';
 import { metricsSampler, type Metrics } from './metrics';
 import { conditionMet, exitProgress, healthModelFor, moveBackRule, segmentFor, slaStatus, slaThresholds } from './stage-rules';
-import { stageOf } from './lifecycle-definition';
+import { stageOf } from './definition-lookups';
 import type { LifecycleState } from './lifecycle-state';
 import { loginDays } from './customer-facts';
 

@@ -5,17 +5,8 @@
  */
 import { isoPlusDays } from './instants';
 import { contractEndAt, type CustomerFacts } from './customer-facts';
-import {
-  STAGE_IDS,
-  type TAchievement,
-  type TCondition,
-  type THealthBand,
-  type THealthModel,
-  type TLifecycleDefinition,
-  type TSegment,
-  type TStage,
-  type TStageId,
-} from './lifecycle-definition';
+import { STAGE_IDS } from './conditions';
+import type { TAchievement, TCondition, THealthBand, THealthModel, TLifecycleDefinition, TSegment, TStage, TStageId } from './lifecycle-definition';
 import type { Metrics } from './metrics';
 
 export interface RuleContext {

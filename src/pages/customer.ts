@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { html } from 'hono/html';
 import { describeInput, healthReasons } from '../domain/health-reasons';
 import { customerWorkflowId } from '../domain/ids';
-import { ZCustomerView } from '../domain/customer-view';
+import { ZCustomerView } from '../domain/customer-view-schema';
 import type { TSuccessPlan } from '../domain/success-plan';
 import type { PrismaClient } from '../generated/prisma/client';
 import { stakeholdersLeft } from '../metrics/portfolio-views';

@@ -5,7 +5,8 @@
 import type { CustomerFacts } from '../domain/customer-facts';
 import type { HealthResult } from '../domain/health';
 import type { THealthBand, TLifecycleDefinition, TStageId } from '../domain/lifecycle-definition';
-import { isCustomerFacing, type TPlaySettings, type TRecipient } from './definition';
+import type { TPlaySettings, TRecipient } from './definition';
+import { isCustomerFacing } from './lookups';
 
 export interface PlayCustomerContext {
   customerWorkflowId: string;

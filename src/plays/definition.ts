@@ -8,6 +8,7 @@
  * workflow's history and diffed in review. Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
+import { CUSTOMER_RECIPIENTS, isCustomerFacing, triggersOf } from './lookups';
 import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZScoredBand, ZStageId } from '../domain/conditions';
 
 const snakeId = z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case');
@@ -18,10 +19,11 @@ export const ZTeamRole = z.enum(TEAM_ROLES);
 export type TTeamRole = z.infer<typeof ZTeamRole>;
 
 /** People at the customer (by stakeholder role). Email to them is customer-facing: quiet hours apply. */
-export const CUSTOMER_RECIPIENTS = ['champion', 'executive_sponsor', 'decision_maker'] as const;
+export { CUSTOMER_RECIPIENTS };
 export const ZRecipient = z.enum([...TEAM_ROLES, ...CUSTOMER_RECIPIENTS]);
 export type TRecipient = z.infer<typeof ZRecipient>;
-export const isCustomerFacing = (to: TRecipient): boolean => (CUSTOMER_RECIPIENTS as readonly string[]).includes(to);
+// Kept where the workflows can import them without building the plays' schemas.
+export { isCustomerFacing, triggersOf };
 
 /**
  * What a template may refer to. Unknown placeholders are rejected when the definition is loaded,
@@ -96,7 +98,6 @@ export type TSingleTrigger = z.infer<typeof ZSingleTrigger>;
 /** One trigger, or `{ on: 'any', of: [...] }`: the first of several that fires. */
 export const ZPlayTrigger = z.union([ZSingleTrigger, z.object({ on: z.literal('any'), of: z.array(ZSingleTrigger).min(2) }).strict()]);
 export type TPlayTrigger = z.infer<typeof ZPlayTrigger>;
-export const triggersOf = (trigger: TPlayTrigger): TSingleTrigger[] => (trigger.on === 'any' ? trigger.of : [trigger]);
 
 /** What a `wait` step waits for: a milestone, any event of a type, or the band becoming one of these. */
 export const ZWaitFor = z.union([

@@ -5,11 +5,12 @@
  * passed in): sandbox-safe.
  */
 import type { TCustomerEvent } from '../domain/customer-events';
-import { isScoredBand, type TCondition, type THealthBand, type TStageId } from '../domain/lifecycle-definition';
+import { isScoredBand, type TCondition, type THealthBand, type TStageId } from '../domain/conditions';
 import { conditionMet, type RuleContext, type SlaStatus } from '../domain/stage-rules';
 import type { Cause } from '../domain/timeline';
 import type { PlannedTimer } from '../domain/timer-plan';
-import { triggersOf, type TFieldMatch, type TPlay, type TSingleTrigger } from './definition';
+import type { TFieldMatch, TPlay, TSingleTrigger } from './definition';
+import { triggersOf } from './lookups';
 import type { PlayState } from './state';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

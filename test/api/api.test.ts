@@ -10,7 +10,7 @@ import { customerWorkflowId } from '../../src/domain/ids';
 import { redeliverPendingEvents } from '../../src/ingest/accept-events';
 import { signWebhook } from '../../src/webhooks/signature';
 import { getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
-import { ZCustomerView, type CustomerView } from '../../src/domain/customer-view';
+import { ZCustomerView, type CustomerView } from '../../src/domain/customer-view-schema';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
 import { until } from '../support/until';

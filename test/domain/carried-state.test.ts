@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CARRIED_VERSION, CarriedStateError, fromCarried, toCarried } from '../../src/domain/carried-state';
-import { ZCustomerView, customerView } from '../../src/domain/customer-view';
+import { customerView } from '../../src/domain/customer-view';
+import { ZCustomerView } from '../../src/domain/customer-view-schema';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { emptyChanges, evaluate, pendingTimers, planPlays, type LifecycleState } from '../../src/domain/lifecycle-state';
 

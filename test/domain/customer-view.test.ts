@@ -3,7 +3,8 @@
  * the CLI, the pages and the Temporal UI's details read, within its bounds, and none of the state's
  * internals.
  */
-import { customerView, VIEW_LIMITS, ZCustomerView, type CustomerView } from '../../src/domain/customer-view';
+import { customerView, VIEW_LIMITS, type CustomerView } from '../../src/domain/customer-view';
+import { ZCustomerView } from '../../src/domain/customer-view-schema';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../../src/domain/lifecycle-definition';
 import { emptyChanges, evaluate, initialState, recordHandoff, type LifecycleState, type TimelineEntry } from '../../src/domain/lifecycle-state';
