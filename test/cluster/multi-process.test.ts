@@ -260,11 +260,15 @@ describeCluster('the engine as several processes on a real Temporal server', () 
     });
     expect(owners.filter((o) => acknowledged.get(o.causeId!) !== o.customerId)).toEqual([]);
 
-    // One of each email (a copy is only ever a marked resend of the same message), one task per customer.
+    // Every email arrives, none doubled unmarked: at most one original, any other copy a marked
+    // resend of the same message (one Message-ID), one task per customer. The original can be the
+    // copy that is missing: a worker killed in the middle of the SMTP exchange leaves the relay
+    // without it, and the resend (marked, since the outbox cannot know) is then the one that arrives.
     for (const customer of customers) {
       for (const subject of [`Step one for ${customer.name}`, `Step two for ${customer.name}`]) {
         const copies = smtp.messages.filter((m) => m.subject === subject);
-        expect({ subject, originals: copies.filter((m) => !m.headers[RESEND_OF_HEADER.toLowerCase()]).length }).toEqual({ subject, originals: 1 });
+        const originals = copies.filter((m) => !m.headers[RESEND_OF_HEADER.toLowerCase()]).length;
+        expect({ subject, arrived: copies.length > 0, doubled: originals > 1 }).toEqual({ subject, arrived: true, doubled: false });
         expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
       }
     }
