@@ -165,12 +165,21 @@ export const ZEngineConfig = z
       z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(1).max(3600)).default(25),
     ),
     /**
-     * How often each API process looks for events recorded but never delivered (an API died between
-     * the two) and delivers those a minute old. Every replica sweeps; the workflow ignores an event it has seen.
+     * The interval of the maintenance schedule `cli worker` keeps on Temporal (one per task queue,
+     * however many workers run): each run delivers events recorded but never delivered (an API died
+     * between the two) once they are a minute old, and drops expired parked Segment messages.
      */
     REDELIVERY_SWEEP_SECONDS: z.preprocess(
       emptyAsUndefined,
       z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(1).max(3600)).default(30),
+    ),
+    /**
+     * A Segment track or alias from a user no call has tied to a customer is parked; after this many
+     * days unclaimed the maintenance schedule drops it (and counts it in its run's result and log).
+     */
+    SEGMENT_PARKED_TTL_DAYS: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).pipe(z.number().int().min(1).max(3650)).default(30),
     ),
     /** Webhook senders may sign event bodies with this instead of an API key (HMAC-SHA256, x-cs-signature). */
     INGEST_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),

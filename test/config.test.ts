@@ -24,6 +24,7 @@ describe('engine configuration', () => {
       WORKER_MEMORY_MB: 1024,
       SHUTDOWN_GRACE_SECONDS: 25,
       REDELIVERY_SWEEP_SECONDS: 30,
+      SEGMENT_PARKED_TTL_DAYS: 30,
       WEBHOOK_TARGETS: {},
       CLOUDEVENTS_TYPE_MAP: {},
     });
@@ -155,6 +156,8 @@ describe('Temporal connection settings', () => {
     [{ SHUTDOWN_GRACE_SECONDS: '0' }, 'SHUTDOWN_GRACE_SECONDS:'],
     [{ REDELIVERY_SWEEP_SECONDS: '5s' }, 'REDELIVERY_SWEEP_SECONDS: must be a whole number of seconds'],
     [{ REDELIVERY_SWEEP_SECONDS: '0' }, 'REDELIVERY_SWEEP_SECONDS:'],
+    [{ SEGMENT_PARKED_TTL_DAYS: '30d' }, 'SEGMENT_PARKED_TTL_DAYS: must be a whole number of days'],
+    [{ SEGMENT_PARKED_TTL_DAYS: '0' }, 'SEGMENT_PARKED_TTL_DAYS:'],
     [{ WORKFLOW_BUNDLE: '/no/such/bundle.js' }, 'WORKFLOW_BUNDLE: no such file'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig({ ...address, ...env })).toThrow(message);

@@ -12,7 +12,6 @@ import type { TEngineConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { progress } from '../dev-infra/progress';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
-import { redeliverPendingEvents } from '../ingest/accept-events';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { createLogger, type Logger } from '../ops/logger';
 import { ApiMetrics } from '../ops/metrics';
@@ -84,7 +83,8 @@ async function drain(logger: Logger, graceSeconds: number, steps: () => Promise<
 
 /**
  * The API as configured (port, host, task queue, ingest secret, body limit) over HTTP, for `cli api`
- * and `npm start`; beside it, a sweep that delivers events recorded but left undelivered.
+ * and `npm start`. Nothing periodic runs here: events recorded but left undelivered are delivered
+ * by the maintenance schedule `cli worker` keeps (`src/temporal/maintenance-schedule.ts`).
  */
 export async function serveApi(
   config: TEngineConfig,
@@ -99,22 +99,5 @@ export async function serveApi(
     temporalUiUrl: config.TEMPORAL_UI_URL,
     namespace: config.TEMPORAL_NAMESPACE,
   });
-  const server = await startApiServer(app, { port: config.API_PORT, host: config.API_HOST });
-  let sweeping: Promise<unknown> | undefined;
-  const sweep = setInterval(() => {
-    // One sweep at a time: a slow one (a long backlog) is not joined by the next.
-    sweeping ??= redeliverPendingEvents(deps)
-      .then((count) => count > 0 && progress(`delivered ${count} event(s) that were recorded but not delivered`))
-      .catch(() => undefined) // the database or Temporal is away: the next sweep tries again
-      .finally(() => (sweeping = undefined));
-  }, config.REDELIVERY_SWEEP_SECONDS * 1000);
-  sweep.unref();
-  return {
-    url: server.url,
-    async stop(graceMs) {
-      clearInterval(sweep);
-      await sweeping;
-      await server.stop(graceMs);
-    },
-  };
+  return startApiServer(app, { port: config.API_PORT, host: config.API_HOST });
 }

@@ -4,8 +4,11 @@
  * Ctrl-C, which stops everything it started, in reverse order, and leaves no process behind.
  * Under `npm start` (`start.ts`) it is a child process given TEMPORAL_ADDRESS, DATABASE_URL and
  * SMTP_URL; it then reports when it polls and stops when the supervisor goes away.
+ * It also keeps the Temporal Schedule of the engine's periodic maintenance (redelivery of events
+ * recorded but not delivered, expiry of parked Segment messages), whose runs its activities do.
  */
 import { join, resolve } from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, type TEngineConfig } from '../config';
@@ -16,6 +19,7 @@ import { ensureTemporalCli } from '../dev-infra/temporal-cli';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer, type Mailer } from '../mail/transport';
 import { connectTemporal, connectTemporalClient, temporalConnectionOptions } from '../temporal/connection-options';
+import { ensureMaintenanceSchedule, maintenanceScheduleId } from '../temporal/maintenance-schedule';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { createLifecycleWorker } from '../temporal/worker';
 import { workerMemoryPlan } from '../temporal/worker-memory';
@@ -77,17 +81,15 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       address = devServer.address;
     }
 
+    // A client beside the worker: the maintenance activities signal customers through it, and it
+    // keeps the maintenance schedule.
+    const clientConnection = await connectTemporalClient(config, address);
+    shutdown.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     // Our own dev server was prepared when it started, and so was the supervisor's; a server
     // someone else runs may lack our search attributes, and without them every customer workflow
     // task would fail.
-    if (!devServer && !supervised()) {
-      const clientConnection = await connectTemporalClient(config, address);
-      try {
-        await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
-      } finally {
-        await clientConnection.close();
-      }
-    }
+    if (!devServer && !supervised()) await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
     const workerConnection = await connectTemporal(temporalConnectionOptions(config, address), (options) => NativeConnection.connect(options));
     shutdown.push(() => workerConnection.close());
     progress(config.WORKFLOW_BUNDLE ? `starting the worker (workflow bundle ${config.WORKFLOW_BUNDLE}) …` : 'bundling workflows and starting the worker …');
@@ -107,6 +109,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       decorate,
       mailer: mail.mailer,
       webhookTargets: config.WEBHOOK_TARGETS,
+      maintenance: { client, segmentParkedTtlDays: config.SEGMENT_PARKED_TTL_DAYS },
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: resolve(config.WORKFLOW_BUNDLE) } } : {}),
       // On SIGTERM the worker stops polling and gives running activities this long to finish.
       workerOptions: {
@@ -140,6 +143,13 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
+
+    // Periodic work runs as one Temporal Schedule per task queue, not in any process of ours: this
+    // worker makes sure it is there, at REDELIVERY_SWEEP_SECONDS, whoever made it.
+    const schedule = { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds: config.REDELIVERY_SWEEP_SECONDS };
+    const kept = await ensureMaintenanceSchedule(client, schedule);
+    progress(`maintenance schedule ${maintenanceScheduleId(schedule.taskQueue)}: every ${schedule.intervalSeconds} s (${kept})`);
+    logger.info({ scheduleId: maintenanceScheduleId(schedule.taskQueue), intervalSeconds: schedule.intervalSeconds, outcome: kept }, 'maintenance schedule');
 
     if (shutdown.interrupted) return;
     progress(`worker metrics and health on ${ops.url}`);

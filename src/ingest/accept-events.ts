@@ -365,10 +365,17 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
  * Delivers events that were recorded but never marked delivered (the process died, or Temporal was
  * unreachable, between the two) once they are `olderThanMs` old, so none waits for its sender to
  * retry. Returns how many it delivered; customers still not running are left for the next sweep.
+ * The maintenance schedule runs it (`activities/maintenance.ts`); `onCustomer` is told after each
+ * customer's events, for the activity's heartbeat.
  */
 export async function redeliverPendingEvents(
   deps: { prisma: PrismaClient; client: Client },
-  { olderThanMs = 60_000, limit = 1_000, now = Date.now() } = {},
+  {
+    olderThanMs = 60_000,
+    limit = 1_000,
+    now = Date.now(),
+    onCustomer = () => {},
+  }: { olderThanMs?: number; limit?: number; now?: number; onCustomer?: () => void } = {},
 ): Promise<number> {
   const pending = await deps.prisma.ingestedEvent.findMany({
     where: { deliveredAt: null, receivedAt: { lt: new Date(now - olderThanMs) } },
@@ -390,6 +397,7 @@ export async function redeliverPendingEvents(
     } catch {
       // Not running yet (or Temporal away): the next sweep tries again.
     }
+    onCustomer();
   }
   return done;
 }

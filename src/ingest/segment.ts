@@ -18,7 +18,8 @@
  * activity; `properties.feature` names a key feature; never a login), reaching their customer the
  * same way as a track. Unlike a track, a view from a user not tied to a customer yet is skipped
  * with its reason, not parked: views are the most frequent call and most come from anonymous
- * visitors who never become a customer's user, and parked messages do not expire yet.
+ * visitors who never become a customer's user, and parked messages are only dropped once they
+ * expire (`SEGMENT_PARKED_TTL_DAYS`, by the maintenance schedule: `expireParkedMessages`).
  *
  * Each message's id is `segment:<messageId>`, so Segment's retries are recognised as repeats. A
  * track from a user no call has tied to a customer yet is parked, not dropped, and delivered once
@@ -412,6 +413,26 @@ export async function fromSegment(prisma: PrismaClient, messages: TSegmentMessag
 /** Drops parked messages whose events have been accepted. */
 export async function forgetParked(prisma: PrismaClient, messageIds: string[]): Promise<void> {
   if (messageIds.length > 0) await prisma.segmentParkedMessage.deleteMany({ where: { messageId: { in: messageIds } } });
+}
+
+/**
+ * Drops at most `limit` parked messages received before `olderThan` (no call tied their user in
+ * time: `SEGMENT_PARKED_TTL_DAYS`), oldest first; returns how many it dropped. The maintenance
+ * schedule runs it, so a busy backlog is worked off a bounded batch per run.
+ */
+export async function expireParkedMessages(prisma: PrismaClient, { olderThan, limit = 1_000 }: { olderThan: Date; limit?: number }): Promise<number> {
+  const expired = await prisma.segmentParkedMessage.findMany({
+    where: { receivedAt: { lt: olderThan } },
+    orderBy: { receivedAt: 'asc' },
+    take: limit,
+    select: { messageId: true },
+  });
+  if (expired.length === 0) return 0;
+  // The age is checked again: a message parked anew under the same id since the read is kept.
+  const { count } = await prisma.segmentParkedMessage.deleteMany({
+    where: { messageId: { in: expired.map((m) => m.messageId) }, receivedAt: { lt: olderThan } },
+  });
+  return count;
 }
 
 function stringTrait(record: Record<string, unknown>, key: string): string | undefined {

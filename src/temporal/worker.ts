@@ -1,11 +1,13 @@
 /**
  * Builds the lifecycle worker: the customer and play workflows plus activities bound to a database,
  * an SMTP transport and the webhook targets. Used by
- * `npm start`, the CLI and tests, so all run the same registration.
+ * `npm start`, the CLI and tests, so all run the same registration. The maintenance activities
+ * join only when asked (`maintenance`: `cli worker`, which also keeps their schedule).
  */
 import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { createMaintenanceActivities, type MaintenanceDeps } from '../../activities/maintenance';
 import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -28,6 +30,8 @@ export interface LifecycleWorkerOptions {
   webhookTargets?: TWebhookTargets;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The maintenance schedule's activities, with the Temporal client they signal customers through. */
+  maintenance?: Omit<MaintenanceDeps, 'prisma'>;
   /** Any other Worker option (e.g. `maxCachedWorkflows` for a benchmark); applied last, so it wins. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -37,13 +41,16 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
-    activities: createActivities({
-      prisma: options.prisma,
-      definition: options.definition,
-      ...(options.decorate ? { decorate: options.decorate } : {}),
-      mailer: options.mailer,
-      webhookTargets: options.webhookTargets ?? {},
-    }),
+    activities: {
+      ...createActivities({
+        prisma: options.prisma,
+        definition: options.definition,
+        ...(options.decorate ? { decorate: options.decorate } : {}),
+        mailer: options.mailer,
+        webhookTargets: options.webhookTargets ?? {},
+      }),
+      ...(options.maintenance ? createMaintenanceActivities({ prisma: options.prisma, ...options.maintenance }) : {}),
+    },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...options.workerOptions,
   });

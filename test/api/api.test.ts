@@ -221,7 +221,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
         receivedAt: new Date(Date.now() - 120_000),
       },
     });
-    // The API process sweeps every 30 s too; either sweep may be the one that delivers it.
+    // What the maintenance schedule's run does (no schedule is kept for this test's task queue).
     await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
     await until(
       'the stranded event to be delivered',
