@@ -4,7 +4,8 @@
  * middle of plays and an API process in the middle of a batch, which the client then sends again
  * to the other API. Afterwards: every acknowledged event is in its customer's timeline exactly
  * once, no email or task is doubled, every customer goes on (its play completes, later events
- * land), and the redelivery sweep, run by two API processes, delivers a pending event once.
+ * land), and the redelivery sweep, run by the maintenance schedule the two workers keep (not by the
+ * APIs), delivers a pending event once.
  *
  * Falls back to the dev server (and says why) when the Temporal server cannot be built here.
  *
@@ -13,7 +14,7 @@
  * built server; the first run builds the server and its SQL tool from the Go module proxy into the
  * tool cache (about 3 min on 2 cores). CLUSTER_TEST=0 leaves it out of quick local runs.
  * The workers load the run's prebuilt workflow bundle (WORKFLOW_BUNDLE, as the image's do) and the
- * APIs sweep every 5 s instead of 30 (REDELIVERY_SWEEP_SECONDS), so no time goes on waiting idle.
+ * schedule sweeps every 5 s instead of 30 (REDELIVERY_SWEEP_SECONDS), so no time goes on waiting idle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -209,8 +210,8 @@ describeCluster('the engine as several processes on a real Temporal server', () 
     });
     step('every play completed');
 
-    // The redelivery sweep with two API processes again: events recorded and never delivered (an API
-    // died between the two and nobody retried) are delivered once.
+    // The redelivery sweep (the schedule's job; two workers and two APIs running): events recorded
+    // and never delivered (an API died between the two and nobody retried) are delivered once.
     const apiB2 = await start('api', 'api-b-restarted');
     apis = [apiA, apiB2];
     const pending = customers.map((c, i) => ({
@@ -236,7 +237,7 @@ describeCluster('the engine as several processes on a real Temporal server', () 
       120_000,
     );
     step('the sweep delivered the pending events');
-    // Both API processes have swept at least once more since (one is due every 5 s).
+    // The schedule has swept at least once more since (a run is due every 5 s).
     await new Promise((r) => setTimeout(r, 2 * SWEEP_SECONDS * 1000 + 2_000));
 
     // Every acknowledged event is in its customer's timeline exactly once.
