@@ -46,6 +46,12 @@ import { simulate } from '../../src/simulate/simulator';
 import { seededRandom } from '../../src/util/seeded-random';
 import { addDays, DAY_MS, facts } from './fixtures';
 
+/** A benchmark customer-year's events (`customer-year.ts`), oldest first. */
+const yearEvents = (customer: ReturnType<typeof profile>, startMs: number) =>
+  yearPlan(customer, startMs)
+    .flat()
+    .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+
 /** `computeMetrics` as it was before the sampler: every instant re-scans the facts. */
 function referenceMetrics(facts: CustomerFacts, ctx: MetricContext): Metrics {
   const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;
@@ -232,9 +238,7 @@ describe("the step with the simulator's options decides what the workflow's step
   /** One customer-year, every event at its own time, through two states side by side. */
   function compareYear(index: number): number {
     const customer = profile(index, 'fast');
-    const events = yearPlan(customer, startMs)
-      .flat()
-      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+    const events = yearEvents(customer, startMs);
     const definition = DEFAULT_LIFECYCLE;
     const slow = initialState(handoffFor(customer, startMs), definition, START);
     const fast = initialState(handoffFor(customer, startMs), definition, START);
@@ -336,9 +340,7 @@ describe('the causes of a batch are the same when exits are judged only where th
   it.each([1, 4, 8])('benchmark customer %i, its events in weekly batches', (index) => {
     const startMs = Date.parse(START);
     const customer = profile(index, 'causes');
-    const events = yearPlan(customer, startMs)
-      .flat()
-      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+    const events = yearEvents(customer, startMs);
     const state = initialState(handoffFor(customer, startMs), DEFAULT_LIFECYCLE, START);
     let compared = 0;
     for (let week = 0; week < 53; week += 1) {
@@ -381,10 +383,7 @@ describe('simulations sharing remembered admissions simulate what each does alon
       name: 'shared admissions',
       startMs,
       handoff: handoffFor(customer, startMs),
-      events: yearPlan(customer, startMs)
-        .flat()
-        .map((event) => ({ atMs: Date.parse(event.occurredAt), event }))
-        .sort((a, b) => a.atMs - b.atMs),
+      events: yearEvents(customer, startMs).map((event) => ({ atMs: Date.parse(event.occurredAt), event })),
       expectations: [],
       untilDay: 365,
     };
@@ -405,8 +404,7 @@ describe("the simulator's look-ahead changes nothing the customer does", () => {
     // Sparse (a week between events), each sent again on each of the six days after: a repeat alone
     // is a step of its own, whole days after the evaluation before it, exactly where a health check
     // with nothing new comes due; a check a look-ahead wrongly left out would be missed there.
-    const weekly = yearPlan(customer, startMs)
-      .flat()
+    const weekly = yearEvents(customer, startMs)
       .filter((event) => Math.floor((Date.parse(event.occurredAt) - startMs) / DAY_MS) % 7 === 0)
       .map((event) => ({ atMs: Date.parse(event.occurredAt), event }));
     const events = weekly
