@@ -7,14 +7,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { expireParkedMessages } from '../../src/ingest/segment';
 import { ensureMaintenanceSchedule, maintenanceScheduleId } from '../../src/temporal/maintenance-schedule';
-import { createLifecycleWorker } from '../../src/temporal/worker';
 import { customerLifecycleWorkflow } from '../../workflows';
 import { getStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
-import { connectDevServer, openTestDatabase, testMailer, uniqueSuffix, workflowBundle } from '../support/servers';
+import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
 import { until } from '../support/until';
 
 describe('the maintenance schedule (dev server, PostgreSQL, no API process)', () => {
@@ -41,16 +39,7 @@ describe('the maintenance schedule (dev server, PostgreSQL, no API process)', ()
   });
 
   it('delivers an event recorded but never delivered, once, with no API running', async () => {
-    const taskQueue = `maintenance-${uniqueSuffix()}`;
-    const worker = await createLifecycleWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      prisma: database.prisma,
-      definition: DEFAULT_LIFECYCLE,
-      mailer: testMailer(),
-      workflowBundle: workflowBundle(),
-      maintenance: { client: env.client, segmentParkedTtlDays: 30 },
-    });
+    const { worker, taskQueue } = await startTestWorker(env, database, { maintenance: { client: env.client, segmentParkedTtlDays: 30 } });
     const customer = handoff({ startAt: Date.now() });
     const scheduleId = maintenanceScheduleId(taskQueue);
     await worker.runUntil(async () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
-import { createLifecycleWorker } from '../../src/temporal/worker';
+import { createLifecycleWorker, type LifecycleWorkerOptions } from '../../src/temporal/worker';
 import { openDatabase, type Database } from '../../src/db/database';
 import { createScratchDatabase } from '../../src/dev-infra/postgres';
 import { registerSearchAttributes } from '../../src/temporal/namespace';
@@ -62,6 +62,8 @@ export interface TestWorkerOptions {
   workflowBundle?: { codePath: string };
   /** An existing task queue (a second worker taking over); default a fresh one. */
   taskQueue?: string;
+  /** The maintenance schedule's activities too, as `cli worker` registers them. */
+  maintenance?: LifecycleWorkerOptions['maintenance'];
 }
 
 /** A lifecycle worker on a fresh task queue of `env`, writing to `database`, running the default definition. */
@@ -79,6 +81,7 @@ export async function startTestWorker(
     mailer: options.mailer ?? testMailer(),
     webhookTargets: options.webhookTargets,
     workflowBundle: options.workflowBundle ?? workflowBundle(),
+    ...(options.maintenance ? { maintenance: options.maintenance } : {}),
   });
   return { worker, taskQueue };
 }
