@@ -13,6 +13,7 @@ import type { TWebhookTargets } from '../src/webhooks/webhook-config';
 import { ApplicationFailure } from '@temporalio/common';
 import { currentVersion, findDefinition } from '../src/lifecycle/definition-store';
 import { createPlayActivities } from './plays';
+import { writeReadModelRows } from './read-model';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -99,10 +100,13 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
 
     /**
      * Writes one evaluation's changes and the customer's row; returns rows newly written. Takes the
-     * lean step's write (`writeVersion: 2`: only the row fields that changed) and, for activities
-     * scheduled by runs before it, the older shape that carried the whole row every time.
+     * lean step's write (`writeVersion: 2`: only the row fields that changed, and the read-model
+     * rows of the events it applied) and, for activities scheduled by runs before it, the older
+     * shape that carried the whole row every time.
      */
-    async recordLifecycleChanges(input: LifecycleChanges | LifecycleWrite): Promise<{ entries: number; stageMoves: number; health: number }> {
+    async recordLifecycleChanges(
+      input: LifecycleChanges | LifecycleWrite,
+    ): Promise<{ entries: number; stageMoves: number; health: number; readModelEvents?: number }> {
       const changes = normaliseWrite(input);
       const { workflowId, customerId } = changes;
       return prisma.$transaction(async (tx) => {
@@ -162,7 +166,9 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
               skipDuplicates: true,
             })
           : { count: 0 };
-        return { entries: entries.count, stageMoves: stageMoves.count, health: health.count };
+        // After the row: a customer's first write may create it, and these rows reference it.
+        const readModelEvents = await writeReadModelRows(tx, customerId, changes.readModel ?? []);
+        return { entries: entries.count, stageMoves: stageMoves.count, health: health.count, ...(changes.readModel ? { readModelEvents } : {}) };
       }, WRITE_TRANSACTION);
     },
   };

@@ -88,7 +88,7 @@ import {
 } from './messages';
 import { playRunWorkflow } from './play-run';
 import type { PlannedTimer } from '../src/domain/timer-plan';
-import { lifecycleStep, nothingPublished, type StepInput, type StepResult, type StepUpdate } from '../src/domain/lifecycle-step';
+import { lifecycleStep, nothingPublished, type StepContext, type StepInput, type StepResult, type StepUpdate } from '../src/domain/lifecycle-step';
 
 /** Marks histories in which the workflow validates each arrived event itself (see `admitEvent`). */
 const VALIDATE_ARRIVALS_PATCH = 'validate-arrivals-v1';
@@ -118,6 +118,14 @@ const LEAN_STEP_PATCH = 'lean-step-v1';
  * before took the worker's own definition, and replay so.
  */
 const DEFINITION_VERSIONS_PATCH = 'definition-versions-v1';
+
+/**
+ * Marks steps whose write carries the read-model rows of the events applied (survey responses,
+ * stakeholders, contract terms, ARR movements): the workflow is their only writer. Before it the
+ * API wrote them when it recorded each event, and steps replay without them. A new run has it
+ * from its start; a running customer takes it at its first new step.
+ */
+const READ_MODEL_PATCH = 'workflow-read-model-v1';
 
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
@@ -248,6 +256,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   // an UnhandledCommand then failed as non-deterministic). A new run never records the older patches.
   const leanRun = patched(LEAN_STEP_PATCH);
   const pinnedRun = patched(DEFINITION_VERSIONS_PATCH);
+  const readModelRun = patched(READ_MODEL_PATCH);
   definition = pinnedRun ? await loadLifecycleDefinition(carried ? { version: carried.definitionVersion } : {}) : await loadLifecycleDefinition();
   state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
@@ -358,7 +367,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
    */
   async function runLean(handoff: boolean, pending?: StepInput['pending']): Promise<never> {
     lean = true;
-    const context = { workflowId };
+    const context: StepContext = { workflowId, readModelWrites: readModelRun };
     let published = nothingPublished();
     const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || updates.length > 0 || dirty;
     let wake: StepResult['wake'];
@@ -387,6 +396,10 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
         if (waitMs === undefined || alarm) await Promise.race([condition(woken), ...(alarm ? [alarm] : [])]);
       }
       const now = nowIso();
+      // A run from before the read-model patch takes it at its first new step. Not at a run's first
+      // step, which follows the definition's local activity (decided above, before it); a customer
+      // moving off the older loop is past that, like the lean-step patch checked there.
+      if ((!first || pending !== undefined) && !context.readModelWrites) context.readModelWrites = patched(READ_MODEL_PATCH);
       // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
       const handoffOnly = first && handoff;
       // A roll-out's update ends a step's updates: those after it are judged by the adopted rules.

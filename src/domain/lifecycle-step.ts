@@ -45,6 +45,7 @@ import type { PlayStart } from '../plays/runs';
 import { nextHealthCheck } from './next-change';
 import type { PlayObservation } from '../plays/observations';
 import { ZPlayFinished } from '../plays/interpreter';
+import { arrOfRecord, impliesReadModelRows, readModelEvent, type ReadModelEvent } from './read-model-rows';
 
 /**
  * A CS update the workflow accepted (already validated by the update's validator). `definition`:
@@ -97,6 +98,11 @@ export interface StepContext {
   nextStepEvaluates?: (state: LifecycleState) => boolean;
   /** How arrivals are checked: `admitEvent` unless given (a backtest shares one memo across its simulations). */
   admit?: Admit;
+  /**
+   * The write carries the read-model rows of the events applied (`readModel`): the workflow writes
+   * them (`workflow-read-model-v1`); before that patch the API did. Simulations leave it off.
+   */
+  readModelWrites?: boolean;
 }
 
 /** The customer's row in PostgreSQL as the workflow owns it. */
@@ -123,6 +129,8 @@ export interface LifecycleWrite extends Omit<Changes, 'occurrences'> {
   row?: Partial<CustomerRow>;
   /** `row` holds every field (the row may not exist yet). */
   rowComplete?: boolean;
+  /** The survey, stakeholder and contract events applied, in order, with their ARR movements. */
+  readModel?: ReadModelEvent[];
 }
 
 /** Search attribute values by key name (see `search-attributes.ts`); dates as ISO strings. */
@@ -211,6 +219,7 @@ export function lifecycleStep(
   // what they read), and after the last one only when that can change a cause: see `settleCauses`.
   let unnoted: Cause | undefined;
   const admit = context.admit ?? admitEvent;
+  const readModel: ReadModelEvent[] | undefined = context.readModelWrites ? [] : undefined;
   for (const raw of input.arrivals) {
     const admission = admit(raw, state.facts.contractStart);
     if (!admission.ok) {
@@ -221,7 +230,9 @@ export function lifecycleStep(
     const event: TCustomerEvent = admission.event;
     if (!acceptEventId(state, event.id, now)) continue;
     if (causes && unnoted) noteCause(causes, state, definition, now, unnoted);
+    const arrBefore = arrOfRecord(state.facts);
     applyCustomerEvent(state, event, changes, { now, engagementNeedsEvidence: true });
+    if (readModel && impliesReadModelRows(event)) readModel.push(readModelEvent(event, arrBefore));
     cause = { type: 'event', id: event.id, eventType: event.type };
     unnoted = cause;
     news += 1;
@@ -255,7 +266,8 @@ export function lifecycleStep(
 
   const row = customerRow(state);
   const rowChanges = changedFields(published.row, row);
-  const hasRows = changes.entries.length > 0 || changes.stageMoves.length > 0 || changes.healthSnapshot !== undefined;
+  const hasRows =
+    changes.entries.length > 0 || changes.stageMoves.length > 0 || changes.healthSnapshot !== undefined || (readModel !== undefined && readModel.length > 0);
   const write: LifecycleWrite | undefined =
     hasRows || Object.keys(rowChanges).length > 0
       ? {
@@ -266,6 +278,7 @@ export function lifecycleStep(
           entries: changes.entries,
           stageMoves: changes.stageMoves,
           ...(changes.healthSnapshot ? { healthSnapshot: changes.healthSnapshot } : {}),
+          ...(readModel && readModel.length > 0 ? { readModel } : {}),
           ...(Object.keys(rowChanges).length > 0 ? { row: published.row ? rowChanges : row, ...(published.row ? {} : { rowComplete: true }) } : {}),
         }
       : undefined;

@@ -1,16 +1,19 @@
 /**
- * Accepting customer events from outside (API, CLI): record each durably under its idempotency key
- * (the event id), deliver it to the customer's workflow, mark it delivered, and only then answer.
- * A repeated key is acknowledged as a duplicate and not applied again; a key recorded but not yet
- * delivered (a crash between the two) is delivered again — the workflow ignores an id it has seen.
+ * Accepting customer events from outside (API, CLI): record each durably in the event log under its
+ * customer and idempotency key (the event id; two customers may use one id), deliver it to the
+ * customer's workflow, mark it delivered, and only then answer. A repeated key is acknowledged as a
+ * duplicate and not applied again; a key recorded but not yet delivered (a crash between the two)
+ * is delivered again — the workflow ignores an id it has seen.
  *
- * Derived read-model rows (survey responses, ARR movements) are written in the same transaction,
- * keyed by the event id, so they are as exactly-once as the event.
+ * Nothing an event implies is written here: the customer's workflow, the one place its events are
+ * applied in order, writes the read-model rows (survey responses, stakeholders, contract terms, the
+ * ARR ledger) through its activity (`recordLifecycleChanges`). No lock is needed for concurrent
+ * contract changes: one workflow applies them one at a time.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TCustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
-import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import type { PrismaClient } from '../generated/prisma/client';
 import { ApiError } from '../api/errors';
 import { LIMITS } from '../domain/bounds';
 import { isDatabaseUnavailable, isTemporalUnavailable, type AvailabilityLog } from '../util/availability';
@@ -65,11 +68,13 @@ export async function acceptEvents(
     reusedKey = 'conflict',
   } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
-  const ids = incoming.map((e) => e.event.id);
-  const firstIndex = new Map<string, number>();
-  ids.forEach((id, index) => {
-    if (firstIndex.has(id)) throw invalid([{ path: `${pathOf(index)}id`, message: `event id "${id}" appears twice in this request` }]);
-    firstIndex.set(id, index);
+  const ids = [...new Set(incoming.map((e) => e.event.id))];
+  const seen = new Set<string>();
+  incoming.forEach(({ customerId, event }, index) => {
+    const key = eventKey(customerId, event.id);
+    if (seen.has(key))
+      throw invalid([{ path: `${pathOf(index)}id`, message: `event id "${event.id}" appears twice for customer ${customerId} in this request` }]);
+    seen.add(key);
   });
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
   const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true, contractStart: true } });
@@ -94,26 +99,26 @@ export async function acceptEvents(
   });
   if (tooEarly.length > 0) throw invalid(tooEarly);
 
-  // 1. Record (or find) every event. A key already recorded must carry the same event: the same
-  //    customer, type and payload. Anything else is a different event reusing the key (409).
-  const existing = new Map((await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } })).map((row) => [row.idempotencyKey, row]));
+  // 1. Record (or find) every event. A key already recorded for the customer must carry the same
+  //    event: the same type and payload. Anything else is a different event reusing the key (409).
+  const existing = rowsByKey(await prisma.ingestedEvent.findMany({ where: { customerId: { in: customerIds }, idempotencyKey: { in: ids } } }));
   if (reusedKey === 'conflict') assertSameEvents(incoming, existing, pathOf);
-  const fresh = incoming.filter((e) => !existing.has(e.event.id));
+  const fresh = incoming.filter((e) => !existing.has(eventKey(e.customerId, e.event.id)));
   const recordedHere =
     fresh.length > 0
       ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source), RECORD_TRANSACTION).catch(databaseAway(deps, false))
       : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
-  const lostKeys = fresh.filter((e) => !recordedHere.has(e.event.id)).map((e) => e.event.id);
-  const winners = new Map(
-    lostKeys.length > 0
-      ? (await prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: lostKeys } } }).catch(databaseAway(deps, recordedHere.size > 0))).map((row) => [
-          row.idempotencyKey,
-          row,
-        ])
-      : [],
-  );
+  const lost = fresh.filter((e) => !recordedHere.has(eventKey(e.customerId, e.event.id)));
+  const winners =
+    lost.length > 0
+      ? rowsByKey(
+          await prisma.ingestedEvent
+            .findMany({ where: { customerId: { in: [...new Set(lost.map((e) => e.customerId))] }, idempotencyKey: { in: lost.map((e) => e.event.id) } } })
+            .catch(databaseAway(deps, recordedHere.size > 0)),
+        )
+      : new Map<string, EventRow>();
   let conflict: ApiError | undefined;
   try {
     if (reusedKey === 'conflict') assertSameEvents(incoming, winners, pathOf);
@@ -125,9 +130,10 @@ export async function acceptEvents(
   //    503) before delivering, or being delivered by a concurrent request — the workflow ignores an
   //    id it has seen. Only events whose stored payload is this one are delivered.
   const deliverable = incoming.filter(({ customerId, event }) => {
-    if (recordedHere.has(event.id)) return true;
-    const row = existing.get(event.id) ?? winners.get(event.id);
-    return row !== undefined && row.deliveredAt === null && row.customerId === customerId && sameEvent(row, event);
+    const key = eventKey(customerId, event.id);
+    if (recordedHere.has(key)) return true;
+    const row = existing.get(key) ?? winners.get(key);
+    return row !== undefined && row.deliveredAt === null && sameEvent(row, event);
   });
   await deliverEvents(deps, deliverable);
   if (conflict) throw conflict;
@@ -136,8 +142,15 @@ export async function acceptEvents(
     customerId,
     // Accepted: this request recorded it. Duplicate: an earlier or concurrent request did (an earlier
     // one that answered 503 said so: `details.recorded`), and this one applied nothing new.
-    status: recordedHere.has(event.id) ? 'accepted' : 'duplicate',
+    status: recordedHere.has(eventKey(customerId, event.id)) ? 'accepted' : 'duplicate',
   }));
+}
+
+/** An event's identity: its id within its customer. */
+const eventKey = (customerId: string, eventId: string): string => `${customerId}\u0000${eventId}`;
+
+function rowsByKey<Row extends EventRow>(rows: Row[]): Map<string, Row> {
+  return new Map(rows.map((row) => [eventKey(row.customerId, row.idempotencyKey), row]));
 }
 
 /**
@@ -167,13 +180,8 @@ function sameEvent(row: EventRow, event: TCustomerEvent): boolean {
 
 function assertSameEvents(incoming: IncomingEvent[], rows: Map<string, EventRow>, pathOf: (index: number) => string): void {
   incoming.forEach(({ customerId, event }, index) => {
-    const row = rows.get(event.id);
+    const row = rows.get(eventKey(customerId, event.id));
     if (!row) return;
-    if (row.customerId !== customerId) {
-      throw new ApiError(409, 'idempotency_key_reused', `${pathOf(index)}id: event id "${event.id}" was already used for an event of another customer`, {
-        issues: [{ path: `${pathOf(index)}id`, message: 'already used for an event of another customer' }],
-      });
-    }
     if (!sameEvent(row, event)) {
       throw new ApiError(
         409,
@@ -200,19 +208,10 @@ const invalid = (issues: { path: string; message: string }[]) =>
   new ApiError(422, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
 
 /**
- * Writes the event rows and what they imply for the read model (survey responses, stakeholders,
- * contract terms, ARR movements) in one transaction. Returns the keys it inserted; only those are
- * applied, so a key two requests race for is applied once.
+ * Writes the event rows in one transaction. Returns the keys (`eventKey`) it inserted; only those
+ * are answered `accepted`, so a key two requests race for is accepted once.
  */
 async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Promise<Set<string>> {
-  // Requests changing one customer's contract take turns (each ARR movement starts where the
-  // previous one ended). NO KEY UPDATE: it excludes only its own kind, not the key-share locks that
-  // inserting rows which reference the customer takes, so other events and the workflow's own
-  // writes go on, and two of these cannot deadlock over the customer row.
-  const contractCustomers = [...new Set(fresh.filter((e) => e.event.type === 'contract').map((e) => e.customerId))].sort();
-  if (contractCustomers.length > 0) {
-    await tx.$queryRaw`SELECT id FROM customers WHERE id IN (${Prisma.join(contractCustomers)}) ORDER BY id FOR NO KEY UPDATE`;
-  }
   const inserted = await tx.ingestedEvent.createManyAndReturn({
     data: fresh.map(({ customerId, event }) => ({
       idempotencyKey: event.id,
@@ -223,79 +222,9 @@ async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Pro
       occurredAt: new Date(event.occurredAt),
     })),
     skipDuplicates: true,
-    select: { idempotencyKey: true },
+    select: { customerId: true, idempotencyKey: true },
   });
-  const recorded = new Set(inserted.map((row) => row.idempotencyKey));
-  const apply = fresh.filter((e) => recorded.has(e.event.id));
-
-  const surveys = apply.flatMap(({ customerId, event }) => (event.type === 'survey' ? [{ customerId, event }] : []));
-  if (surveys.length > 0) {
-    await tx.surveyResponse.createMany({
-      data: surveys.map(({ customerId, event }) => ({
-        idempotencyKey: event.id,
-        customerId,
-        survey: event.survey,
-        score: event.score,
-        respondent: event.respondent ?? null,
-        comment: event.comment ?? null,
-        occurredAt: new Date(event.occurredAt),
-      })),
-      skipDuplicates: true,
-    });
-  }
-
-  // ARR movements are measured against the customer's ARR of record (its current contract term).
-  const arrOf = new Map<string, number>();
-  for (const customerId of contractCustomers) arrOf.set(customerId, await arrOfRecord(tx, customerId));
-  const movements: Array<{ customerId: string; event: TCustomerEvent; kind: string; amount: number }> = [];
-  for (const { customerId, event } of apply) {
-    if (event.type === 'stakeholder') {
-      const { stakeholder, action } = event;
-      // Named is known, not engaged: only an `engaged` event engages, as the workflow's health
-      // rules count it; a role change or an update keeps what was recorded before.
-      const engaged = action === 'engaged' ? true : action === 'disengaged' || action === 'left' ? false : undefined;
-      const row = {
-        name: stakeholder.name,
-        role: stakeholder.role,
-        email: stakeholder.email ?? null,
-        leftAt: action === 'left' ? new Date(event.occurredAt) : null,
-      };
-      await tx.stakeholder.upsert({
-        where: { customerId_stakeholderId: { customerId, stakeholderId: stakeholder.id } },
-        create: { customerId, stakeholderId: stakeholder.id, ...row, engaged: engaged ?? false },
-        update: engaged === undefined ? row : { ...row, engaged },
-      });
-    }
-    if (event.type === 'contract') {
-      const movement = arrMovement(event, arrOf.get(customerId) ?? 0);
-      if (movement) {
-        arrOf.set(customerId, movement.after);
-        movements.push({ customerId, event, kind: movement.kind, amount: movement.amount });
-      }
-      await recordContractChange(tx, customerId, event);
-    }
-  }
-  if (movements.length > 0) {
-    await tx.arrMovement.createMany({
-      data: movements.map((m) => ({
-        idempotencyKey: m.event.id,
-        customerId: m.customerId,
-        kind: m.kind,
-        amount: m.amount,
-        occurredAt: new Date(m.event.occurredAt),
-      })),
-      skipDuplicates: true,
-    });
-  }
-  return recorded;
-}
-
-/** The customer's ARR now: its latest contract term's (0 once churned), else the handoff's. */
-async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
-  const current = await tx.contract.findFirst({ where: { customerId }, orderBy: { term: 'desc' } });
-  if (current) return current.status === 'churned' ? 0 : Number(current.arr);
-  const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId }, select: { arr: true } });
-  return Number(customer.arr);
+  return new Set(inserted.map((row) => eventKey(row.customerId, row.idempotencyKey)));
 }
 
 /**
@@ -307,7 +236,7 @@ async function arrOfRecord(tx: Tx, customerId: string): Promise<number> {
 export async function deliverEvents(deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog }, events: IncomingEvent[]): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
-  const signalled: string[] = [];
+  const signalled = new Map<string, string[]>();
   const outcomes = await Promise.allSettled(
     [...byCustomer].map(async ([customerId, customerEvents]) => {
       const handle = deps.client.workflow.getHandle(customerWorkflowId(customerId));
@@ -343,13 +272,16 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
           throw error;
         }
         deps.availability?.succeeded('temporal');
-        signalled.push(...batch.map((e) => e.id));
+        signalled.set(customerId, [...(signalled.get(customerId) ?? []), ...batch.map((e) => e.id)]);
       }
     }),
   );
-  if (signalled.length > 0) {
+  if (signalled.size > 0) {
     try {
-      await deps.prisma.ingestedEvent.updateMany({ where: { idempotencyKey: { in: signalled }, deliveredAt: null }, data: { deliveredAt: new Date() } });
+      await deps.prisma.ingestedEvent.updateMany({
+        where: { OR: [...signalled].map(([customerId, keys]) => ({ customerId, idempotencyKey: { in: keys } })), deliveredAt: null },
+        data: { deliveredAt: new Date() },
+      });
     } catch (error) {
       // Recorded and signalled: the answer is true as it stands. Unmarked rows are signalled again
       // by the sweep, and the workflow ignores an id it has seen.
@@ -402,18 +334,6 @@ export async function redeliverPendingEvents(
   return done;
 }
 
-/** The ARR component a contract event represents, against the customer's ARR before it. */
-function arrMovement(
-  event: Extract<TCustomerEvent, { type: 'contract' }>,
-  before: number,
-): { kind: 'expansion' | 'contraction' | 'churn'; amount: number; after: number } | undefined {
-  if (event.action === 'churned') return before > 0 ? { kind: 'churn', amount: before, after: 0 } : undefined;
-  if (event.arr === undefined) return undefined;
-  if (event.arr > before) return { kind: 'expansion', amount: event.arr - before, after: event.arr };
-  if (event.arr < before) return { kind: 'contraction', amount: before - event.arr, after: event.arr };
-  return undefined;
-}
-
 /**
  * A burst of requests queues for the pool's connections: Prisma's defaults (2 s to get one, 5 s to
  * finish) turned a busy moment into 503s and 500s for batches that would have been recorded a moment
@@ -422,35 +342,3 @@ function arrMovement(
 const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 20_000 };
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/** Keeps the contract terms current: a moved end, a renewal (a new term), a churn, a new ARR. */
-async function recordContractChange(tx: Tx, customerId: string, event: Extract<TCustomerEvent, { type: 'contract' }>): Promise<void> {
-  const current = await tx.contract.findFirst({ where: { customerId }, orderBy: { term: 'desc' } });
-  if (!current) return;
-  switch (event.action) {
-    case 'renewal_date_moved':
-      if (event.contractEnd) await tx.contract.update({ where: { id: current.id }, data: { endsAt: new Date(event.contractEnd) } });
-      return;
-    case 'renewed':
-      await tx.contract.update({ where: { id: current.id }, data: { status: 'renewed' } });
-      await tx.contract.create({
-        data: {
-          customerId,
-          term: current.term + 1,
-          startsAt: current.endsAt,
-          endsAt: event.contractEnd
-            ? new Date(event.contractEnd)
-            : new Date(current.endsAt.getTime() + (current.endsAt.getTime() - current.startsAt.getTime())),
-          arr: event.arr ?? current.arr,
-        },
-      });
-      return;
-    case 'churned':
-      await tx.contract.update({ where: { id: current.id }, data: { status: 'churned' } });
-      return;
-    case 'expanded':
-    case 'contracted':
-      if (event.arr !== undefined) await tx.contract.update({ where: { id: current.id }, data: { arr: event.arr } });
-      return;
-  }
-}

@@ -83,7 +83,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(await call('POST', '/v1/customers', handoff(customerId))).toMatchObject({ status: 409, body: { error: 'customer_exists' } });
   });
 
-  it('takes a batch, reports duplicates per event, and records survey responses and ARR movements', async () => {
+  it('takes a batch, reports duplicates per event, and the workflow records survey responses and ARR movements', async () => {
     const customerId = await newCustomer();
     const suffix = uniqueSuffix();
     const events = [
@@ -96,84 +96,97 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
     const again = await call('POST', '/v1/events/batch', { events: [events[0], milestone(customerId, `m2-${suffix}`)] });
     expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'accepted']);
-    expect(await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } })).toEqual([
-      { survey: 'nps', score: 4 },
-    ]);
-    const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
+    // Written by the customer's workflow as it applies them, not by the API: waited for.
+    const surveys = await until('the workflow to record the survey', async () => {
+      const rows = await database.prisma.surveyResponse.findMany({ where: { customerId }, select: { survey: true, score: true } });
+      return rows.length > 0 && rows;
+    });
+    expect(surveys).toEqual([{ survey: 'nps', score: 4 }]);
+    const movements = await until('the workflow to record the expansion', async () => {
+      const rows = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
+      return rows.length === 2 && rows;
+    });
     expect(movements.map((m) => [m.kind, Number(m.amount)])).toEqual([
       ['expansion', 15_000],
       ['new', 30_000],
     ]);
   });
 
-  it('applies a key two requests race for once, and measures each ARR change from the one before', async () => {
+  it('applies a key two requests race for once, and nets ten raced contract changes to the final ARR', async () => {
     const customerId = await newCustomer();
     const suffix = uniqueSuffix();
+    const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
     const renewal = { customerId, id: `renew-${suffix}`, type: 'contract', action: 'renewed', arr: 36_000, occurredAt: now() };
     const raced = await Promise.all([call('POST', '/v1/events', renewal), call('POST', '/v1/events', renewal)]);
     expect(raced.map((r) => r.status)).toEqual([202, 202]);
     expect(raced.map((r) => r.body.status).sort()).toEqual(['accepted', 'duplicate']);
-    expect(await database.prisma.contract.count({ where: { customerId } })).toBe(2);
-    // Two different changes at once take turns: the second is measured from the first.
-    const both = await Promise.all(
-      [
-        ['race-a', 38_000],
-        ['race-b', 40_000],
-      ].map(([id, arr]) => call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'expanded', arr, occurredAt: now() })),
-    );
-    expect(both.map((r) => r.status)).toEqual([202, 202]);
-    // Separate requests in quick succession: the workflow has not caught up, the ledger must anyway.
-    for (const [id, arr] of [
-      ['up-1', 42_000],
-      ['up-2', 50_000],
-      ['down', 45_000],
-    ] as const) {
-      const action = id === 'down' ? 'contracted' : 'expanded';
-      expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action, arr, occurredAt: now() })).status).toBe(202);
-    }
+    await until('the workflow to open the renewed term', async () => (await database.prisma.contract.count({ where: { customerId } })) === 2);
+    // Ten changes at once, each its own request: no lock orders them, the one workflow applies them
+    // one at a time, so each movement starts where the one before ended, whatever the order.
+    const changes = Array.from({ length: 10 }, (_, i) => {
+      const arr = 20_000 + ((i * 7_919) % 10) * 5_000; // ten different amounts, above and below 36,000
+      return { customerId, id: `race-${i}-${suffix}`, type: 'contract', action: arr >= 36_000 ? 'expanded' : 'contracted', arr, occurredAt: now() };
+    });
+    const answers = await Promise.all(changes.map((change) => call('POST', '/v1/events', change)));
+    expect(answers.map((r) => [r.status, r.body.status])).toEqual(changes.map(() => [202, 'accepted']));
+    const applied = await until('the workflow to apply the ten changes', async () => {
+      const state = await handle.query(getCarriedStateQuery);
+      return changes.every((c) => state.seenEventIds[c.id] !== undefined) && state;
+    });
+    const finalArr = applied.facts.arr;
+    const signedAmount = (m: { kind: string; amount: unknown }) => (m.kind === 'new' || m.kind === 'expansion' ? 1 : -1) * Number(m.amount);
+    const movements = await until('the ledger to hold the ten changes', async () => {
+      const rows = await database.prisma.arrMovement.findMany({ where: { customerId } });
+      return (await database.prisma.appliedEvent.count({ where: { customerId, eventId: { in: changes.map((c) => c.id) } } })) === 10 && rows;
+    });
+    expect(movements.reduce((sum, m) => sum + signedAmount(m), 0)).toBe(finalArr);
+    expect(Number((await database.prisma.contract.findFirstOrThrow({ where: { customerId }, orderBy: { term: 'desc' } })).arr)).toBe(finalArr);
+    expect(Number((await database.prisma.customer.findUniqueOrThrow({ where: { id: customerId } })).arr)).toBe(finalArr);
+    // A churn (sent twice with two ids) takes the ledger to zero once.
     for (const id of ['churn-1', 'churn-2']) {
       expect((await call('POST', '/v1/events', { customerId, id: `${id}-${suffix}`, type: 'contract', action: 'churned', occurredAt: now() })).status).toBe(
         202,
       );
     }
-    const movements = await database.prisma.arrMovement.findMany({ where: { customerId }, orderBy: { occurredAt: 'asc' } });
-    expect(movements.slice(0, 2).map((m) => [m.kind, Number(m.amount)])).toEqual([
-      ['new', 30_000],
-      ['expansion', 6_000],
-    ]);
-    // Whichever order the raced pair took, each movement starts where the previous ended: the ledger
-    // nets to zero after the churn, never dips below zero, and churns once, the last ARR (45,000).
-    const signedAmount = (m: { kind: string; amount: unknown }) => (m.kind === 'new' || m.kind === 'expansion' ? 1 : -1) * Number(m.amount);
-    const balances = movements.map((_, i) => movements.slice(0, i + 1).reduce((sum, m) => sum + signedAmount(m), 0));
-    expect(balances.at(-1)).toBe(0);
-    expect(Math.min(...balances)).toBeGreaterThanOrEqual(0);
-    expect(movements.filter((m) => m.kind === 'churn').map((m) => Number(m.amount))).toEqual([45_000]);
-    expect(movements).toHaveLength(8); // new, renewal, the raced two, up-1, up-2, down, churn
-  });
+    const churns = await until('the workflow to record the churn', async () => {
+      const state = await handle.query(getCarriedStateQuery);
+      const rows = await database.prisma.arrMovement.findMany({ where: { customerId, kind: 'churn' } });
+      return state.seenEventIds[`churn-2-${suffix}`] !== undefined && (await database.prisma.appliedEvent.count({ where: { customerId } })) === 13 && rows;
+    });
+    expect(churns.map((m) => Number(m.amount))).toEqual([finalArr]);
+    const ledger = await database.prisma.arrMovement.findMany({ where: { customerId } });
+    expect(ledger.reduce((sum, m) => sum + signedAmount(m), 0)).toBe(0);
+  }, 300_000);
 
-  it('applies one id raced across two customers to one of them only, and refuses the other with 409', async () => {
+  it('keeps one id sent for two customers as two events, each applied by its own customer', async () => {
     const [a, b] = [await newCustomer(), await newCustomer()];
     const ids = Array.from({ length: 30 }, (_, i) => `cross-${uniqueSuffix()}-${i}`);
-    const pairs = await Promise.all(
-      ids.map((id) => Promise.all([call('POST', '/v1/events', milestone(a, id, 'setup_done')), call('POST', '/v1/events', milestone(b, id, 'setup_done'))])),
-    );
-    for (const pair of pairs) {
-      expect(pair.map((r) => r.status).sort()).toEqual([202, 409]);
-      expect(pair.find((r) => r.status === 409)!.body).toMatchObject({ error: 'idempotency_key_reused', issues: [{ path: 'id' }] });
-    }
-    // Each id was applied by the workflow of the customer its row belongs to, and by no other.
-    const rows = await database.prisma.ingestedEvent.findMany({ where: { idempotencyKey: { in: ids } } });
-    expect(rows).toHaveLength(30);
-    const owner = new Map(rows.map((r) => [r.idempotencyKey, r.customerId]));
+    // Sixty signals at once can outlast the API's signal deadline on a busy machine: a 503 that says
+    // the event is recorded is sent again (the README's advice), and then answered `duplicate`.
+    const send = async (event: ReturnType<typeof milestone>): Promise<string> => {
+      let answer = await call('POST', '/v1/events', event);
+      for (let attempt = 0; answer.status === 503 && answer.body.details?.recorded === true && attempt < 5; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        answer = await call('POST', '/v1/events', event);
+        if (answer.status === 202) return answer.body.status === 'duplicate' ? 'accepted' : `${answer.body.status} after a recorded 503`;
+      }
+      return answer.status === 202 ? answer.body.status : `${answer.status} ${answer.body.error}`;
+    };
+    const pairs = await Promise.all(ids.map((id) => Promise.all([send(milestone(a, id, 'setup_done')), send(milestone(b, id, 'setup_done'))])));
+    expect(pairs).toEqual(ids.map(() => ['accepted', 'accepted']));
+    // Idempotency keys are scoped per customer: each id is recorded and applied once for each.
+    expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { in: ids } } })).toBe(60);
     for (const customerId of [a, b]) {
       const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
-      const mine = ids.filter((id) => owner.get(id) === customerId);
-      const seen = await until(`${customerId}'s workflow to apply its ${mine.length} ids`, async () => {
+      await until(`${customerId}'s workflow to apply the 30 ids`, async () => {
         const state = await handle.query(getCarriedStateQuery);
-        return mine.every((id) => state.seenEventIds[id] !== undefined) && state.seenEventIds;
+        return ids.every((id) => state.seenEventIds[id] !== undefined);
       });
-      expect(ids.filter((id) => seen[id] !== undefined).sort()).toEqual(mine.sort());
     }
+    // Sent again, each is a duplicate for its own customer.
+    const sent = await database.prisma.ingestedEvent.findFirstOrThrow({ where: { customerId: b, idempotencyKey: ids[0]! } });
+    const again = await call('POST', '/v1/events', { customerId: b, ...(sent.payload as object) });
+    expect(again).toMatchObject({ status: 202, body: { status: 'duplicate' } });
   }, 300_000);
 
   it('delivers the stored payload when one id is raced with two payloads for one customer', async () => {
@@ -184,7 +197,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       const id = `payload-${uniqueSuffix()}`;
       const answers = await Promise.all([call('POST', '/v1/events', usageWith(id, 3)), call('POST', '/v1/events', usageWith(id, 7))]);
       expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
-      const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: id } });
+      const row = await database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: id } });
       const stored = (row.payload as { logins: number }).logins;
       const timeline = await until('the workflow to apply the usage', async () => {
         const entries = (await handle.query(getStateQuery)).timeline
@@ -225,7 +238,7 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     await redeliverPendingEvents({ prisma: database.prisma, client: env.client });
     await until(
       'the stranded event to be delivered',
-      async () => (await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null,
+      async () => (await database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: event.id } })).deliveredAt !== null,
     );
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
     await until('the workflow to apply setup_done', async () => (await handle.query(getCarriedStateQuery)).facts.milestones.setup_done !== undefined);
@@ -263,6 +276,8 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
         { customerId, id: `renew-${suffix}`, type: 'contract', action: 'renewed', contractEnd: renewedEnd, arr: 33_000, occurredAt: now() },
       ],
     });
+    // The customer's workflow writes these rows as it applies the events.
+    await until('the workflow to write the three events', async () => (await database.prisma.appliedEvent.count({ where: { customerId } })) === 3);
     const people = await database.prisma.stakeholder.findMany({ where: { customerId }, orderBy: { stakeholderId: 'asc' } });
     expect(people.map((p) => [p.stakeholderId, p.role, p.engaged, p.leftAt !== null])).toEqual([
       ['c', 'champion', false, true],

@@ -107,7 +107,7 @@ describe('API answers honestly while PostgreSQL or Temporal is away', () => {
     expect(Date.now() - startedAt).toBeLessThan(20_000); // the signal's own deadline, not a ~20 s hang
     expect(away).toMatchObject({ status: 503, retryAfter: expect.any(String), body: { error: 'temporal_unavailable', details: { recorded: true } } });
     expect(await call('POST', '/v1/events', event)).toMatchObject({ status: 503, body: { details: { recorded: true } } });
-    const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: event.id } });
+    const row = await database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: event.id } });
     expect(row.deliveredAt).toBeNull();
     expect(logLines(/Temporal is unreachable/)).toHaveLength(1);
 

@@ -106,7 +106,7 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
 
     const tied = await post('group', { type: 'group', userId, groupId: input.customerId, messageId: `group-${userId}` });
     expect(tied).toMatchObject({ status: 200, body: { accepted: 1, parked: [] } });
-    const row = await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: `segment:early-${userId}` } });
+    const row = await database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: `segment:early-${userId}` } });
     expect(row).toMatchObject({ customerId: input.customerId, type: 'milestone', occurredAt: new Date('2026-11-01T09:00:00Z') });
     expect(row.deliveredAt).not.toBeNull();
     expect(await database.prisma.segmentParkedMessage.count({ where: { userId } })).toBe(0);
@@ -238,7 +238,7 @@ describe('Segment payloads (Segment Node SDK against the API)', () => {
       status: 200,
       body: { accepted: 1, parked: [] },
     });
-    expect(await database.prisma.ingestedEvent.findUniqueOrThrow({ where: { idempotencyKey: `segment:browse-${anonymous}` } })).toMatchObject({
+    expect(await database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: `segment:browse-${anonymous}` } })).toMatchObject({
       customerId: input.customerId,
       type: 'milestone',
     });

@@ -136,3 +136,55 @@ describe('nextHealthCheck', () => {
     expect(nextHealthCheck(state, definition, at(0), at(0.5))).toBeUndefined();
   });
 });
+
+describe('the read-model rows a step notes for the events it applies', () => {
+  const definition = DEFAULT_LIFECYCLE;
+  const at = (days: number) => new Date(START + days * DAY).toISOString();
+  const contract = (id: string, action: string, arr?: number) => ({ id, type: 'contract', action, ...(arr === undefined ? {} : { arr }), occurredAt: at(3) });
+  const step = (readModelWrites: boolean | undefined, arrivals: unknown[]) => {
+    const customer = profile(0, 'read-model');
+    const state = initialState(handoffFor(customer, START), definition, at(0));
+    const result = lifecycleStep(
+      state,
+      definition,
+      { now: at(3), arrivals, droppedArrivals: 0, finishedPlays: [], updates: [], timeReached: false },
+      nothingPublished(),
+      { workflowId: 'w', readModelWrites },
+    );
+    return { state, handoffArr: handoffFor(customer, START).arr, write: result.write };
+  };
+
+  it('measures each ARR change from the one before it, in the order applied, and churns the last ARR', () => {
+    const { handoffArr, write, state } = step(true, [
+      contract('up', 'expanded', 90_000),
+      contract('same', 'expanded', 90_000),
+      contract('down', 'contracted', 70_000),
+      { id: 'nps', type: 'survey', survey: 'nps', score: 9, occurredAt: at(3) },
+      contract('churn', 'churned'),
+      contract('churn-again', 'churned'),
+      contract('up', 'expanded', 95_000), // a repeated id: applied once, noted once
+    ]);
+    expect(write?.readModel?.map((r) => [r.event.id, r.arrMovement?.kind, r.arrMovement?.amount])).toEqual([
+      ['up', 'expansion', 90_000 - handoffArr],
+      ['same', undefined, undefined],
+      ['down', 'contraction', 20_000],
+      ['nps', undefined, undefined],
+      ['churn', 'churn', 70_000],
+      ['churn-again', undefined, undefined],
+    ]);
+    const net = write!.readModel!.reduce(
+      (sum, r) => sum + (r.arrMovement ? (r.arrMovement.kind === 'expansion' ? 1 : -1) * r.arrMovement.amount : 0),
+      handoffArr,
+    );
+    expect(net).toBe(0);
+    expect(state.facts.contractStatus).toBe('churned');
+  });
+
+  it('notes nothing for usage, milestones or rejected events, and nothing at all unless asked (simulations)', () => {
+    const usage = { id: 'u', type: 'usage', logins: 3, occurredAt: at(3) };
+    const rejected = { id: 'bad', type: 'survey', survey: 'nps', score: 99, occurredAt: at(3) };
+    expect(step(true, [usage, { id: 'm', type: 'milestone', milestone: 'setup_done', occurredAt: at(3) }, rejected]).write?.readModel).toBeUndefined();
+    expect(step(undefined, [contract('up', 'expanded', 90_000)]).write?.readModel).toBeUndefined();
+    expect(step(true, [contract('up', 'expanded', 90_000)]).write?.readModel).toHaveLength(1);
+  });
+});

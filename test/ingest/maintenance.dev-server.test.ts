@@ -66,7 +66,7 @@ describe('the maintenance schedule (dev server, PostgreSQL, no API process)', ()
       try {
         await until(
           'the schedule to deliver the event',
-          async () => (await database.prisma.ingestedEvent.findUnique({ where: { idempotencyKey: event.id } }))?.deliveredAt != null,
+          async () => (await database.prisma.ingestedEvent.findFirst({ where: { idempotencyKey: event.id } }))?.deliveredAt != null,
           120_000,
         );
         await until('the customer to hold the milestone', async () =>
