@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import { redeliverPendingEvents } from '../src/ingest/accept-events';
 import { expireParkedMessages } from '../src/ingest/segment';
+import { flushUsageRollups, type RollupResult } from '../src/ingest/usage-rollups';
 
 export interface MaintenanceDeps {
   prisma: PrismaClient;
@@ -17,19 +18,37 @@ export interface MaintenanceDeps {
   client: Client;
   /** `SEGMENT_PARKED_TTL_DAYS`: a parked Segment message unclaimed this long is dropped. */
   segmentParkedTtlDays: number;
+  /** `USAGE_ROLLUP_SECONDS`: the received-time window usage is rolled up in (0: whatever arrived). */
+  usageRollupSeconds?: number;
   /** At most this many events redelivered, and parked messages dropped, per run. */
   batchLimit?: number;
+  /** At most this many raw usage events rolled up per run. */
+  rollupLimit?: number;
 }
 
 const DAY_MS = 86_400_000;
 
-export function createMaintenanceActivities({ prisma, client, segmentParkedTtlDays, batchLimit = 1_000 }: MaintenanceDeps) {
+export function createMaintenanceActivities({
+  prisma,
+  client,
+  segmentParkedTtlDays,
+  usageRollupSeconds = 60,
+  batchLimit = 1_000,
+  rollupLimit = 10_000,
+}: MaintenanceDeps) {
   return {
     /** Delivers events recorded but never delivered (an API died between the two) once a minute old. */
     async redeliverUndeliveredEvents(): Promise<number> {
       const delivered = await redeliverPendingEvents({ prisma, client }, { limit: batchLimit, onCustomer: () => heartbeat() });
       if (delivered > 0) log.info('delivered events that were recorded but not delivered', { delivered });
       return delivered;
+    },
+
+    /** Signals usage received in closed windows, rolled up per customer and day (`usage-rollups.ts`). */
+    async flushUsageRollups(): Promise<RollupResult> {
+      const result = await flushUsageRollups({ prisma, client }, { windowMs: usageRollupSeconds * 1000, limit: rollupLimit, onCustomer: () => heartbeat() });
+      if (result.rolledUp > 0 || result.delivered > 0) log.info('rolled up product usage', { ...result });
+      return result;
     },
 
     /** Drops parked Segment messages no call claimed within `SEGMENT_PARKED_TTL_DAYS`. */

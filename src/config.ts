@@ -174,6 +174,16 @@ export const ZEngineConfig = z
       z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(1).max(3600)).default(30),
     ),
     /**
+     * Product usage (`usage` events, Segment `track`, `page` and `screen`) reaches each customer's
+     * workflow rolled up: the API records it and answers, and the maintenance schedule signals one
+     * rolled-up event per customer, window of this many seconds (received time) and day. 0 sends
+     * each usage event at once, as every other event type always is.
+     */
+    USAGE_ROLLUP_SECONDS: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().int().min(0).max(3600)).default(60),
+    ),
+    /**
      * A Segment track or alias from a user no call has tied to a customer is parked; after this many
      * days unclaimed the maintenance schedule drops it (and counts it in its run's result and log).
      */

@@ -60,6 +60,8 @@ export interface ApiDeps {
   ingestSecret?: string;
   /** Largest accepted body; larger answers 413 before anything is read. */
   maxBodyBytes?: number;
+  /** `USAGE_ROLLUP_SECONDS`: above 0, usage events are recorded for the rollup, not signalled one by one. */
+  usageRollupSeconds?: number;
   /** The ops' own CloudEvents types (`CLOUDEVENTS_TYPE_MAP`), beside the built-in `com.cs-lifecycle.*`. */
   cloudEventTypes?: TCloudEventTypeMap;
   /** For each segment's CSM ratio in the books of business; the built-in default when unset. */
@@ -84,7 +86,8 @@ const EVENT_ROUTE = /^\/v1\/(events|segment|cloudevents)\b/;
 
 /** An event as systems send it: the customer it belongs to, and the event (its `id` is the idempotency key). */
 const ZApiEvent = ZCustomerEventWithCustomer.openapi('CustomerEvent', {
-  description: 'A customer event with `customerId`; `id` is the idempotency key. Told apart by `type`; see the event types in src/domain/customer-events.ts.',
+  description:
+    'A customer event with `customerId`; `id` is the idempotency key, scoped to the customer. Told apart by `type`; see the event types in src/domain/customer-events.ts.',
   example: { customerId: 'acme', id: 'nps-2026-11-acme-7', type: 'survey', survey: 'nps', score: 9, occurredAt: '2026-11-24T10:00:00Z' },
 });
 const asIncoming = (value: z.infer<typeof ZApiEvent>): IncomingEvent => {
@@ -170,7 +173,7 @@ const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ desc
 export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   const { prisma, client } = deps;
   const availability = deps.availability ?? new AvailabilityLog();
-  const ingest = { prisma, client, availability };
+  const ingest = { prisma, client, availability, rollUpUsage: (deps.usageRollupSeconds ?? 0) > 0 };
   const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
   const definition = deps.definition ?? DEFAULT_LIFECYCLE;
   const metrics = deps.metrics ?? new ApiMetrics();

@@ -11,7 +11,7 @@
  *   memory   worker memory per cached customer workflow on a real dev server (SQLite in a temp folder,
  *            headless): N = 200, then 400 workflows waiting on their timers, forced GC, RSS and heap
  *
- * Event volume per customer-year, as the ingest side would send it (`src/ingest/usage-aggregator.ts`
+ * Event volume per customer-year, as the ingest side would send it (`src/ingest/usage-rollups.ts`
  * rolls usage up before signalling): one `customerEvents` batch signal per simulated week carrying the
  * week's 7 daily usage rollups, the tickets opened or resolved that week (~0.3 new a week), a survey a
  * quarter, the onboarding-to-advocacy milestones as they happen and one renewal-date move.

@@ -95,6 +95,7 @@ export async function serveApi(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ingestSecret: config.INGEST_WEBHOOK_SECRET,
     cloudEventTypes: config.CLOUDEVENTS_TYPE_MAP,
+    usageRollupSeconds: config.USAGE_ROLLUP_SECONDS,
     maxBodyBytes: config.API_MAX_BODY_BYTES,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     namespace: config.TEMPORAL_NAMESPACE,

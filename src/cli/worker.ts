@@ -109,7 +109,7 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
       decorate,
       mailer: mail.mailer,
       webhookTargets: config.WEBHOOK_TARGETS,
-      maintenance: { client, segmentParkedTtlDays: config.SEGMENT_PARKED_TTL_DAYS },
+      maintenance: { client, segmentParkedTtlDays: config.SEGMENT_PARKED_TTL_DAYS, usageRollupSeconds: config.USAGE_ROLLUP_SECONDS },
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: resolve(config.WORKFLOW_BUNDLE) } } : {}),
       // On SIGTERM the worker stops polling and gives running activities this long to finish.
       workerOptions: {
@@ -145,8 +145,11 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     });
 
     // Periodic work runs as one Temporal Schedule per task queue, not in any process of ours: this
-    // worker makes sure it is there, at REDELIVERY_SWEEP_SECONDS, whoever made it.
-    const schedule = { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds: config.REDELIVERY_SWEEP_SECONDS };
+    // worker makes sure it is there, at REDELIVERY_SWEEP_SECONDS, whoever made it; at least once per
+    // usage rollup window, so each window's usage goes out soon after it closes.
+    const intervalSeconds =
+      config.USAGE_ROLLUP_SECONDS > 0 ? Math.min(config.REDELIVERY_SWEEP_SECONDS, config.USAGE_ROLLUP_SECONDS) : config.REDELIVERY_SWEEP_SECONDS;
+    const schedule = { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds };
     const kept = await ensureMaintenanceSchedule(client, schedule);
     progress(`maintenance schedule ${maintenanceScheduleId(schedule.taskQueue)}: every ${schedule.intervalSeconds} s (${kept})`);
     logger.info({ scheduleId: maintenanceScheduleId(schedule.taskQueue), intervalSeconds: schedule.intervalSeconds, outcome: kept }, 'maintenance schedule');

@@ -5,6 +5,10 @@
  * duplicate and not applied again; a key recorded but not yet delivered (a crash between the two)
  * is delivered again — the workflow ignores an id it has seen.
  *
+ * Product usage may instead wait for a rollup (`rollUpUsage`, from `USAGE_ROLLUP_SECONDS`): it is
+ * recorded and answered the same way, and the maintenance schedule signals it rolled up per
+ * customer and window (`usage-rollups.ts`), so a busy product does not flood its workflows.
+ *
  * Nothing an event implies is written here: the customer's workflow, the one place its events are
  * applied in order, writes the read-model rows (survey responses, stakeholders, contract terms, the
  * ARR ledger) through its activity (`recordLifecycleChanges`). No lock is needed for concurrent
@@ -55,11 +59,15 @@ export interface AcceptOptions {
   reusedKey?: 'conflict' | 'duplicate';
 }
 
-export async function acceptEvents(
-  deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog },
-  incoming: IncomingEvent[],
-  options: AcceptOptions | string = {},
-): Promise<EventResult[]> {
+export interface IngestDeps {
+  prisma: PrismaClient;
+  client: Client;
+  availability?: AvailabilityLog;
+  /** Usage events are recorded for the maintenance schedule's rollup, not signalled one by one. */
+  rollUpUsage?: boolean;
+}
+
+export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], options: AcceptOptions | string = {}): Promise<EventResult[]> {
   const {
     source = 'api',
     pathOf = (index: number) => `events.${index}.`,
@@ -106,7 +114,7 @@ export async function acceptEvents(
   const fresh = incoming.filter((e) => !existing.has(eventKey(e.customerId, e.event.id)));
   const recordedHere =
     fresh.length > 0
-      ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source), RECORD_TRANSACTION).catch(databaseAway(deps, false))
+      ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source, deps.rollUpUsage === true), RECORD_TRANSACTION).catch(databaseAway(deps, false))
       : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
@@ -128,12 +136,13 @@ export async function acceptEvents(
 
   // 2. Deliver what is not known to be delivered: new, recorded by a request that died (or answered
   //    503) before delivering, or being delivered by a concurrent request — the workflow ignores an
-  //    id it has seen. Only events whose stored payload is this one are delivered.
+  //    id it has seen. Only events whose stored payload is this one are delivered; usage recorded
+  //    for a rollup is the maintenance schedule's to deliver.
   const deliverable = incoming.filter(({ customerId, event }) => {
     const key = eventKey(customerId, event.id);
-    if (recordedHere.has(key)) return true;
+    if (recordedHere.has(key)) return !(deps.rollUpUsage && event.type === 'usage');
     const row = existing.get(key) ?? winners.get(key);
-    return row !== undefined && row.deliveredAt === null && sameEvent(row, event);
+    return row !== undefined && row.deliveredAt === null && !row.viaRollup && sameEvent(row, event);
   });
   await deliverEvents(deps, deliverable);
   if (conflict) throw conflict;
@@ -172,7 +181,7 @@ function databaseAway(deps: { availability?: AvailabilityLog }, recorded: boolea
   };
 }
 
-type EventRow = { idempotencyKey: string; customerId: string; type: string; payload: unknown; deliveredAt: Date | null };
+type EventRow = { idempotencyKey: string; customerId: string; type: string; payload: unknown; deliveredAt: Date | null; viaRollup: boolean };
 
 function sameEvent(row: EventRow, event: TCustomerEvent): boolean {
   return row.type === event.type && canonicalJson(row.payload) === canonicalJson(JSON.parse(JSON.stringify(event)));
@@ -211,7 +220,7 @@ const invalid = (issues: { path: string; message: string }[]) =>
  * Writes the event rows in one transaction. Returns the keys (`eventKey`) it inserted; only those
  * are answered `accepted`, so a key two requests race for is accepted once.
  */
-async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Promise<Set<string>> {
+async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
   const inserted = await tx.ingestedEvent.createManyAndReturn({
     data: fresh.map(({ customerId, event }) => ({
       idempotencyKey: event.id,
@@ -220,6 +229,7 @@ async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string): Pro
       source,
       payload: JSON.parse(JSON.stringify(event)),
       occurredAt: new Date(event.occurredAt),
+      viaRollup: rollUpUsage && event.type === 'usage',
     })),
     skipDuplicates: true,
     select: { customerId: true, idempotencyKey: true },
@@ -310,7 +320,8 @@ export async function redeliverPendingEvents(
   }: { olderThanMs?: number; limit?: number; now?: number; onCustomer?: () => void } = {},
 ): Promise<number> {
   const pending = await deps.prisma.ingestedEvent.findMany({
-    where: { deliveredAt: null, receivedAt: { lt: new Date(now - olderThanMs) } },
+    // Rolled-up usage is delivered by its own step of the maintenance run (`usage-rollups.ts`).
+    where: { deliveredAt: null, viaRollup: false, receivedAt: { lt: new Date(now - olderThanMs) } },
     orderBy: [{ receivedAt: 'asc' }, { occurredAt: 'asc' }],
     take: limit,
   });

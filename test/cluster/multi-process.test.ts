@@ -60,6 +60,9 @@ describeCluster('the engine as several processes on a real Temporal server', () 
     API_PORT: '0',
     WORKFLOW_BUNDLE: workflowBundle().codePath,
     REDELIVERY_SWEEP_SECONDS: String(SWEEP_SECONDS),
+    // Each usage event on its own: the check below finds every acknowledged id in a timeline.
+    // Rolled-up usage has its own test (test/ingest/usage-rollups.dev-server.test.ts).
+    USAGE_ROLLUP_SECONDS: '0',
     INGEST_WEBHOOK_SECRET: '',
     API_MAX_BODY_BYTES: '',
   });

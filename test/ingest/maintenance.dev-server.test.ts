@@ -1,8 +1,8 @@
 /**
  * The engine's periodic job as a Temporal Schedule (`src/temporal/maintenance-schedule.ts`), on the
  * dev server and PostgreSQL, with no API process running: an event recorded but never delivered
- * reaches its customer through the schedule's run; workers keeping the schedule side by side make
- * one; parked Segment messages past their time are dropped and fresh ones kept.
+ * reaches its customer through the schedule's run, and usage recorded for a rollup reaches it rolled
+ * up; workers keeping the schedule side by side make one; parked Segment messages past their time are dropped and fresh ones kept.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Database } from '../../src/db/database';
@@ -10,7 +10,7 @@ import { customerWorkflowId } from '../../src/domain/ids';
 import { expireParkedMessages } from '../../src/ingest/segment';
 import { ensureMaintenanceSchedule, maintenanceScheduleId } from '../../src/temporal/maintenance-schedule';
 import { customerLifecycleWorkflow } from '../../workflows';
-import { getStateQuery } from '../../workflows/messages';
+import { getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
 import { handoff } from '../support/customers';
 import { connectDevServer, openTestDatabase, startTestWorker, uniqueSuffix } from '../support/servers';
 import { until } from '../support/until';
@@ -38,8 +38,10 @@ describe('the maintenance schedule (dev server, PostgreSQL, no API process)', ()
     await handle.delete();
   });
 
-  it('delivers an event recorded but never delivered, once, with no API running', async () => {
-    const { worker, taskQueue } = await startTestWorker(env, database, { maintenance: { client: env.client, segmentParkedTtlDays: 30 } });
+  it('delivers an event recorded but never delivered, once, and rolled-up usage, with no API running', async () => {
+    const { worker, taskQueue } = await startTestWorker(env, database, {
+      maintenance: { client: env.client, segmentParkedTtlDays: 30, usageRollupSeconds: 60 },
+    });
     const customer = handoff({ startAt: Date.now() });
     const scheduleId = maintenanceScheduleId(taskQueue);
     await worker.runUntil(async () => {
@@ -62,6 +64,20 @@ describe('the maintenance schedule (dev server, PostgreSQL, no API process)', ()
           receivedAt: new Date(Date.now() - 5 * 60_000),
         },
       });
+      // As an API with USAGE_ROLLUP_SECONDS leaves product usage: recorded, for the next rollup.
+      const usage = { id: `rolled-${uniqueSuffix()}`, type: 'usage' as const, logins: 3, keyFeaturesUsed: ['reports'], occurredAt: new Date().toISOString() };
+      await database.prisma.ingestedEvent.create({
+        data: {
+          idempotencyKey: usage.id,
+          customerId: customer.customerId,
+          type: usage.type,
+          source: 'api',
+          payload: usage,
+          occurredAt: new Date(usage.occurredAt),
+          receivedAt: new Date(Date.now() - 5 * 60_000),
+          viaRollup: true,
+        },
+      });
       await ensureMaintenanceSchedule(env.client, { taskQueue, intervalSeconds: 2 });
       try {
         await until(
@@ -72,12 +88,24 @@ describe('the maintenance schedule (dev server, PostgreSQL, no API process)', ()
         await until('the customer to hold the milestone', async () =>
           (await customerHandle.query(getStateQuery)).customer.milestones.some((m) => m.id === 'kickoff_done'),
         );
+        const rolledUp = await until('the schedule to deliver the usage rolled up', async () => {
+          const row = await database.prisma.ingestedEvent.findFirst({ where: { customerId: customer.customerId, idempotencyKey: usage.id } });
+          return row?.deliveredAt != null && row;
+        });
+        expect(rolledUp.rollupId).toMatch(/^usage-rollup:\d{4}-\d{2}-\d{2}:/);
+        await until('the customer to know the rolled-up usage', async () =>
+          (await customerHandle.query(getCarriedStateQuery)).facts.keyFeaturesUsed.includes('reports'),
+        );
         // Later runs find nothing to deliver: the milestone is in the timeline once.
         const runs = async () => (await env.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken;
         const before = await runs();
         await until('two more runs of the schedule', async () => (await runs()) >= before + 2, 60_000);
         const entries = await database.prisma.timelineEntry.count({ where: { customerId: customer.customerId, causeId: event.id, kind: 'event' } });
         expect(entries).toBe(1);
+        const usageEntries = await database.prisma.timelineEntry.count({
+          where: { customerId: customer.customerId, causeId: rolledUp.rollupId!, kind: 'event' },
+        });
+        expect(usageEntries).toBe(1);
       } finally {
         await env.client.schedule.getHandle(scheduleId).delete();
         await customerHandle.terminate('test over');

@@ -20,6 +20,8 @@ export interface ApiProcessSettings {
   maxBodyBytes?: number;
   /** `CLOUDEVENTS_TYPE_MAP` of the API process, as JSON. */
   cloudEventTypeMap?: string;
+  /** `USAGE_ROLLUP_SECONDS` of the API process; 0 (usage signalled at once) unless given. */
+  usageRollupSeconds?: number;
 }
 
 export async function startApiStack(label: string, settings: ApiProcessSettings = {}): Promise<ApiStack> {
@@ -40,6 +42,8 @@ export async function startApiStack(label: string, settings: ApiProcessSettings 
         API_MAX_BODY_BYTES: settings.maxBodyBytes === undefined ? '' : String(settings.maxBodyBytes),
         LIFECYCLE_DEFINITION: '',
         CLOUDEVENTS_TYPE_MAP: settings.cloudEventTypeMap ?? '',
+        // No maintenance schedule runs under these tests: usage goes at once unless a test asks.
+        USAGE_ROLLUP_SECONDS: String(settings.usageRollupSeconds ?? 0),
       },
       /HTTP API on (http:\/\/\S+) /,
     );
