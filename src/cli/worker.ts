@@ -150,9 +150,29 @@ export async function runWorker(config: TEngineConfig = loadConfig()): Promise<v
     const intervalSeconds =
       config.USAGE_ROLLUP_SECONDS > 0 ? Math.min(config.REDELIVERY_SWEEP_SECONDS, config.USAGE_ROLLUP_SECONDS) : config.REDELIVERY_SWEEP_SECONDS;
     const schedule = { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds };
-    const kept = await ensureMaintenanceSchedule(client, schedule);
-    progress(`maintenance schedule ${maintenanceScheduleId(schedule.taskQueue)}: every ${schedule.intervalSeconds} s (${kept})`);
-    logger.info({ scheduleId: maintenanceScheduleId(schedule.taskQueue), intervalSeconds: schedule.intervalSeconds, outcome: kept }, 'maintenance schedule');
+    const scheduleId = maintenanceScheduleId(schedule.taskQueue);
+    // A schedule this worker cannot make (a key without the permission, Temporal away a moment) does
+    // not stop the worker, which applies every signalled event without it; it is tried again each
+    // minute and said loudly, since rolled-up usage and undelivered events wait for it meanwhile.
+    let scheduleRetry: NodeJS.Timeout | undefined;
+    const keepSchedule = async (): Promise<void> => {
+      try {
+        const kept = await ensureMaintenanceSchedule(client, schedule);
+        progress(`maintenance schedule ${scheduleId}: every ${schedule.intervalSeconds} s (${kept})`);
+        logger.info({ scheduleId, intervalSeconds: schedule.intervalSeconds, outcome: kept }, 'maintenance schedule');
+      } catch (error) {
+        if (shutdown.interrupted) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        progress(
+          `maintenance schedule ${scheduleId} could not be made (${reason}); trying again in 60 s. Until then rolled-up usage and undelivered events wait`,
+        );
+        logger.error({ scheduleId, err: error }, 'maintenance schedule could not be made; retrying in 60 s');
+        scheduleRetry = setTimeout(() => void keepSchedule(), 60_000);
+        scheduleRetry.unref();
+      }
+    };
+    shutdown.push(async () => clearTimeout(scheduleRetry));
+    await keepSchedule();
 
     if (shutdown.interrupted) return;
     progress(`worker metrics and health on ${ops.url}`);
