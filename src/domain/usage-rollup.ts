@@ -49,8 +49,10 @@ export function rollUpCustomerUsage(received: readonly { rollupId: string; event
     }
     if (day !== rollup.day) throw new Error(`usage of ${day} rolled up with usage of ${rollup.day}`);
     rollup.logins += event.logins;
-    if (event.occurredAt > rollup.occurredAt) rollup.occurredAt = event.occurredAt;
-    // As applyEvent reads a login's time: the event's lastLoginAt, else its own time when it has logins.
+    // By instant: times of one day may carry different offsets.
+    if (Date.parse(event.occurredAt) > Date.parse(rollup.occurredAt)) rollup.occurredAt = event.occurredAt;
+    // As applyEvent reads a login's time: the event's lastLoginAt, else its own time when it has
+    // logins, compared as it compares them (as strings), so the facts come out the same.
     const loginAt = event.lastLoginAt ?? (event.logins > 0 ? event.occurredAt : undefined);
     if (loginAt && (!rollup.lastLoginAt || loginAt > rollup.lastLoginAt)) rollup.lastLoginAt = loginAt;
     if (event.activeUsers !== undefined) snapshot.activeUsers = event.activeUsers;

@@ -63,15 +63,17 @@ export async function assignUsageRollups(prisma: PrismaClient, { windowMs, now =
   return prisma.$transaction(
     async (tx) => {
       // SKIP LOCKED: an attempt overlapping this one (a retry after a lost heartbeat) takes other rows.
-      const rows = await tx.$queryRaw<{ id: string; customer_id: string; occurred_at: Date }[]>`
-        SELECT id, customer_id, occurred_at FROM ingested_events
+      // The day as the workflow counts it: the date of `occurredAt` as sent (offsets are allowed, and
+      // "23:30-05:00" counts toward its own date), not the UTC date of the stored instant.
+      const rows = await tx.$queryRaw<{ id: string; customer_id: string; occurred_at: string }[]>`
+        SELECT id, customer_id, payload->>'occurredAt' AS occurred_at FROM ingested_events
         WHERE via_rollup AND rollup_id IS NULL AND delivered_at IS NULL AND received_at < ${rollupCutoff(now, windowMs)}
         ORDER BY received_at, id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED`;
       const groups = new Map<string, string[]>();
       for (const row of rows) {
-        const key = `${row.customer_id}\u0000${usageDay(row.occurred_at.toISOString())}`;
+        const key = `${row.customer_id}\u0000${usageDay(row.occurred_at)}`;
         const ids = groups.get(key);
         if (ids) ids.push(row.id);
         else groups.set(key, [row.id]);
@@ -114,8 +116,8 @@ export async function deliverUsageRollups({ prisma, client }: RollupDeps, { limi
   let failure: unknown;
   for (const [customerId, received] of byCustomer) {
     const rollupIds = [...new Set(received.map((r) => r.rollupId))];
-    const events = rollUpCustomerUsage(received);
     try {
+      const events = rollUpCustomerUsage(received);
       const handle = client.workflow.getHandle(customerWorkflowId(customerId));
       for (let i = 0; i < events.length; i += SIGNAL_BATCH) {
         await client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, events.slice(i, i + SIGNAL_BATCH)));

@@ -72,6 +72,11 @@ describe('rolled-up usage', () => {
     expect(rolled.flatMap((e) => e.keyFeaturesUsed)).toEqual(features);
   });
 
+  it('takes the latest time by instant when offsets differ, and the day as written', () => {
+    const [rolled] = rollUpUsage('rollup-3', [usage('2026-03-02T22:00:00-05:00', { logins: 1 }), usage('2026-03-02T23:00:00Z', { logins: 1 })]);
+    expect(rolled).toMatchObject({ occurredAt: '2026-03-02T22:00:00-05:00', logins: 2 });
+  });
+
   it('refuses events of two days, which count toward two days of logins', () => {
     expect(() => rollUpUsage('x', [usage('2026-03-02T23:59:00Z'), usage('2026-03-03T00:01:00Z')])).toThrow(/2026-03-03 rolled up with usage of 2026-03-02/);
   });

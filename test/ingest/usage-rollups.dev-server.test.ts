@@ -173,4 +173,35 @@ describe('rolled-up usage (API process with USAGE_ROLLUP_SECONDS=60, dev server,
     await deliverUsageRollups({ prisma: database.prisma, client: env.client }, { windowMs: WINDOW_MS });
     await until('the rolled-up usage', async () => (await factsOf(customer.customerId)).activeUsers === 12);
   }, 180_000);
+
+  it('counts each event toward the day it is dated with its offset, as one by one would', async () => {
+    const customer = handoff({ startAt: Date.now() - 2 * 86_400_000 });
+    await createCustomer({ prisma: database.prisma, client: env.client, taskQueue: stack.taskQueue }, customer);
+    // One instant written three ways: -12:00 and +14:00 are 26 hours apart, so they always name two
+    // dates, and the UTC date is one of them or a third.
+    const instant = Date.now() - 3_600_000;
+    const written = (offsetHours: number) => {
+      const local = new Date(instant + offsetHours * 3_600_000).toISOString().slice(0, 19);
+      return offsetHours === 0 ? `${local}Z` : `${local}${offsetHours < 0 ? '-' : '+'}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`;
+    };
+    const events = [
+      { id: 'utc', logins: 1, occurredAt: written(0) },
+      { id: 'west', logins: 2, occurredAt: written(-12) },
+      { id: 'east', logins: 4, occurredAt: written(14) },
+    ];
+    await acceptEvents(
+      { prisma: database.prisma, client: env.client, rollUpUsage: true },
+      events.map((e) => ({ customerId: customer.customerId, event: { ...e, type: 'usage' as const, keyFeaturesUsed: [] } })),
+    );
+    const expected: Record<string, number> = {};
+    for (const e of events) expected[e.occurredAt.slice(0, 10)] = (expected[e.occurredAt.slice(0, 10)] ?? 0) + e.logins;
+
+    await assignUsageRollups(database.prisma, { windowMs: WINDOW_MS, now: Date.now() + 2 * WINDOW_MS });
+    expect(await deliverUsageRollups({ prisma: database.prisma, client: env.client }, { windowMs: WINDOW_MS })).toBe(Object.keys(expected).length);
+    const facts = await until('the rolled-up logins', async () => {
+      const current = await factsOf(customer.customerId);
+      return Object.values(current.dailyLogins).reduce((a, b) => a + b, 0) === 7 && current;
+    });
+    expect(facts.dailyLogins).toEqual(expected);
+  }, 180_000);
 });
