@@ -2,7 +2,7 @@
  * How raw product-usage events combine into the rolled-up ones a customer's workflow receives.
  * Temporal advises a few signals per second per workflow at most, and a busy product sends
  * thousands of tracks a minute, so the ingest path records each usage event as it comes and the
- * maintenance schedule signals one rolled-up event per customer, received-time window and UTC day
+ * maintenance schedule signals one rolled-up event per customer, received-time window and day
  * of occurrence (`src/ingest/usage-rollups.ts`).
  *
  * Rolled up, usage leaves the customer's facts as the raw events would (`applyEvent`): a day's
@@ -15,7 +15,7 @@ import { LIMITS } from './bounds';
 
 export type UsageEvent = Extract<TCustomerEvent, { type: 'usage' }>;
 
-/** The UTC day an event counts toward (`dailyLogins` is keyed by it). */
+/** The day an event counts toward: the date its `occurredAt` is written with (`dailyLogins` is keyed by it). */
 export const usageDay = (occurredAt: string): string => occurredAt.slice(0, 10);
 
 /** The snapshot fields: the last value received wins, whichever day its event is dated. */
@@ -31,7 +31,7 @@ interface DayRollup {
 
 /**
  * One customer's usage rows of one delivery, in the order received, each with the rollup it was
- * assigned to (one rollup holds one UTC day): one event per rollup, in the order of each rollup's
+ * assigned to (one rollup holds one day): one event per rollup, in the order of each rollup's
  * first row. The first event names the features (in the order first received; events `<id>/1`, …
  * right after it carry those past what one event may name, `LIMITS.featuresPerEvent`), and the
  * last carries the snapshot fields. Throws when a rollup holds events of two days.

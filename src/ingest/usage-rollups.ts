@@ -2,7 +2,7 @@
  * Rolled-up usage (`USAGE_ROLLUP_SECONDS`). The API records each product-usage event (`usage`, and
  * Segment's `track`, `page` and `screen`) in the event log as it comes, answers 202, and signals
  * nothing; each run of the maintenance schedule then rolls up what was received in windows that
- * have closed and signals one rolled-up event per customer and UTC day of occurrence, all of a
+ * have closed and signals one rolled-up event per customer and day of occurrence (as dated), all of a
  * customer's in one signal (`src/domain/usage-rollup.ts` says how events combine). A busy product
  * adds about one signal per window to a customer's history, however many tracks it sends.
  *
