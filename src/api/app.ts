@@ -15,7 +15,7 @@ import { ZCustomerEventWithCustomer, ZCustomerHandoff, ZCustomerId, type TCustom
 import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
-import { acceptEvents, type IncomingEvent } from '../ingest/accept-events';
+import { acceptEvents, CustomerSignals, DeliveredMarks, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { ZCustomerView } from '../domain/customer-view-schema';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
@@ -173,7 +173,14 @@ const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ desc
 export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
   const { prisma, client } = deps;
   const availability = deps.availability ?? new AvailabilityLog();
-  const ingest = { prisma, client, availability, rollUpUsage: (deps.usageRollupSeconds ?? 0) > 0 };
+  const ingest = {
+    prisma,
+    client,
+    availability,
+    rollUpUsage: (deps.usageRollupSeconds ?? 0) > 0,
+    deliveredMarks: new DeliveredMarks(prisma),
+    signals: new CustomerSignals(client),
+  };
   const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
   const definition = deps.definition ?? DEFAULT_LIFECYCLE;
   const metrics = deps.metrics ?? new ApiMetrics();

@@ -5,6 +5,11 @@
  * duplicate and not applied again; a key recorded but not yet delivered (a crash between the two)
  * is delivered again — the workflow ignores an id it has seen.
  *
+ * A request's own cost is mostly round trips (database, Temporal), so the API shares them between
+ * concurrent requests: one look-up and one insert per request, the "delivered" marks written
+ * together (`DeliveredMarks`), and what several requests send one customer signalled together
+ * (`CustomerSignals`). Each request still answers only once its events are signalled and marked.
+ *
  * Product usage may instead wait for a rollup (`rollUpUsage`, from `USAGE_ROLLUP_SECONDS`): it is
  * recorded and answered the same way, and the maintenance schedule signals it rolled up per
  * customer and window (`usage-rollups.ts`), so a busy product does not flood its workflows.
@@ -14,7 +19,7 @@
  * ARR ledger) through its activity (`recordLifecycleChanges`). No lock is needed for concurrent
  * contract changes: one workflow applies them one at a time.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { TCustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -22,6 +27,7 @@ import { ApiError } from '../api/errors';
 import { LIMITS } from '../domain/bounds';
 import { isDatabaseUnavailable, isTemporalUnavailable, type AvailabilityLog } from '../util/availability';
 import { customerEventsSignal } from '../../workflows/messages';
+import { Coalescer } from '../util/coalescer';
 
 export interface IncomingEvent {
   customerId: string;
@@ -65,6 +71,10 @@ export interface IngestDeps {
   availability?: AvailabilityLog;
   /** Usage events are recorded for the maintenance schedule's rollup, not signalled one by one. */
   rollUpUsage?: boolean;
+  /** Writes the requests' "delivered" marks together (the API's); without it each writes its own. */
+  deliveredMarks?: DeliveredMarks;
+  /** Signals each customer's events of concurrent requests together (the API's); without it each request signals its own. */
+  signals?: CustomerSignals;
 }
 
 export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], options: AcceptOptions | string = {}): Promise<EventResult[]> {
@@ -85,8 +95,7 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
     seen.add(key);
   });
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
-  const known = await prisma.customer.findMany({ where: { id: { in: customerIds } }, select: { id: true, contractStart: true } });
-  const knownById = new Map(known.map((k) => [k.id, k]));
+  const { knownById, existing } = await lookUp(prisma, customerIds, ids);
   const unknown = customerIds.filter((id) => !knownById.has(id));
   if (unknown.length > 0) {
     throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
@@ -109,13 +118,10 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
 
   // 1. Record (or find) every event. A key already recorded for the customer must carry the same
   //    event: the same type and payload. Anything else is a different event reusing the key (409).
-  const existing = rowsByKey(await prisma.ingestedEvent.findMany({ where: { customerId: { in: customerIds }, idempotencyKey: { in: ids } } }));
   if (reusedKey === 'conflict') assertSameEvents(incoming, existing, pathOf);
   const fresh = incoming.filter((e) => !existing.has(eventKey(e.customerId, e.event.id)));
   const recordedHere =
-    fresh.length > 0
-      ? await prisma.$transaction((tx) => recordEvents(tx, fresh, source, deps.rollUpUsage === true), RECORD_TRANSACTION).catch(databaseAway(deps, false))
-      : new Set<string>();
+    fresh.length > 0 ? await recordEvents(prisma, fresh, source, deps.rollUpUsage === true).catch(databaseAway(deps, false)) : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
   const lost = fresh.filter((e) => !recordedHere.has(eventKey(e.customerId, e.event.id)));
@@ -157,6 +163,26 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
 
 /** An event's identity: its id within its customer. */
 const eventKey = (customerId: string, eventId: string): string => `${customerId}\u0000${eventId}`;
+
+/**
+ * The customers named and the rows their keys already have, in one statement: a request's own cost
+ * in the API is mostly its database round trips (`src/bench/RESULTS.md`), so the two look-ups share one.
+ */
+async function lookUp(
+  prisma: PrismaClient,
+  customerIds: string[],
+  ids: string[],
+): Promise<{ knownById: Map<string, { contractStart: Date | null }>; existing: Map<string, EventRow> }> {
+  const rows = await prisma.$queryRaw<(Partial<EventRow> & { customerId: string; contractStart: Date | null })[]>`
+    SELECT c.id AS "customerId", c.contract_start AS "contractStart", e.idempotency_key AS "idempotencyKey",
+           e.type, e.payload, e.delivered_at AS "deliveredAt", e.via_rollup AS "viaRollup"
+    FROM customers c
+    LEFT JOIN ingested_events e ON e.customer_id = c.id AND e.idempotency_key = ANY(${ids}::text[])
+    WHERE c.id = ANY(${customerIds}::text[])`;
+  const knownById = new Map(rows.map((row) => [row.customerId, { contractStart: row.contractStart }]));
+  const existing = rowsByKey(rows.filter((row): row is typeof row & EventRow => row.idempotencyKey != null));
+  return { knownById, existing };
+}
 
 function rowsByKey<Row extends EventRow>(rows: Row[]): Map<string, Row> {
   return new Map(rows.map((row) => [eventKey(row.customerId, row.idempotencyKey), row]));
@@ -217,11 +243,12 @@ const invalid = (issues: { path: string; message: string }[]) =>
   new ApiError(422, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
 
 /**
- * Writes the event rows in one transaction. Returns the keys (`eventKey`) it inserted; only those
- * are answered `accepted`, so a key two requests race for is accepted once.
+ * Writes the event rows in one statement (all or none, no transaction needed). Returns the keys
+ * (`eventKey`) it inserted; only those are answered `accepted`, so a key two requests race for is
+ * accepted once.
  */
-async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
-  const inserted = await tx.ingestedEvent.createManyAndReturn({
+async function recordEvents(prisma: PrismaClient, fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
+  const inserted = await prisma.ingestedEvent.createManyAndReturn({
     data: fresh.map(({ customerId, event }) => ({
       idempotencyKey: event.id,
       customerId,
@@ -243,7 +270,10 @@ async function recordEvents(tx: Tx, fresh: IncomingEvent[], source: string, roll
  * delivered events unmarked. Every event given is already recorded: a failure here is answered
  * 503 saying so, and the redelivery sweep (or the sender's retry) delivers it later.
  */
-export async function deliverEvents(deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog }, events: IncomingEvent[]): Promise<void> {
+export async function deliverEvents(
+  deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog; deliveredMarks?: DeliveredMarks; signals?: CustomerSignals },
+  events: IncomingEvent[],
+): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
   const signalled = new Map<string, string[]>();
@@ -253,8 +283,7 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
       for (let i = 0; i < customerEvents.length; i += SIGNAL_BATCH) {
         const batch = customerEvents.slice(i, i + SIGNAL_BATCH);
         try {
-          // A deadline: with Temporal away the client would otherwise retry for ~20 s per request.
-          await deps.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, batch));
+          await (deps.signals ? deps.signals.send(customerId, batch) : signalWithDeadline(deps.client, handle, batch));
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) {
             throw new ApiError(
@@ -288,10 +317,7 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
   );
   if (signalled.size > 0) {
     try {
-      await deps.prisma.ingestedEvent.updateMany({
-        where: { OR: [...signalled].map(([customerId, keys]) => ({ customerId, idempotencyKey: { in: keys } })), deliveredAt: null },
-        data: { deliveredAt: new Date() },
-      });
+      await (deps.deliveredMarks ? deps.deliveredMarks.mark(signalled) : writeDeliveredMarks(deps.prisma, asMarks(signalled)));
     } catch (error) {
       // Recorded and signalled: the answer is true as it stands. Unmarked rows are signalled again
       // by the sweep, and the workflow ignores an id it has seen.
@@ -302,6 +328,65 @@ export async function deliverEvents(deps: { prisma: PrismaClient; client: Client
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
 }
+
+/** Marks the signalled events (customer id, event id) delivered, in one statement. */
+async function writeDeliveredMarks(prisma: PrismaClient, marks: readonly (readonly [string, string])[]): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE ingested_events SET delivered_at = now()
+    WHERE delivered_at IS NULL
+      AND (customer_id, idempotency_key) IN (SELECT * FROM unnest(${marks.map(([customerId]) => customerId)}::text[], ${marks.map(([, key]) => key)}::text[]))`;
+}
+
+const asMarks = (signalled: ReadonlyMap<string, readonly string[]>): [string, string][] =>
+  [...signalled].flatMap(([customerId, keys]) => keys.map((key): [string, string] => [customerId, key]));
+
+/**
+ * The API's "delivered" marks, written together across concurrent requests (`Coalescer`): a
+ * request's own cost in the API is mostly its database round trips. Each request still waits for
+ * its marks to be written, as it did alone.
+ */
+export class DeliveredMarks {
+  private readonly marks: Coalescer<[string, string]>;
+
+  constructor(prisma: PrismaClient) {
+    this.marks = new Coalescer((marks) => writeDeliveredMarks(prisma, marks), 2_000);
+  }
+
+  mark(signalled: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    return this.marks.add(asMarks(signalled));
+  }
+}
+
+/**
+ * The API's signals, per customer: one at a time, and the events that arrive for the customer
+ * meanwhile (from any request) go together in the next, up to SIGNAL_BATCH. Concurrent batches
+ * naming the same customers then cost a signal per customer and moment rather than one each, and
+ * the workflow wakes once for them (Temporal advises a few signals per second per workflow).
+ */
+export class CustomerSignals {
+  private readonly byCustomer = new Map<string, Coalescer<TCustomerEvent>>();
+
+  constructor(private readonly client: Client) {}
+
+  send(customerId: string, events: readonly TCustomerEvent[]): Promise<void> {
+    let signals = this.byCustomer.get(customerId);
+    if (!signals) {
+      const handle = this.client.workflow.getHandle(customerWorkflowId(customerId));
+      signals = new Coalescer((batch) => signalWithDeadline(this.client, handle, batch), SIGNAL_BATCH);
+      this.byCustomer.set(customerId, signals);
+    }
+    const coalescer = signals;
+    const sent = coalescer.add(events);
+    // Forgotten once no request waits on it: the map holds only customers being signalled.
+    const forget = () => void (coalescer.idle && this.byCustomer.get(customerId) === coalescer && this.byCustomer.delete(customerId));
+    void sent.then(forget, forget);
+    return sent;
+  }
+}
+
+/** A deadline: with Temporal away the client would otherwise retry for ~20 s per request. */
+const signalWithDeadline = (client: Client, handle: WorkflowHandle, batch: TCustomerEvent[]): Promise<void> =>
+  client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, batch));
 
 /**
  * Delivers events that were recorded but never marked delivered (the process died, or Temporal was
@@ -344,12 +429,3 @@ export async function redeliverPendingEvents(
   }
   return done;
 }
-
-/**
- * A burst of requests queues for the pool's connections: Prisma's defaults (2 s to get one, 5 s to
- * finish) turned a busy moment into 503s and 500s for batches that would have been recorded a moment
- * later. The request still fails, with 503, when PostgreSQL is really away.
- */
-const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 20_000 };
-
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];

@@ -7,9 +7,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { API_SCOPES, createApiKey, revokeApiKey } from '../../src/api/api-keys';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { redeliverPendingEvents } from '../../src/ingest/accept-events';
+import { CustomerSignals, redeliverPendingEvents } from '../../src/ingest/accept-events';
 import { signWebhook } from '../../src/webhooks/signature';
-import { getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
+import { customerEventsSignal, getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
 import { ZCustomerView, type CustomerView } from '../../src/domain/customer-view-schema';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { uniqueSuffix } from '../support/servers';
@@ -157,6 +157,37 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const ledger = await database.prisma.arrMovement.findMany({ where: { customerId } });
     expect(ledger.reduce((sum, m) => sum + signedAmount(m), 0)).toBe(0);
   }, 300_000);
+
+  it('signals together what concurrent requests send one customer, at most 100 events a signal, each applied', async () => {
+    const customerId = await newCustomer();
+    const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+    const eventSignals = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === customerEventsSignal.name).length;
+    const before = await eventSignals();
+    const suffix = uniqueSuffix();
+    const events = Array.from({ length: 150 }, (_, i) => ({
+      id: `together-${i}-${suffix}`,
+      type: 'usage' as const,
+      logins: 1,
+      keyFeaturesUsed: [],
+      occurredAt: now(),
+    }));
+    // Three requests' events in one moment (40 + 50 + 60): one signal of 100, then one of 50.
+    const signals = new CustomerSignals(env.client);
+    await Promise.all([
+      signals.send(customerId, events.slice(0, 40)),
+      signals.send(customerId, events.slice(40, 90)),
+      signals.send(customerId, events.slice(90)),
+    ]);
+    await until('the workflow to apply all 150', async () => {
+      const state = await handle.query(getCarriedStateQuery);
+      return events.every((e) => state.seenEventIds[e.id] !== undefined);
+    });
+    // Counted once applied: signals taken during a workflow task enter the history after it.
+    expect((await eventSignals()) - before).toBe(2);
+    // A customer no request waits for is forgotten: the map does not grow with the portfolio.
+    expect((signals as unknown as { byCustomer: Map<string, unknown> }).byCustomer.size).toBe(0);
+  });
 
   it('keeps one id sent for two customers as two events, each applied by its own customer', async () => {
     const [a, b] = [await newCustomer(), await newCustomer()];
