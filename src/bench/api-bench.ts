@@ -14,6 +14,8 @@
  *   npm run bench:api                     # defaults: 20 customers, 2,000 events per mode, 100 latency samples
  *   npm run bench:api -- --events=500 --samples=40 --concurrency=8 --load-seconds=10 --rollup-seconds=20
  *   npm run bench:api -- --db=postgres --api=process   # PostgreSQL, `cli worker` and each API's `cli api` as processes, as deployed
+ *   npm run bench:api -- --ingest-worker=off   # no worker while the ingest rates are measured: the API's own cost against a signal's
+ *   npm run bench:api -- --only=ingest         # the ingest rates and ratios only (a quick before/after)
  *
  * Everything is provisioned with the project's own modules (dev server in a temp folder, embedded
  * PGlite in memory, or with `--db=postgres` a throwaway PostgreSQL (DATABASE_URL's server when set)
@@ -55,6 +57,10 @@ const ROLLUP_SECONDS = Number(args.get('rollup-seconds') ?? 60);
 const TRACKS = 3_000;
 const DB = args.get('db') ?? 'pglite';
 const API_MODE = args.get('api') ?? 'in-process';
+/** `--ingest-worker=off`: no worker runs during the three ingest phases (see where it stops). */
+const INGEST_WORKER = args.get('ingest-worker') !== 'off';
+/** `--only=ingest`: the three ingest rates and their ratios, nothing after them (a quick A/B). */
+const ONLY_INGEST = args.get('only') === 'ingest';
 const TAG = Date.now().toString(36);
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -98,21 +104,23 @@ async function main(): Promise<void> {
         CS_DATA_DIR: join(dir, name),
       };
     };
-    // Whether the worker is still working off a backlog: its own status in this process, or (a
-    // worker process) whether the rows it writes for each applied event are still growing.
-    let busy: () => Promise<boolean>;
-    if (API_MODE === 'process') {
-      // The worker as deployed, its own process: this one then only sends, as a client would.
-      const workerProcess = await startEngineProcess('worker', 'worker', engineEnv('worker'));
-      cleanups.push(() => workerProcess.stop());
-      let last = -1;
-      busy = async () => {
-        const written = (await database.prisma.timelineEntry.count()) + (await database.prisma.playRun.count());
-        const growing = written !== last;
-        last = written;
-        return growing;
-      };
-    } else {
+    // The worker, and whether it is still working off a backlog: its own status in this process,
+    // or (a worker process) whether the rows it writes for each applied event are still growing.
+    const startWorker = async (): Promise<{ stop: () => Promise<unknown>; busy: () => Promise<boolean> }> => {
+      if (API_MODE === 'process') {
+        // The worker as deployed, its own process: this one then only sends, as a client would.
+        const workerProcess = await startEngineProcess('worker', 'worker', engineEnv('worker'));
+        let last = -1;
+        return {
+          stop: () => workerProcess.stop(),
+          busy: async () => {
+            const written = (await database.prisma.timelineEntry.count()) + (await database.prisma.playRun.count());
+            const growing = written !== last;
+            last = written;
+            return growing;
+          },
+        };
+      }
       const nativeConnection = await NativeConnection.connect({ address: server.address });
       const worker = await createLifecycleWorker({
         connection: nativeConnection,
@@ -122,16 +130,21 @@ async function main(): Promise<void> {
         mailer: createMailer({ ...ZMailConfig.parse({ SMTP_URL: smtp.url }), SMTP_URL: smtp.url }),
       });
       const running = worker.run();
-      cleanups.push(async () => {
-        worker.shutdown();
-        await running;
-        await nativeConnection.close();
-      });
-      busy = async () => {
-        const status = worker.getStatus();
-        return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
+      return {
+        stop: async () => {
+          worker.shutdown();
+          await running;
+          await nativeConnection.close();
+        },
+        busy: async () => {
+          const status = worker.getStatus();
+          return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
+        },
       };
-    }
+    };
+    let worker = await startWorker();
+    cleanups.push(() => worker.stop());
+    const busy = () => worker.busy();
     // Two APIs: one signalling each usage event, and one as `cli api` runs by default (usage recorded
     // for the maintenance run's rollup). In this process, or (`--api=process`) each its own `cli api`.
     const startApi = async (usageRollupSeconds: number): Promise<{ url: string }> => {
@@ -193,6 +206,15 @@ async function main(): Promise<void> {
       log(`${label}: ${count} events in ${seconds.toFixed(1)} s`);
       return { label, count, seconds, perSecond: count / seconds };
     };
+    if (!INGEST_WORKER) {
+      // The ingest phases with no worker applying what they send: each then costs Temporal a signal
+      // and nothing else, whatever its rate. With a worker, the fastest sender (bare signals)
+      // outruns it and its signals share workflow tasks, while the API's, slower, each wake the
+      // workflow: the worker's share of the server then weighs on the API's rate alone.
+      await idle();
+      await worker.stop();
+      log('worker stopped for the ingest phases (--ingest-worker=off)');
+    }
     const indexes = Array.from({ length: EVENTS }, (_, i) => i);
     // Batches go fast: five times the events, so the phase lasts long enough to measure.
     const batchIndexes = Array.from({ length: EVENTS * 5 }, (_, i) => i);
@@ -221,6 +243,24 @@ async function main(): Promise<void> {
         }),
       ),
     );
+
+    if (ONLY_INGEST) {
+      const [bare, single, batch] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
+      process.stdout.write(
+        [
+          '',
+          `API benchmark, ingest phases only — ${new Date().toISOString()}, worker during them: ${INGEST_WORKER ? 'running' : 'stopped'}`,
+          ...results.map((r) => `  ${r.label}: ${r.perSecond.toFixed(0)} events/s`),
+          `  POST /v1/events vs bare signals: ${((single.perSecond / bare.perSecond) * 100).toFixed(0)} %; POST /v1/events/batch vs bare signals: ${(batch.perSecond / bare.perSecond).toFixed(1)}×`,
+          '',
+        ].join('\n'),
+      );
+      return;
+    }
+    if (!INGEST_WORKER) {
+      worker = await startWorker();
+      log("worker started again: it applies the ingest phases' backlog before the latency phases");
+    }
 
     // Latency: a detractor score on a fresh customer starts its nps_detractor play, from the 202 to
     // the play's child workflow starting (its own clock, same machine).
@@ -266,6 +306,8 @@ async function main(): Promise<void> {
       const perTick = Math.max(1, Math.round((loadRate * tickMs) / 1000));
       const started = performance.now();
       let sent = 0;
+      // An overloaded API answers 503 (the signal's deadline passed): counted, not fatal to the run.
+      let refused = 0;
       const background = (async () => {
         const inFlight: Promise<void>[] = [];
         for (let tick = 0; performance.now() - started < LOAD_SECONDS * 1000; tick += 1) {
@@ -273,7 +315,12 @@ async function main(): Promise<void> {
             customerId,
             ...event,
           }));
-          inFlight.push(post('/v1/events/batch', { events }, url).then(() => void (sent += events.length)));
+          inFlight.push(
+            post('/v1/events/batch', { events }, url).then(
+              () => void (sent += events.length),
+              () => void (refused += events.length),
+            ),
+          );
           const next = started + (tick + 1) * tickMs;
           await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
         }
@@ -283,14 +330,14 @@ async function main(): Promise<void> {
       let missed = 0;
       const sampling = loadCustomers.map(async (c, i) => {
         await new Promise((r) => setTimeout(r, i * 250));
-        const latency = await detractorLatency(c);
+        const latency = await detractorLatency(c).catch(() => undefined);
         if (latency === undefined) missed += 1;
         else samples.push(latency);
       });
       await Promise.all([background, ...sampling]);
       const seconds = (performance.now() - started) / 1000;
       samples.sort((a, b) => a - b);
-      return { mode, samples, missed, sentPerSecond: sent / seconds };
+      return { mode, samples, missed, refused, sentPerSecond: sent / seconds };
     };
     const loaded = [await underLoad('signalled', api.url), await underLoad('rolled', rollupApi.url)];
 
@@ -340,8 +387,8 @@ async function main(): Promise<void> {
       ['POST /v1/events (one per request) vs bare signals', `${((single.perSecond / bare.perSecond) * 100).toFixed(0)} %`],
       ['POST /v1/events/batch (100 per request) vs bare signals', `${(batch.perSecond / bare.perSecond).toFixed(1)}×`],
       [`event accepted (202) -> play started, idle worker, ${latencies.length}/${SAMPLES} samples`, spread(latencies)],
-      ...loaded.map(({ mode, samples, missed, sentPerSecond }) => [
-        `event accepted (202) -> play started, usage batches at half the maximum (${loadRate.toFixed(0)} events/s asked, ${sentPerSecond.toFixed(0)} taken), usage ${mode === 'rolled' ? 'rolled up (USAGE_ROLLUP_SECONDS=60)' : 'signalled per event'}, ${samples.length} samples${missed ? `, ${missed} not started within 60 s` : ''}`,
+      ...loaded.map(({ mode, samples, missed, refused, sentPerSecond }) => [
+        `event accepted (202) -> play started, usage batches at half the maximum (${loadRate.toFixed(0)} events/s asked, ${sentPerSecond.toFixed(0)} taken${refused ? `, ${refused} refused with 503` : ''}), usage ${mode === 'rolled' ? 'rolled up (USAGE_ROLLUP_SECONDS=60)' : 'signalled per event'}, ${samples.length} samples${missed ? `, ${missed} not started within 60 s or refused` : ''}`,
         spread(samples),
       ]),
       [`history signals added to one customer by ${TRACKS} Segment tracks over ${rollupSeconds.toFixed(0)} s, usage rolled up`, `${rollupSignals}`],
@@ -351,6 +398,7 @@ async function main(): Promise<void> {
         '',
         `API benchmark — ${new Date().toISOString()}`,
         `  machine: ${cpus.length} cores (${cpus[0]?.model.trim()}), node ${process.version}; Temporal dev server (CLI), ${DB === 'postgres' ? 'PostgreSQL (pool)' : 'embedded PGlite'}, ${API_MODE === 'process' ? 'the worker and each API their own process (cli worker, cli api)' : 'one worker and the APIs in the benchmark process'}`,
+        `  worker during the ingest phases: ${INGEST_WORKER ? 'running' : 'stopped (started again for the latency phases)'}`,
         `  command: npm run bench:api${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
         '',
         '| measure | value |',
