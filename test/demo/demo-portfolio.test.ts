@@ -58,8 +58,14 @@ describe('demo portfolio', () => {
           expect(await seedDemoPortfolio({ prisma: database.prisma, client: env.client, taskQueue })).toEqual({ customers: 50, created: 0 });
           // Settled: every customer scored, every event delivered, and stages and bands unchanged over
           // two seconds. Waited for as facts, as long as a loaded 2-core machine needs.
+          // The rows the workflows write as they apply events (the ARR ledger among them) count too:
+          // stages and bands can hold still while a loaded worker is still applying contract changes.
           const snapshot = async () =>
-            JSON.stringify(await database.prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
+            JSON.stringify([
+              await database.prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }),
+              await database.prisma.appliedEvent.count(),
+              await database.prisma.arrMovement.count(),
+            ]);
           await until(
             'the 50 demo customers to settle',
             async () => {
