@@ -35,8 +35,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres' ? openPostgres(target) : openPglite(target);
 }
 
+/**
+ * Every session the engine opens runs in UTC, whatever the server's or the database's TimeZone.
+ * The columns are `timestamp` without a zone: Prisma writes and reads them as UTC, but what SQL
+ * computes (`now()`, a column's `DEFAULT CURRENT_TIMESTAMP`, `now() - contract_start`) goes through
+ * the session's zone. On a server set to Asia/Tokyo a default-stamped row would read as nine hours
+ * in the future. Parameters in the URL (`?options=…`) take precedence, as `pg` parses them.
+ */
+const SESSION_OPTIONS = '-c TimeZone=UTC';
+
 async function openPostgres(target: { kind: 'postgres'; url: string }): Promise<Database> {
-  const client = new Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
+  const client = new Client({ connectionString: target.url, connectionTimeoutMillis: 5_000, options: SESSION_OPTIONS });
   try {
     await client.connect();
   } catch (error) {
@@ -52,7 +61,7 @@ async function openPostgres(target: { kind: 'postgres'; url: string }): Promise<
   } finally {
     await client.end();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: target.url }) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: target.url, options: SESSION_OPTIONS }) });
   return { prisma, target, appliedMigrations, close: () => prisma.$disconnect() };
 }
 
