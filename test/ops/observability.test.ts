@@ -11,6 +11,7 @@ import type { Database } from '../../src/db/database';
 import { ZCustomerHandoff } from '../../src/domain/customer-events';
 import { customerWorkflowId } from '../../src/domain/ids';
 import { createCustomer } from '../../src/ingest/create-customer';
+import { acceptEvents } from '../../src/ingest/accept-events';
 import { startNodeProcess, type ReadyProcess } from '../support/node-process';
 import { connectDevServer, openTestDatabase, uniqueSuffix } from '../support/servers';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -263,10 +264,10 @@ describe('cli worker: SDK metrics, readiness, SIGTERM drains', () => {
   });
 
   it('on SIGTERM lets the activity in flight finish before it exits', async () => {
-    postgres.pause(); // the customer's first activity waits on the database
     const customerId = `ops-w-${uniqueSuffix()}`;
+    const deps = { prisma: database.prisma, client: env.client, taskQueue };
     await createCustomer(
-      { prisma: database.prisma, client: env.client, taskQueue },
+      deps,
       ZCustomerHandoff.parse({
         customerId,
         name: 'Drain Inc',
@@ -277,22 +278,34 @@ describe('cli worker: SDK metrics, readiness, SIGTERM drains', () => {
       }),
     );
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
+    // The run's start loads its definition in a local activity (not listed as pending) and writes
+    // its first step: both done with the database up, so what the pause holds below is a regular
+    // activity the server lists as started.
+    await until('the customer to have written its first step', async () =>
+      ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskCompletedEventAttributes),
+    );
+    postgres.pause(); // the step of the event below waits on the database
+    await acceptEvents(deps, [
+      { customerId, event: { id: `drain-${customerId}`, type: 'milestone', milestone: 'setup_done', occurredAt: new Date().toISOString() } },
+    ]);
     const activity = await until('an activity to be running on the worker', async () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       return pending.find((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2);
     });
+    expect(activity.activityType?.name).toBe('recordLifecycleChanges');
     const exited = exitOf(worker);
     worker.child.kill('SIGTERM');
     await until('/readyz to say the worker is stopping', async () => (await readyz(opsUrl).catch(() => ({ status: 0 }))).status === 503);
     postgres.resume();
     await exited;
     // The activity the stopping worker held completed there, on its first attempt: drained, not abandoned.
-    const history = await handle.fetchHistory();
-    const completed = history.events?.filter((e) => e.activityTaskCompletedEventAttributes) ?? [];
-    const started = history.events?.find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.attempt) === '1');
-    expect(started).toBeDefined();
-    expect(completed.length).toBeGreaterThanOrEqual(1);
-    expect(activity.activityType?.name).toBeTruthy();
-    expect(history.events?.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(false);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityId === activity.activityId);
+    expect(scheduled).toBeDefined();
+    const ofIt = (id: unknown) => String(id) === String(scheduled!.eventId);
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes && ofIt(e.activityTaskStartedEventAttributes.scheduledEventId));
+    expect(started.map((e) => String(e.activityTaskStartedEventAttributes!.attempt))).toEqual(['1']);
+    expect(events.some((e) => e.activityTaskCompletedEventAttributes && ofIt(e.activityTaskCompletedEventAttributes.scheduledEventId))).toBe(true);
+    expect(events.some((e) => e.activityTaskTimedOutEventAttributes || e.activityTaskFailedEventAttributes)).toBe(false);
   });
 });
