@@ -31,8 +31,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           socket.once('close', () => sockets.delete(socket));
           socket.on('error', () => undefined);
         }
-        if (paused) for (const socket of [client, upstream]) socket.pause();
         client.pipe(upstream).pipe(client);
+        // After the pipes: pipe() resumes a paused source, so a connection opened while paused
+        // would otherwise flow (a pool's fresh connection got past a "stopped" server).
+        if (paused) for (const socket of [client, upstream]) socket.pause();
         client.once('close', () => upstream.destroy());
         upstream.once('close', () => client.destroy());
       });
