@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { withClient } from '../support/pg-client';
 import { createActivities } from '../../activities';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { sampleChanges } from '../support/lifecycle-changes';
@@ -11,16 +12,6 @@ import { createScratchDatabase } from '../../src/dev-infra/postgres';
 import { testMailer, uniqueSuffix } from '../support/servers';
 
 const serverUrl = () => process.env.TEST_POSTGRES_URL!;
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Everything that makes up the public schema, as comparable text (our bookkeeping table excluded). */
 async function describeSchema(client: Client): Promise<string[]> {

@@ -4,22 +4,12 @@
  * (a default stamp, "days since contract start", "delivered now") goes through the session's zone.
  * A database set to Asia/Tokyo (UTC+9, no daylight saving) shows any slip as nine hours.
  */
-import { Client } from 'pg';
+import { withClient } from '../support/pg-client';
 import { openDatabase, type Database } from '../../src/db/database';
 import { createScratchDatabase } from '../../src/dev-infra/postgres';
 import { uniqueSuffix } from '../support/servers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('a PostgreSQL database whose TimeZone is not UTC', () => {
   let database: Database;
