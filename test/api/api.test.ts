@@ -136,8 +136,10 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const finalArr = applied.facts.arr;
     const signedAmount = (m: { kind: string; amount: unknown }) => (m.kind === 'new' || m.kind === 'expansion' ? 1 : -1) * Number(m.amount);
     const movements = await until('the ledger to hold the ten changes', async () => {
-      const rows = await database.prisma.arrMovement.findMany({ where: { customerId } });
-      return (await database.prisma.appliedEvent.count({ where: { customerId, eventId: { in: changes.map((c) => c.id) } } })) === 10 && rows;
+      // Counted first: the ledger rows commit with their applied_events rows, so read after the
+      // count they hold all ten (read before it, a transaction could commit in between).
+      const appliedChanges = await database.prisma.appliedEvent.count({ where: { customerId, eventId: { in: changes.map((c) => c.id) } } });
+      return appliedChanges === 10 && (await database.prisma.arrMovement.findMany({ where: { customerId } }));
     });
     expect(movements.reduce((sum, m) => sum + signedAmount(m), 0)).toBe(finalArr);
     expect(Number((await database.prisma.contract.findFirstOrThrow({ where: { customerId }, orderBy: { term: 'desc' } })).arr)).toBe(finalArr);

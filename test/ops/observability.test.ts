@@ -183,9 +183,10 @@ describe('cli api: metrics, readiness, logs, SIGTERM', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const exited = exitOf(api);
     api.child.kill('SIGTERM');
+    // Until the shutdown shows: with the database paused, an earlier 503 may be its check timing out.
     const stopping = await until('/readyz to say it is stopping', async () => {
       const answer = await readyz(opsUrl);
-      return answer.status === 503 && answer;
+      return answer.status === 503 && answer.body.checks?.shutdown === 'stopping' && answer;
     });
     expect(stopping.body.checks).toEqual({ shutdown: 'stopping' });
     await expect(fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow(); // no longer listening
