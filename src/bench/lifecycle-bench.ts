@@ -42,7 +42,7 @@ import { registerSearchAttributes } from '../temporal/namespace';
 import { ZMailConfig } from '../mail/mail-config';
 import { startSmtpSink } from '../mail/smtp-sink';
 import { createMailer, type Mailer } from '../mail/transport';
-import { createLifecycleWorker, WORKFLOWS_PATH } from '../temporal/worker';
+import { createLifecycleWorker, WORKFLOW_BUNDLE_OPTIONS } from '../temporal/worker';
 import { mapWithConcurrency } from '../util/concurrency';
 import { handoffFor, profile, sendAt, WEEKS, yearPlan } from './customer-year';
 import { customerLifecycleWorkflow } from '../../workflows';
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
   const [database, bundle, testServerPath] = await Promise.all([
     openDatabase(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: 'memory://' }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler }).then(({ code }) => ({ code })),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundler }).then(({ code }) => ({ code })),
     PHASES.has('one') || PHASES.has('hundred') ? ensureTimeSkippingTestServer() : Promise.resolve(''),
   ]);
   onCleanup(() => database.close());

@@ -29,7 +29,7 @@ import { startSmtpSink } from '../mail/smtp-sink';
 import { connectTemporalClient } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { workerMemoryPlan } from '../temporal/worker-memory';
-import { WORKFLOWS_PATH } from '../temporal/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../temporal/worker';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { SupervisorMessage } from './supervised';
 import { handleShutdown } from '../util/shutdown';
@@ -243,7 +243,7 @@ function superviseChild(command: 'worker' | 'api', env: Record<string, string>, 
 /** The workflow code bundled for this run of `npm start`, removed when it stops. */
 async function bundleForThisRun(dataDir: string, shutdown: { push(cleanup: () => Promise<void>): void }): Promise<string> {
   progress('bundling workflows …');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler });
+  const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundler });
   const file = join(dataDir, `workflow-bundle-${process.pid}.js`);
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, code);

@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from './worker';
 
 async function main(out = 'dist/workflow-bundle.js'): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const { code } = await bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
   const path = resolve(out);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, code);

@@ -16,6 +16,16 @@ import type { TWebhookTargets } from '../webhooks/webhook-config';
 
 export const WORKFLOWS_PATH = resolve(__dirname, '../../workflows/index.ts');
 
+/**
+ * How every bundle of the workflow code is made (the worker's own, `npm start`'s, the tests', the
+ * benchmarks', `build:workflows`): the workflow modules are evaluated once per worker thread and
+ * shared by every cached workflow (`workflows/shared-modules.ts` says why that is safe).
+ */
+export const WORKFLOW_BUNDLE_OPTIONS = {
+  workflowsPath: WORKFLOWS_PATH,
+  preloadModules: [resolve(__dirname, '../../workflows/shared-modules.ts')],
+};
+
 export interface LifecycleWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
@@ -51,7 +61,7 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
       }),
       ...(options.maintenance ? createMaintenanceActivities({ prisma: options.prisma, ...options.maintenance }) : {}),
     },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules } }),
     ...options.workerOptions,
   });
 }

@@ -17,7 +17,7 @@ import { startTestPostgres, type PostgresHandle } from '../../src/dev-infra/post
 import { formatSetupError, isSetupError } from '../../src/dev-infra/setup-error';
 import { ensureTemporalCli } from '../../src/dev-infra/temporal-cli';
 import { ensureTimeSkippingTestServer } from '../../src/dev-infra/test-server';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/temporal/worker';
 import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
 
 /** History length at which the test dev server suggests continue-as-new (production: 4,096). */
@@ -50,7 +50,7 @@ export default async function globalSetup(): Promise<void> {
         }),
       ),
       ensureTimeSkippingTestServer(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+      bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundlerLogger }),
       startSmtpSink(),
     ]);
     handles.smtp = smtp;

@@ -1,9 +1,9 @@
 /**
- * Every workflow evaluates each module in the workflow bundle into its own module cache, so a
- * module that builds schemas costs memory per cached customer (see `src/bench/RESULTS.md`, "Where
- * a cached customer's memory goes"). The workflows parse events, carried state and messages, never
- * a lifecycle definition, a play or a customer view: the modules that build those schemas must
- * stay out of the bundle, and an import that pulls one back in fails here.
+ * The workflow bundle's modules are evaluated once per worker thread and shared by its cached
+ * workflows (`workflows/shared-modules.ts`); what they build still costs every thread and every
+ * replay worker its memory and start-up time. The workflows parse events, carried state and
+ * messages, never a lifecycle definition, a play or a customer view: the modules that build those
+ * schemas must stay out of the bundle, and an import that pulls one back in fails here.
  */
 import { readFileSync } from 'node:fs';
 
