@@ -31,4 +31,3 @@ export function freezeSharedValue(value: unknown, visited: WeakSet<object>): voi
     // as the SDK does: some objects cannot be frozen
   }
 }
-

@@ -26,8 +26,7 @@ interface ModuleRecord {
 }
 
 /** The SDK's module cache (`reusable-vm`): before a workflow exists, it answers with the shared modules. */
-const moduleCache = (globalThis as unknown as { __webpack_module_cache__: Record<string, ModuleRecord | undefined> })
-  .__webpack_module_cache__;
+const moduleCache = (globalThis as unknown as { __webpack_module_cache__: Record<string, ModuleRecord | undefined> }).__webpack_module_cache__;
 
 const visited = new WeakSet<object>();
 for (const id of Object.keys(__webpack_modules__)) {

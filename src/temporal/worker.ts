@@ -61,7 +61,9 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
       }),
       ...(options.maintenance ? createMaintenanceActivities({ prisma: options.prisma, ...options.maintenance }) : {}),
     },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules } }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules } }),
     ...options.workerOptions,
   });
 }

@@ -28,12 +28,12 @@ function projectModules(code: string): string[] {
  * keyed by an object is keyed by one workflow's own state, which no other workflow holds.
  */
 const SHARED_TABLES: Record<string, string> = {
-  'src/domain/customer-facts.ts loginDaysCache': 'keyed by a customer state\'s own dailyLogins record',
+  'src/domain/customer-facts.ts loginDaysCache': "keyed by a customer state's own dailyLogins record",
   'src/domain/customer-facts.ts dayStarts': 'Date.parse of a day, bounded',
   'src/domain/instants.ts parsed': 'Date.parse, bounded',
   'src/domain/instants.ts shifted': 'a date plus days, bounded',
-  'src/domain/lifecycle-state.ts oldestFirst': 'keyed by a customer state\'s own health history',
-  'src/domain/lifecycle-state.ts heldIndex': 'keyed by a customer state\'s own remembered ids',
+  'src/domain/lifecycle-state.ts oldestFirst': "keyed by a customer state's own health history",
+  'src/domain/lifecycle-state.ts heldIndex': "keyed by a customer state's own remembered ids",
   'src/domain/next-change.ts thresholdsCache': 'keyed by a loaded definition, derived from it alone',
   'workflows/shared-modules.ts visited': 'used once, while the thread starts',
 };
@@ -58,9 +58,7 @@ describe('modules shared by the workflows of a worker thread', () => {
   });
 
   it('keep at their top level only the memo tables listed, each safe to share', () => {
-    const found = projectModules(bundleCode()).flatMap((path) =>
-      topLevelState(readFileSync(join(ROOT, path), 'utf8')).map((name) => `${path} ${name}`),
-    );
+    const found = projectModules(bundleCode()).flatMap((path) => topLevelState(readFileSync(join(ROOT, path), 'utf8')).map((name) => `${path} ${name}`));
     expect(found.sort()).toEqual(Object.keys(SHARED_TABLES).sort());
   });
 });
@@ -72,10 +70,7 @@ describe('freezeSharedValue', () => {
     tags: z.array(z.string().max(20)).max(3).optional(),
     counts: z.record(z.string(), z.number().int()),
   });
-  const eitherEvent = z.discriminatedUnion('type', [
-    z.object({ type: z.literal('a'), value: z.number() }),
-    z.object({ type: z.literal('b'), nested: shape }),
-  ]);
+  const eitherEvent = z.discriminatedUnion('type', [z.object({ type: z.literal('a'), value: z.number() }), z.object({ type: z.literal('b'), nested: shape })]);
 
   it('freezes plain data and functions, deeply, as the SDK would', () => {
     const table = { limits: { max: [1, 2, 3] }, label: 'x' };
@@ -109,7 +104,7 @@ describe('freezeSharedValue', () => {
     }
   });
 
-  it('is what the shared schemas need: the SDK\'s own deep freeze would break them', () => {
+  it("is what the shared schemas need: the SDK's own deep freeze would break them", () => {
     const fresh = z.object({ id: z.string().max(10), tags: z.array(z.string()).optional() });
     const sdkFreeze = (value: unknown, seen = new WeakSet<object>()): void => {
       if (value === null || typeof value !== 'object' || seen.has(value)) return;
