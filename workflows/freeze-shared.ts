@@ -16,7 +16,10 @@ export function freezeSharedValue(value: unknown, visited: WeakSet<object>): voi
   if (visited.has(value) || Object.isFrozen(value)) return;
   visited.add(value);
   if (typeof value === 'object') {
-    if (isZodSchema(value)) return;
+    // A frozen RegExp's lastIndex is read-only, and zod resets a pattern's before each test: the
+    // same RegExp objects are exported (zod's regexes, ours) and held by the schemas that use them.
+    // Its lastIndex is all a RegExp can change, and every use of one here is synchronous.
+    if (isZodSchema(value) || value instanceof RegExp) return;
     for (const key of Reflect.ownKeys(value)) {
       try {
         freezeSharedValue((value as Record<PropertyKey, unknown>)[key], visited);

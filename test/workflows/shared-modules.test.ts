@@ -2,7 +2,7 @@
  * The workflow modules are evaluated once per worker thread and shared by every cached workflow
  * (`workflows/shared-modules.ts`). Three things keep that safe, each held here: the bundle really
  * preloads them; what they export is frozen as the SDK would freeze it, except zod schemas, which
- * keep working; and what a shared module keeps at its top level is a pure memo table, so no
+ * keep working, and so do RegExps (zod resets their lastIndex); and what a shared module keeps at its top level is a pure memo table, so no
  * customer sees another's state. A new top-level table fails the last test until it is looked at
  * and listed with the reason it is safe.
  */
@@ -101,6 +101,18 @@ describe('freezeSharedValue', () => {
       expect(failed.success).toBe(false);
       expect(failed.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual(['nested.at', 'nested.kind']);
       expect(shape.optional().safeParse(undefined).success).toBe(true);
+    }
+  });
+
+  it('leaves RegExps free, which zod resets before each test, also when they are exported', () => {
+    const pattern = /^[a-z]+$/g;
+    const exported = { pattern, slug: z.string().regex(pattern), email: z.email() };
+    freezeSharedValue(exported, new WeakSet());
+    expect(Object.isFrozen(pattern)).toBe(false);
+    for (let round = 0; round < 3; round += 1) {
+      expect(exported.slug.safeParse('abc').success).toBe(true);
+      expect(exported.slug.safeParse('ABC').success).toBe(false);
+      expect(exported.email.safeParse('dana@example.com').success).toBe(true);
     }
   });
 
