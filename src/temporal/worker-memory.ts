@@ -6,16 +6,25 @@
  *
  * The figures are measured (src/bench/RESULTS.md, "Portfolio on one engine"): the worker's RSS with
  * an empty cache, and the slope of its RSS over the cache's size while 1,000 customers were imported.
+ * Since the workflow modules are shared by every cached workflow of a thread
+ * (workflows/shared-modules.ts), a cached workflow holds only its own state and the SDK's per-run
+ * objects, so the slope is a tenth of what it was.
  */
 
 /**
  * RSS of a worker process with an empty cache: Node, tsx, Prisma, the SDK's core, the workflow
- * bundle in its thread, and what bundling it at start-up leaves behind (measured intercept 537 MiB).
+ * bundle in its thread with its shared modules, and what bundling it at start-up leaves behind
+ * (measured intercept 602 MiB; 537 MiB before the modules were shared).
  */
-export const WORKER_BASELINE_MB = 550;
-/** RSS per cached workflow, rounded up from the measured slope (2,066 and 2,475 KiB in two runs). */
-export const CACHED_WORKFLOW_KB = 2_560;
-/** The smallest budget allowed: the baseline and room for a cache worth having (60 workflows). */
+export const WORKER_BASELINE_MB = 610;
+/**
+ * RSS per cached workflow, rounded up from the largest measured figure: 286 KiB as the engine's
+ * slope while importing, 322–513 KiB per freshly started customer in `bench:lifecycle --only=memory`
+ * (2,066–2,475 KiB before the modules were shared). A customer's carried state grows over its
+ * year (about 50 KiB of JSON), which the fresh customers measured do not show; the rounding covers it.
+ */
+export const CACHED_WORKFLOW_KB = 512;
+/** The smallest budget allowed: the baseline and room for a cache worth having (180 workflows). */
 export const MIN_WORKER_MEMORY_MB = 700;
 /** The SDK's default number of workflow tasks run at once; fewer when the cache is smaller. */
 const DEFAULT_CONCURRENT_WORKFLOW_TASKS = 40;
