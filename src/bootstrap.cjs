@@ -132,8 +132,18 @@ async function main() {
   let code;
   switch (task) {
     case 'start':
-      code = await runForeground(bin('tsx'), ['src/cli/main.ts', 'start', ...rest]);
-      break;
+      // In this process, from the compiled CLI: no tsx, and no launcher process kept beside the
+      // engine for as long as it runs. main.ts reads process.argv (…, 'start', ...rest) and exits.
+      try {
+        var cliBundle = await require('./cli/bundle-cli.cjs').bundleCli();
+      } catch (error) {
+        fail(
+          `could not compile the CLI: ${error.message.split('\n')[0]}`,
+          'fix what esbuild names above (`npm run typecheck` shows it too), then start again.',
+        );
+      }
+      require(cliBundle);
+      return;
     case 'setup':
       // Only the install above: what `npm run lint` and `npm run format:check` need on a fresh clone.
       code = 0;

@@ -81,7 +81,9 @@ function processTree(root: number): { pid: number; rss: number; part: Part }[] {
       const part: Part =
         cmd.some((a) => a.includes('temporal')) && cmd.includes('server')
           ? 'temporal'
-          : cmd.some((a) => a.endsWith('main.ts'))
+          : // The CLI from its sources (tsx) or compiled (npm start: bootstrap.cjs runs the supervisor
+            // in its own process, dist/cli.cjs the worker and the API).
+            cmd.some((a) => a.endsWith('main.ts') || a.endsWith('cli.cjs') || a.endsWith('bootstrap.cjs'))
             ? last === 'worker'
               ? 'worker'
               : last === 'api'

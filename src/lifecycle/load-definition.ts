@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { ZLifecycleDefinition, type TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { SetupError } from '../dev-infra/setup-error';
+import { allowTypeScriptRequires } from '../util/typescript-modules';
 
 export function parseLifecycleDefinition(candidate: unknown, source: string): TLifecycleDefinition {
   const parsed = ZLifecycleDefinition.safeParse(candidate);
@@ -23,6 +24,7 @@ export function loadLifecycleDefinition(modulePath: string | undefined): TLifecy
   const absolute = resolve(modulePath);
   let loaded: Record<string, unknown>;
   try {
+    allowTypeScriptRequires();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(absolute) as Record<string, unknown>;
   } catch (error) {

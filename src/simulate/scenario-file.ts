@@ -10,6 +10,7 @@ import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import { loadLifecycleDefinition } from '../lifecycle/load-definition';
 import { parseScenario, type Scenario, type ScenarioIssue } from './scenario';
+import { allowTypeScriptRequires } from '../util/typescript-modules';
 
 export const SCENARIO_EXTENSIONS = ['.yaml', '.yml', '.json'];
 /** A scenario is a page of text, not a data dump. */
@@ -155,6 +156,7 @@ function moduleNamed(name: string, base: string): string | undefined {
   if (name === 'default') return 'default';
   const absolute = resolve(base, name);
   try {
+    allowTypeScriptRequires();
     return require.resolve(absolute);
   } catch {
     return undefined;

@@ -27,8 +27,10 @@ describe('npm start on the embedded database, with the CLI beside it', () => {
   let engine: Engine | undefined;
 
   async function startEngine(): Promise<Engine> {
+    // Exactly what `npm start` runs: bootstrap.cjs compiles the CLI and runs the supervisor in its
+    // own process, the worker and the API from the compiled dist/cli.cjs.
     const started = await startNodeProcess(
-      'src/cli/main.ts',
+      'src/bootstrap.cjs',
       ['start'],
       {
         CS_DATA_DIR: dataDir,
@@ -156,9 +158,11 @@ describe('npm start on the embedded database, with the CLI beside it', () => {
   it('leaves no process behind when killed (SIGKILL); a restart takes the database over and keeps the keys', async () => {
     const killed = descendants(engine!.process.child.pid!);
     // The dev server (under its watchdog), the worker and the API.
-    for (const part of [/^\S*temporal server start-dev /, /watchdog\.cjs \S*temporal server start-dev /, /main\.ts worker$/, /main\.ts api$/]) {
+    for (const part of [/^\S*temporal server start-dev /, /watchdog\.cjs \S*temporal server start-dev /, /cli\.cjs worker$/, /cli\.cjs api$/]) {
       expect(killed.map((p) => p.args)).toContainEqual(expect.stringMatching(part));
     }
+    // Nothing else: not esbuild's service, which compiled the CLI at start-up.
+    expect(killed).toHaveLength(4);
     await engine!.process.stop('SIGKILL');
     engine = undefined;
     await until('every process of the killed engine to be gone', async () => killed.every((p) => !alive(p.pid)), 60_000);

@@ -12,10 +12,11 @@ const root = resolve(__dirname, '../..');
 
 function runStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
+    // What `npm start` runs: bootstrap.cjs compiles the CLI (dist/cli.cjs) and runs it.
     execFile(
-      join(root, 'node_modules/.bin/tsx'),
-      ['src/cli/main.ts', 'start'],
-      { cwd: root, env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', ...env }, timeout: 60_000 },
+      process.execPath,
+      ['src/bootstrap.cjs', 'start'],
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', ...env }, timeout: 60_000 },
       (error, _stdout, stderr) => done({ code: error ? ((error.code as number | null) ?? 1) : 0, stderr }),
     );
   });
@@ -53,6 +54,7 @@ describe('npm start with bad configuration', () => {
     }
   });
 
+  // The definition is TypeScript, which the compiled CLI loads through tsx on demand.
   it('refuses an invalid lifecycle definition with each wrong field and starts nothing', async () => {
     const result = await runStart({ CS_DATA_DIR: dataDir, LIFECYCLE_DEFINITION: 'test/fixtures/invalid-lifecycle.ts' });
     expectClearFailure(result, /lifecycle definition in .*invalid-lifecycle\.ts is invalid/);

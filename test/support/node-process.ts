@@ -1,5 +1,5 @@
 /**
- * Runs one of the project's TypeScript entry points as a separate Node process (through tsx), the
+ * Runs one of the project's entry points as a separate Node process (TypeScript through tsx), the
  * way a deployment runs it, and waits until its output shows it is ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,9 @@ export interface ReadyProcess {
 }
 
 export function startNodeProcess(script: string, args: string[], env: Record<string, string | undefined>, ready: RegExp): Promise<ReadyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  // A .cjs entry (src/bootstrap.cjs) is plain JavaScript; the TypeScript ones go through tsx.
+  const loader = script.endsWith('.cjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], {
     cwd: ROOT,
     // Jest's own NODE_OPTIONS (if any) are not the child's business.
     env: { ...process.env, NODE_OPTIONS: '', ...env },
