@@ -8,10 +8,11 @@
  * with a backoff and one line of log. The children and the dev server stop when the supervisor
  * dies, however it dies; Ctrl-C stops everything, newest first, and leaves no process behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { API_SCOPES, createApiKey, findApiKey, grantApiKeyScopes } from '../api/api-keys';
 import { loadConfig, type TEngineConfig } from '../config';
@@ -30,7 +31,6 @@ import { connectTemporalClient } from '../temporal/connection-options';
 import { registerSearchAttributes } from '../temporal/namespace';
 import { workerMemoryPlan } from '../temporal/worker-memory';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../temporal/worker';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { SupervisorMessage } from './supervised';
 import { handleShutdown } from '../util/shutdown';
 
@@ -244,19 +244,35 @@ function superviseChild(command: 'worker' | 'api', env: Record<string, string>, 
   };
 }
 
-/** The workflow code bundled for this run of `npm start`, removed when it stops. */
+/**
+ * The workflow code bundled for this run of `npm start`, removed when it stops. webpack runs in a
+ * short-lived process of its own: in the supervisor it left about 150 MiB behind for as long as
+ * the engine runs (its modules, and a heap that had grown to hold the build).
+ */
 async function bundleForThisRun(dataDir: string, shutdown: { push(cleanup: () => Promise<void>): void }): Promise<string> {
   progress('bundling workflows …');
-  const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundler });
   const file = join(dataDir, `workflow-bundle-${process.pid}.js`);
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, code);
   shutdown.push(async () => rmSync(file, { force: true }));
+  // webpack's chatter stays out of the banner; warnings and errors still show (DefaultLogger WARN).
+  const script = `const { bundleWorkflowCode, DefaultLogger } = require('@temporalio/worker');
+const { writeFileSync } = require('node:fs');
+bundleWorkflowCode({ ...JSON.parse(process.argv[1]), logger: new DefaultLogger('WARN') }).then(({ code }) => writeFileSync(process.argv[2], code));`;
+  try {
+    const { stderr } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(WORKFLOW_BUNDLE_OPTIONS), file], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    if (stderr.trim()) process.stderr.write(stderr);
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new SetupError(
+      `Could not bundle the workflow code: ${stderr.split('\n').slice(-5).join('\n') || (error as Error).message}`,
+      'Fix what it names in workflows/ (`npm run typecheck` helps), then start again.',
+    );
+  }
   return file;
 }
-
-/** webpack's chatter stays out of the banner; warnings and errors still show. */
-const quietBundler = new DefaultLogger('WARN');
 
 /**
  * A key for trying the API on this machine, created on the first start and kept in the data folder
