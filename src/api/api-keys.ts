@@ -50,7 +50,7 @@ export async function grantApiKeyScopes(prisma: PrismaClient, presented: string,
 }
 
 /** The key's row when it exists; `revoked` tells a revoked key (403) from an unknown one (401). */
-export async function findApiKey(prisma: PrismaClient, presented: string): Promise<{ name: string; scopes: string[]; revoked: boolean } | undefined> {
+export async function findApiKey(prisma: PrismaClient, presented: string): Promise<FoundApiKey | undefined> {
   const row = await prisma.apiKey.findUnique({ where: { keyHash: hash(presented) } });
   if (!row) return undefined;
   // "Last used" to the minute: a write on every request would cost each event a second database write.
@@ -59,4 +59,58 @@ export async function findApiKey(prisma: PrismaClient, presented: string): Promi
     await prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
   return { name: row.name, scopes: row.scopes, revoked: row.revokedAt !== null };
+}
+
+export type FoundApiKey = { name: string; scopes: string[]; revoked: boolean };
+
+/**
+ * How long one API process trusts what it read about a key. Looking the key up was one of a
+ * single-event request's three database statements (`src/bench/RESULTS.md`, HTTP API); a key
+ * revoked through another API process is refused there within this time, and at once here.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+/** Keys remembered at once: an API has a handful of callers; beyond this the oldest is forgotten. */
+const API_KEY_CACHE_ENTRIES = 1_000;
+
+/**
+ * `findApiKey` remembered per presented key for `API_KEY_CACHE_MS`, so a busy caller costs the
+ * database one look-up per key and moment rather than one per request. Unknown keys are not
+ * remembered (a caller guessing keys must not fill the memory), revoked ones are; `forget` drops a
+ * key this process revoked, and a look-up in flight is shared by the requests that wait for it.
+ */
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { found: Promise<FoundApiKey | undefined>; at: number }>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: {
+      /** Told after each look-up that reached the database (the API's availability log). */
+      onLookedUp?: () => void;
+      /** While true, every request looks its key up (the database is away: its return is noticed at once). */
+      bypass?: () => boolean;
+      now?: () => number;
+    } = {},
+  ) {}
+
+  find(presented: string): Promise<FoundApiKey | undefined> {
+    const now = this.options.now ?? Date.now;
+    const keyHash = hash(presented);
+    const cached = this.entries.get(keyHash);
+    if (cached && now() - cached.at < API_KEY_CACHE_MS && !this.options.bypass?.()) return cached.found;
+    this.entries.delete(keyHash);
+    const found = findApiKey(this.prisma, presented);
+    this.entries.set(keyHash, { found, at: now() });
+    if (this.entries.size > API_KEY_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    const drop = () => void (this.entries.get(keyHash)?.found === found && this.entries.delete(keyHash));
+    found.then((key) => {
+      this.options.onLookedUp?.();
+      if (key === undefined) drop();
+    }, drop);
+    return found;
+  }
+
+  /** Every remembered key (a revoke through this process: its key is refused from the next request). */
+  forget(): void {
+    this.entries.clear();
+  }
 }

@@ -44,7 +44,7 @@ import {
 import { CLOUDEVENT_TYPE_PREFIX, cloudEventTypes, DEFAULT_CLOUDEVENT_TYPES, type TCloudEventTypeMap } from '../ingest/cloudevent-types';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/signature';
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
-import { API_KEY_NAME, API_SCOPES, createApiKey, DEFAULT_API_SCOPES, findApiKey, revokeApiKey, type ApiScope } from './api-keys';
+import { API_KEY_CACHE_MS, API_KEY_NAME, API_SCOPES, ApiKeyCache, createApiKey, DEFAULT_API_SCOPES, revokeApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
 import { boundedText, LIMITS } from '../domain/bounds';
 import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
@@ -230,7 +230,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       onError: (c) => c.json({ error: 'payload_too_large', message: `body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes` }, 413),
     }),
   );
-  app.use('/v1/*', authenticate(deps, availability));
+  const apiKeys = new ApiKeyCache(deps.prisma, {
+    onLookedUp: () => availability.succeeded('database'),
+    bypass: () => availability.isDown('database'),
+  });
+  app.use('/v1/*', authenticate(deps, availability, apiKeys));
   app.use('/v1/*', rejectInvalidUtf8);
 
   app.onError((error, c) => {
@@ -896,7 +900,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
       middleware: [requireScope('keys:write')] as const,
       method: 'post',
       path: '/v1/api-keys/{name}/revoke',
-      summary: 'Revoke an API key: it is refused (403) from the next request on',
+      summary: `Revoke an API key: this API process refuses it (403) from the next request on, other API processes within ${API_KEY_CACHE_MS / 1000} s`,
       request: { params: z.object({ name: ZKeyName.openapi({ param: { name: 'name', in: 'path' } }) }) },
       responses: {
         200: json(z.object({ name: z.string(), revoked: z.literal(true) }), 'Revoked'),
@@ -907,6 +911,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     async (c) => {
       const { name } = c.req.valid('param');
       if (!(await revokeApiKey(prisma, name))) throw new ApiError(404, 'unknown_key', `no active API key named "${name}"`);
+      apiKeys.forget();
       return c.json({ name, revoked: true as const }, 200);
     },
   );
@@ -984,7 +989,7 @@ function firstInvalidUtf8Byte(bytes: Uint8Array): number {
 }
 
 /** API key (Bearer or x-api-key), or for event routes an HMAC-signed body. */
-function authenticate(deps: ApiDeps, availability: AvailabilityLog): MiddlewareHandler<Env> {
+function authenticate(deps: ApiDeps, availability: AvailabilityLog, apiKeys: ApiKeyCache): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (c.req.path === '/v1/openapi.json' || c.req.path.startsWith('/v1/shared/')) return next();
     const signature = c.req.header(WEBHOOK_SIGNATURE_HEADER);
@@ -1002,8 +1007,7 @@ function authenticate(deps: ApiDeps, availability: AvailabilityLog): MiddlewareH
     const basicUser = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : undefined;
     const presented = bearer ?? basicUser ?? c.req.header('x-api-key');
     if (!presented) throw new ApiError(401, 'unauthenticated', 'send an API key: Authorization: Bearer csk_…');
-    const key = await findApiKey(deps.prisma, presented);
-    availability.succeeded('database');
+    const key = await apiKeys.find(presented);
     if (!key) throw new ApiError(401, 'unauthenticated', 'unknown API key');
     if (key.revoked) throw new ApiError(403, 'key_revoked', `the API key "${key.name}" was revoked`);
     c.set('scopes', key.scopes);

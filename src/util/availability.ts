@@ -46,6 +46,11 @@ export class AvailabilityLog {
     this.log(`[api] ${dependency === 'database' ? 'PostgreSQL' : 'Temporal'} is unreachable (${reason}); answering 503 until it is back`);
   }
 
+  /** Whether the last word on the dependency was a failure. */
+  isDown(dependency: Dependency): boolean {
+    return this.down.has(dependency);
+  }
+
   succeeded(dependency: Dependency): void {
     if (!this.down.delete(dependency)) return;
     this.log(`[api] ${dependency === 'database' ? 'PostgreSQL' : 'Temporal'} is reachable again`);
