@@ -499,6 +499,26 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x' } } })).toBe(0);
     });
 
+    // The look-up and the insert are one statement when the whole batch can be recorded; a batch
+    // with one event it must refuse falls back to the look-up alone, and records none of the rest.
+    it.each<[string, (reusedId: string) => unknown, number, RegExp]>([
+      ['one unknown customer', () => milestone('nobody-here', 'y3'), 404, /unknown customer: nobody-here/],
+      ['one event long before the contract', () => ({ ...milestone(customerId, 'y3'), occurredAt: '2020-01-01T00:00:00Z' }), 422, /events\.2\.occurredAt/],
+      [
+        'one id already used for another event',
+        (reusedId) => ({ ...milestone(customerId, reusedId), milestone: 'something_else' }),
+        409,
+        /idempotency_key_reused/,
+      ],
+    ])('a batch with %s records none of its events', async (_, odd, status, message) => {
+      const reusedId = `y-used-${uniqueSuffix()}`;
+      expect((await call('POST', '/v1/events', milestone(customerId, reusedId))).status).toBe(202);
+      const response = await call('POST', '/v1/events/batch', { events: [milestone(customerId, 'y1'), milestone(customerId, 'y2'), odd(reusedId)] });
+      expect(response.status).toBe(status);
+      expect(JSON.stringify(response.body)).toMatch(message);
+      expect(await database.prisma.ingestedEvent.count({ where: { customerId, idempotencyKey: { in: ['y1', 'y2', 'y3'] } } })).toBe(0);
+    });
+
     it.each<[string, Record<string, string>, string, number, RegExp]>([
       ['plain text instead of JSON', { 'content-type': 'text/plain' }, '{}', 415, /unsupported_media_type/],
       ['no content type', {}, '{}', 415, /Content-Type: application\/json/],
