@@ -7,6 +7,7 @@
 import type { Cause, Changes, HealthSnapshot } from '../src/domain/lifecycle-state';
 import type { TLifecycleDefinition } from '../src/domain/lifecycle-definition';
 import type { CustomerRow, LifecycleWrite } from '../src/domain/lifecycle-step';
+import { unpackWrite, type PackedWrite } from '../src/domain/packed-write';
 import type { PrismaClient } from '../src/generated/prisma/client';
 import type { Mailer } from '../src/mail/transport';
 import type { TWebhookTargets } from '../src/webhooks/webhook-config';
@@ -102,12 +103,13 @@ export function createActivities({ prisma, definition, mailer, webhookTargets, d
      * Writes one evaluation's changes and the customer's row; returns rows newly written. Takes the
      * lean step's write (`writeVersion: 2`: only the row fields that changed, and the read-model
      * rows of the events it applied) and, for activities scheduled by runs before it, the older
-     * shape that carried the whole row every time.
+     * shape that carried the whole row every time; packed into bytes (`packed-write.ts`) since
+     * 2026-12-04, as JSON before.
      */
     async recordLifecycleChanges(
-      input: LifecycleChanges | LifecycleWrite,
+      input: LifecycleChanges | LifecycleWrite | PackedWrite,
     ): Promise<{ entries: number; stageMoves: number; health: number; readModelEvents?: number }> {
-      const changes = normaliseWrite(input);
+      const changes = normaliseWrite(unpackWrite(input));
       const { workflowId, customerId } = changes;
       return prisma.$transaction(async (tx) => {
         if (changes.row) {

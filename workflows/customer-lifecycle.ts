@@ -56,6 +56,7 @@ import { admitEvent, MAX_EVENTS_PER_SIGNAL, payloadsOf } from '../src/domain/eve
 import type { TPlaySettings } from '../src/plays/definition';
 import { customerDetailsMarkdown } from '../src/domain/customer-summary';
 import { fromCarried, toCarried } from '../src/domain/carried-state';
+import { packWrite } from '../src/domain/packed-write';
 import { customerView } from '../src/domain/customer-view';
 import {
   ArrKey,
@@ -431,7 +432,8 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       if (!handoffOnly) droppedArrivals = 0;
       dirty = false;
       changes = emptyChanges();
-      if (result.write) await recordLifecycleChanges(result.write);
+      // As bytes, so the worker's codec deflates it into the history (`src/temporal/payload-codec.ts`).
+      if (result.write) await recordLifecycleChanges(packWrite(result.write));
       const attributes = typedSearchAttributes(result.searchAttributes);
       if (attributes.length > 0) upsertSearchAttributes(attributes);
       if (result.details !== undefined) setCurrentDetails(result.details);

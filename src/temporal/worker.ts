@@ -9,6 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createMaintenanceActivities, type MaintenanceDeps } from '../../activities/maintenance';
 import { LIFECYCLE_TASK_QUEUE } from '../domain/ids';
+import { PackedWriteCodec } from './payload-codec';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Mailer } from '../mail/transport';
@@ -51,6 +52,8 @@ export async function createLifecycleWorker(options: LifecycleWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? LIFECYCLE_TASK_QUEUE,
+    // Deflates the lean step's write into the history (`payload-codec.ts`); other payloads untouched.
+    dataConverter: { payloadCodecs: [new PackedWriteCodec()] },
     activities: {
       ...createActivities({
         prisma: options.prisma,
