@@ -84,6 +84,9 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
         dbFilename: join(dataDir, 'temporal', 'dev.db'),
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
+        // The UI shows the step's deflated writes as JSON through the API (`src/api/codec-endpoint.ts`);
+        // known only when the API's port is (API_PORT=0 picks one later).
+        uiCodecEndpoint: config.API_PORT ? `http://${browserHost(config.API_HOST)}:${config.API_PORT}/codec` : undefined,
         namespace: config.TEMPORAL_NAMESPACE,
         retentionDays: config.TEMPORAL_RETENTION_DAYS,
       });
@@ -294,4 +297,10 @@ export async function localApiKey(prisma: PrismaClient, dataDir: string): Promis
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** Where a browser on this machine reaches a server bound to `host` (all interfaces: loopback). */
+function browserHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -24,6 +24,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; `undefined` runs headless. */
   uiPort?: number;
+  /** The remote codec the Web UI decodes payloads with (the API's `/codec`); none by default. */
+  uiCodecEndpoint?: string;
   namespace?: string;
   retentionDays?: number;
   /** Extra `--dynamic-config-value K=JSON` pairs, e.g. a lower continue-as-new threshold in tests. */
@@ -70,6 +72,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-ip', ip]),
+    ...(options.uiPort !== undefined && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   // Under a watchdog that ends the server when this process dies, however it dies (SIGKILL too).

@@ -36,6 +36,11 @@ const withEncoding = (payload: Payload, encoding: string, data: Uint8Array): Pay
   data,
 });
 
+/** The write a `binary/deflate-write-v1` payload's data holds, as JSON bytes; at most `maxBytes` of them. */
+export function inflatePackedWrite(data: Uint8Array, maxBytes = MAX_INFLATED_BYTES): Buffer {
+  return inflateRawSync(data, { dictionary: DICTIONARY, maxOutputLength: maxBytes });
+}
+
 export class PackedWriteCodec implements PayloadCodec {
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) =>
@@ -47,9 +52,7 @@ export class PackedWriteCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) =>
-      encodingOf(payload) === PACKED_WRITE_ENCODING && payload.data
-        ? withEncoding(payload, PLAIN_BINARY, inflateRawSync(payload.data, { dictionary: DICTIONARY, maxOutputLength: MAX_INFLATED_BYTES }))
-        : payload,
+      encodingOf(payload) === PACKED_WRITE_ENCODING && payload.data ? withEncoding(payload, PLAIN_BINARY, inflatePackedWrite(payload.data)) : payload,
     );
   }
 }

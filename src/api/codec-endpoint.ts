@@ -1,0 +1,95 @@
+/**
+ * The remote codec endpoint the Temporal Web UI calls (`temporal server start-dev
+ * --ui-codec-endpoint`, or the UI's own "Codec Server" setting): `POST /codec/decode` turns the
+ * step's deflated write (`binary/deflate-write-v1`, `src/temporal/payload-codec.ts`) back into the
+ * JSON it was, so a CS lead reading a customer's history sees the write's input, not bytes;
+ * `POST /codec/encode` returns what it is given (the UI encodes signal input it sends; the engine
+ * encodes nothing a sender gives). The protocol is Temporal's: `{ payloads: [{ metadata, data }] }`
+ * with base64 values, answered in the same shape.
+ *
+ * No API key: the browser calls it without one, and it only inflates what it is sent, reading
+ * nothing. So it is bounded instead: 1 MiB of body, 100 payloads, 16 MiB inflated in all.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { z } from 'zod';
+import { inflatePackedWrite, PACKED_WRITE_ENCODING } from '../temporal/payload-codec';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_PAYLOADS = 100;
+const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+
+const ZBase64 = z
+  .string()
+  .max(MAX_BODY_BYTES)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const ZCodecRequest = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string().max(200), ZBase64).optional(), data: ZBase64.optional() }).passthrough()).max(MAX_PAYLOADS),
+});
+type CodecPayload = z.infer<typeof ZCodecRequest>['payloads'][number];
+
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const encodingOf = (payload: CodecPayload) => (payload.metadata?.encoding ? Buffer.from(payload.metadata.encoding, 'base64').toString('utf8') : undefined);
+
+class CodecRequestError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function decode(payloads: CodecPayload[]): CodecPayload[] {
+  let budget = MAX_INFLATED_BYTES;
+  return payloads.map((payload, index) => {
+    if (encodingOf(payload) !== PACKED_WRITE_ENCODING || payload.data === undefined) return payload;
+    const path = `payloads.${index}.data`;
+    const tooBig = new CodecRequestError(path, `inflates to more than the ${MAX_INFLATED_BYTES / 1024 / 1024} MiB a request may`);
+    if (budget <= 0) throw tooBig;
+    let json: Buffer;
+    try {
+      json = inflatePackedWrite(Buffer.from(payload.data, 'base64'), budget);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig;
+      throw new CodecRequestError(path, `not a ${PACKED_WRITE_ENCODING} payload: ${(error as Error).message}`);
+    }
+    budget -= json.length;
+    // json/plain: the UI shows it as the JSON it is.
+    return { ...payload, metadata: { ...payload.metadata, encoding: base64('json/plain') }, data: json.toString('base64') };
+  });
+}
+
+export function createCodecApp(): Hono {
+  const app = new Hono();
+  // The UI runs on another origin (its own port) and calls from the browser.
+  app.use(
+    '*',
+    cors({ origin: (origin) => origin || '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type', 'x-namespace', 'authorization'], maxAge: 600 }),
+  );
+  app.use(
+    '*',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_too_large', message: `body larger than ${MAX_BODY_BYTES} bytes` }, 413) }),
+  );
+  for (const [route, transform] of [
+    ['/decode', decode],
+    ['/encode', (payloads: CodecPayload[]) => payloads],
+  ] as const) {
+    app.post(route, async (c) => {
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const parsed = ZCodecRequest.safeParse(body);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+        return c.json({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues }, 422);
+      }
+      try {
+        return c.json({ payloads: transform(parsed.data.payloads) });
+      } catch (error) {
+        if (!(error instanceof CodecRequestError)) throw error;
+        return c.json({ error: 'invalid_request', message: `${error.path}: ${error.message}`, issues: [{ path: error.path, message: error.message }] }, 422);
+      }
+    });
+  }
+  return app;
+}
