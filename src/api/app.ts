@@ -46,7 +46,7 @@ import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../webhooks/si
 import { CUSTOMER_STARTING, getStateQuery } from '../../workflows/messages';
 import { API_KEY_CACHE_MS, API_KEY_NAME, API_SCOPES, ApiKeyCache, createApiKey, DEFAULT_API_SCOPES, revokeApiKey, type ApiScope } from './api-keys';
 import { ApiError, isApiError } from './errors';
-import { createCodecApp } from './codec-endpoint';
+import { createCodecApp, webUiOrigins } from './codec-endpoint';
 import { boundedText, LIMITS } from '../domain/bounds';
 import { AvailabilityLog, isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
 import type { Logger } from '../ops/logger';
@@ -279,7 +279,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   // The Temporal Web UI's remote codec: the step's deflated write shown as JSON (no key, see there).
-  app.route('/codec', createCodecApp());
+  app.route('/codec', createCodecApp({ uiOrigins: webUiOrigins(deps.temporalUiUrl) }));
   // For a load balancer in front of the API: 503 while PostgreSQL or Temporal does not answer.
   // Public: says which dependency is away, not its error (hosts, users); the metrics port has those.
   app.get('/readyz', async (c) => {

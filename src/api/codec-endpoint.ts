@@ -8,17 +8,21 @@
  * with base64 values, answered in the same shape.
  *
  * No API key: the browser calls it without one, and it only inflates what it is sent, reading
- * nothing. So it is bounded instead: 1 MiB of body, 100 payloads, 16 MiB inflated in all.
+ * nothing. So it is bounded instead: 1 MiB of body, 100 payloads, 4 MiB inflated in all (a write
+ * is a few KiB), inflated off the event loop, two requests at a time (503 beyond), and browsers
+ * may call it only from the Web UI's own origin (`TEMPORAL_UI_URL`).
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { isPackedWrite, packedWriteJson } from '../domain/packed-write';
 import { inflatePackedWrite, PACKED_WRITE_ENCODING } from '../temporal/payload-codec';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAYLOADS = 100;
-const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+const MAX_INFLATED_BYTES = 4 * 1024 * 1024;
+const MAX_CONCURRENT_DECODES = 2;
 
 const ZBase64 = z
   .string()
@@ -41,55 +45,95 @@ class CodecRequestError extends Error {
   }
 }
 
-function decode(payloads: CodecPayload[]): CodecPayload[] {
+async function decode(payloads: CodecPayload[]): Promise<CodecPayload[]> {
   let budget = MAX_INFLATED_BYTES;
-  return payloads.map((payload, index) => {
-    if (encodingOf(payload) !== PACKED_WRITE_ENCODING || payload.data === undefined) return payload;
+  const decoded: CodecPayload[] = [];
+  for (const [index, payload] of payloads.entries()) {
+    if (encodingOf(payload) !== PACKED_WRITE_ENCODING || payload.data === undefined) {
+      decoded.push(payload);
+      continue;
+    }
     const path = `payloads.${index}.data`;
     const tooBig = new CodecRequestError(path, `inflates to more than the ${MAX_INFLATED_BYTES / 1024 / 1024} MiB a request may`);
     if (budget <= 0) throw tooBig;
-    let json: Buffer;
+    let bytes: Buffer;
     try {
-      json = inflatePackedWrite(Buffer.from(payload.data, 'base64'), budget);
+      bytes = await inflatePackedWrite(Buffer.from(payload.data, 'base64'), budget);
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig;
       throw new CodecRequestError(path, `not a ${PACKED_WRITE_ENCODING} payload: ${(error as Error).message}`);
     }
-    budget -= json.length;
-    // json/plain: the UI shows it as the JSON it is.
-    return { ...payload, metadata: { ...payload.metadata, encoding: base64('json/plain') }, data: json.toString('base64') };
-  });
+    budget -= bytes.length;
+    const json = isPackedWrite(bytes) ? packedWriteJson(bytes) : undefined;
+    // json/plain, so the UI shows it as the JSON it is; anything else stays as it came.
+    decoded.push(
+      json !== undefined && isJson(json) ? { ...payload, metadata: { ...payload.metadata, encoding: base64('json/plain') }, data: base64(json) } : payload,
+    );
+  }
+  return decoded;
 }
 
-export function createCodecApp(): Hono {
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `uiOrigins`: the origins a browser may call from (the Web UI's); other callers (the `temporal`
+ * CLI's `--codec-endpoint`, scripts) need no CORS and get none.
+ */
+export function createCodecApp(options: { uiOrigins: readonly string[] }): Hono {
   const app = new Hono();
-  // The UI runs on another origin (its own port) and calls from the browser.
+  let decoding = 0;
   app.use(
     '*',
-    cors({ origin: (origin) => origin || '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type', 'x-namespace', 'authorization'], maxAge: 600 }),
+    cors({
+      origin: (origin) => (options.uiOrigins.includes(origin) ? origin : null),
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['content-type', 'x-namespace', 'authorization'],
+      maxAge: 600,
+    }),
   );
   app.use(
     '*',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_too_large', message: `body larger than ${MAX_BODY_BYTES} bytes` }, 413) }),
   );
-  for (const [route, transform] of [
-    ['/decode', decode],
-    ['/encode', (payloads: CodecPayload[]) => payloads],
-  ] as const) {
+  const transforms = { '/decode': decode, '/encode': async (payloads: CodecPayload[]) => payloads };
+  for (const [route, transform] of Object.entries(transforms)) {
     app.post(route, async (c) => {
+      const counted = route === '/decode';
+      if (counted && decoding >= MAX_CONCURRENT_DECODES) {
+        c.header('Retry-After', '1');
+        return c.json({ error: 'busy', message: `at most ${MAX_CONCURRENT_DECODES} decodes at a time; try again` }, 503);
+      }
       const body: unknown = await c.req.json().catch(() => undefined);
       const parsed = ZCodecRequest.safeParse(body);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
         return c.json({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues }, 422);
       }
+      if (counted) decoding += 1;
       try {
-        return c.json({ payloads: transform(parsed.data.payloads) });
+        return c.json({ payloads: await transform(parsed.data.payloads) });
       } catch (error) {
         if (!(error instanceof CodecRequestError)) throw error;
         return c.json({ error: 'invalid_request', message: `${error.path}: ${error.message}`, issues: [{ path: error.path, message: error.message }] }, 422);
+      } finally {
+        if (counted) decoding -= 1;
       }
     });
   }
   return app;
+}
+
+/** The Web UI's origin, and its `localhost` / `127.0.0.1` twin (a browser may open either). */
+export function webUiOrigins(temporalUiUrl: string | undefined): string[] {
+  if (!temporalUiUrl) return [];
+  const url = new URL(temporalUiUrl);
+  const twin = url.hostname === '127.0.0.1' ? 'localhost' : url.hostname === 'localhost' ? '127.0.0.1' : undefined;
+  return [url.origin, ...(twin ? [`${url.protocol}//${twin}${url.port ? `:${url.port}` : ''}`] : [])];
 }

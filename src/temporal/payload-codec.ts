@@ -1,16 +1,21 @@
 /**
- * The worker's payload codec: deflates the lean step's packed write (`src/domain/packed-write.ts`,
- * the only `binary/plain` payload the engine makes) against its dictionary before it goes into the
- * history, and inflates it for the activity. Every other payload passes untouched, so signals, queries,
- * play inputs and search attributes stay readable in the Temporal Web UI; the write's input shows
- * there as `binary/deflate-write-v1` (what it held is in the timeline and health snapshot rows).
+ * The worker's payload codec: deflates the lean step's packed write (`src/domain/packed-write.ts`:
+ * `binary/plain` bytes that start with its mark, no other payload) against its dictionary before it
+ * goes into the history, and inflates it for the activity. Every other payload passes untouched,
+ * so signals, queries, play inputs and search attributes stay readable in the Temporal Web UI; the
+ * write's input shows there as JSON through the API's codec endpoint (`src/api/codec-endpoint.ts`),
+ * as `binary/deflate-write-v1` bytes without it.
  *
- * Only workers need it: nothing else reads an activity's input. A worker without it (an older
- * release during a rolling deploy) fails the write activity on the unknown encoding, and the
- * activity's retries wait for a worker that has it; nothing is lost.
+ * Only workers need it: nothing else reads an activity's input. A worker without it (a release
+ * from before it, during a rolling deploy) fails the write activity on the unknown encoding, and
+ * the activity's retries (without end) wait for a worker that has it: nothing is lost, but a
+ * roll-back to such a release leaves the customers with a packed write waiting until a worker of
+ * this release runs again.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { isPackedWrite } from '../domain/packed-write';
 
 export const PACKED_WRITE_ENCODING = 'binary/deflate-write-v1';
 /**
@@ -36,15 +41,16 @@ const withEncoding = (payload: Payload, encoding: string, data: Uint8Array): Pay
   data,
 });
 
-/** The write a `binary/deflate-write-v1` payload's data holds, as JSON bytes; at most `maxBytes` of them. */
-export function inflatePackedWrite(data: Uint8Array, maxBytes = MAX_INFLATED_BYTES): Buffer {
-  return inflateRawSync(data, { dictionary: DICTIONARY, maxOutputLength: maxBytes });
+/** The packed write a `binary/deflate-write-v1` payload's data holds; at most `maxBytes` of it, off the event loop. */
+export function inflatePackedWrite(data: Uint8Array, maxBytes: number): Promise<Buffer> {
+  return promisify(inflateRaw)(data, { dictionary: DICTIONARY, maxOutputLength: maxBytes });
 }
 
 export class PackedWriteCodec implements PayloadCodec {
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) =>
-      encodingOf(payload) === PLAIN_BINARY && payload.data
+      // Only packed writes, and none too big to inflate again (it goes on as it is, uncompressed).
+      encodingOf(payload) === PLAIN_BINARY && payload.data && isPackedWrite(payload.data) && payload.data.length <= MAX_INFLATED_BYTES
         ? withEncoding(payload, PACKED_WRITE_ENCODING, deflateRawSync(payload.data, { dictionary: DICTIONARY }))
         : payload,
     );
@@ -52,7 +58,9 @@ export class PackedWriteCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) =>
-      encodingOf(payload) === PACKED_WRITE_ENCODING && payload.data ? withEncoding(payload, PLAIN_BINARY, inflatePackedWrite(payload.data)) : payload,
+      encodingOf(payload) === PACKED_WRITE_ENCODING && payload.data
+        ? withEncoding(payload, PLAIN_BINARY, inflateRawSync(payload.data, { dictionary: DICTIONARY, maxOutputLength: MAX_INFLATED_BYTES }))
+        : payload,
     );
   }
 }

@@ -3,14 +3,15 @@
  * comes back. Driven through the Hono app itself (it reads nothing: no servers needed).
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { createCodecApp } from '../../src/api/codec-endpoint';
+import { createCodecApp, webUiOrigins } from '../../src/api/codec-endpoint';
 import type { LifecycleWrite } from '../../src/domain/lifecycle-step';
 import { packWrite } from '../../src/domain/packed-write';
 import { PackedWriteCodec, WRITE_DICTIONARY_V1 } from '../../src/temporal/payload-codec';
 
-const app = createCodecApp();
 const UI = 'http://127.0.0.1:8233';
+const app = createCodecApp({ uiOrigins: webUiOrigins(`${UI}/namespaces/default/workflows`) });
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const encoding = (payload: Payload) => Buffer.from(payload.metadata!.encoding!).toString();
 const asJson = (payload: Payload) => ({
   metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
   data: b64(payload.data ?? new Uint8Array()),
@@ -42,6 +43,17 @@ describe('the Web UI codec endpoint', () => {
     expect(response.headers.get('access-control-allow-headers')).toMatch(/x-namespace/);
   });
 
+  it('gives browsers on other origins no CORS headers, so their pages cannot call it', async () => {
+    const response = await app.request('/decode', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: '{"payloads":[]}',
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(webUiOrigins('http://localhost:8233/x')).toEqual(['http://localhost:8233', 'http://127.0.0.1:8233']);
+    expect(webUiOrigins(undefined)).toEqual([]);
+  });
+
   it('encodes nothing: what the UI sends (signal input) goes on as it is', async () => {
     const payloads = [asJson(defaultPayloadConverter.toPayload({ id: 'e1' }))];
     expect(await (await post('/encode', { payloads })).json()).toEqual({ payloads });
@@ -64,11 +76,18 @@ describe('the Web UI codec endpoint', () => {
     expect(await response.text()).toMatch(message);
   });
 
-  it('refuses a request whose writes would inflate past 16 MiB, without inflating them', async () => {
-    // 1 MiB of zeros deflates to about a kilobyte: twenty of them pass the body limit, not the inflated one.
-    const bomb = (await new PackedWriteCodec().encode([defaultPayloadConverter.toPayload(new Uint8Array(1024 * 1024))]))[0]!;
-    const response = await post('/decode', { payloads: Array.from({ length: 20 }, () => asJson(bomb)) });
+  it('refuses a request whose payloads would inflate past 4 MiB in all', async () => {
+    // A mark, then 1 MiB of spaces: a few KiB deflated, so five of them pass the body limit, not the inflated one.
+    const big = new Uint8Array(Buffer.from(`cs-write/1\n${' '.repeat(1024 * 1024)}{}`));
+    const [bomb] = await new PackedWriteCodec().encode([defaultPayloadConverter.toPayload(big)]);
+    expect(encoding(bomb!)).toBe('binary/deflate-write-v1');
+    const response = await post('/decode', { payloads: Array.from({ length: 5 }, () => asJson(bomb!)) });
     expect(response.status).toBe(422);
-    expect(await response.text()).toMatch(/inflates to more than the 16 MiB/);
+    expect(await response.text()).toMatch(/payloads\.3\.data: inflates to more than the 4 MiB/);
+  });
+
+  it('leaves bytes that are not a packed write as they came', async () => {
+    const [stored] = await new PackedWriteCodec().encode([defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3]))]);
+    expect(encoding(stored!)).toBe('binary/plain');
   });
 });
