@@ -4,7 +4,7 @@
  * every stage is populated and the metrics show every health band, customers at risk, renewals due,
  * expansion, contraction and churn.
  */
-import { endDemoWorkflows } from '../support/end-demo-workflows';
+import { endDemoWorkflows, holdDemoIds } from '../support/end-demo-workflows';
 import { DEFAULT_LIFECYCLE } from '../../src/domain/default-lifecycle';
 import { ZCustomerEvent } from '../../src/domain/customer-events';
 import { impliesReadModelRows } from '../../src/domain/read-model-rows';
@@ -34,17 +34,20 @@ describe('demo portfolio', () => {
   describe('seeded into the dev server', () => {
     let env: TestWorkflowEnvironment;
     let database: Database;
+    let letGo: (() => void) | undefined;
     beforeAll(async () => {
+      letGo = await holdDemoIds(process.env.TEST_TEMPORAL_ADDRESS!);
       [env, database] = await Promise.all([connectDevServer(), openTestDatabase('demo')]);
-    });
+    }, 960_000);
     afterAll(async () => {
       if (env)
         await endDemoWorkflows(
           env.client,
           demoPortfolio(Date.now()).map((c) => c.handoff.customerId),
         );
+      letGo?.();
       await Promise.all([env?.teardown(), database?.close()]);
-    });
+    }, 60_000);
 
     // Seeding 50 customers' histories through one worker: minutes on a busy 2-core machine.
     const SETTLE_TIMEOUT_MS = 480_000;

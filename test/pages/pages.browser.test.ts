@@ -3,7 +3,7 @@
  * against the API process and a worker with a seeded part of the demo portfolio. Screenshots of
  * each page are saved in test-artifacts/ (gitignored).
  */
-import { endDemoWorkflows } from '../support/end-demo-workflows';
+import { endDemoWorkflows, holdDemoIds } from '../support/end-demo-workflows';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,44 +38,51 @@ describe('the pages in a browser', () => {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
 
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const [chromium, started] = await Promise.all([ensureChromium(), startApiStack('pages')]);
-    stack = started;
-    const { prisma } = stack.database;
-    key = await createApiKey(prisma, 'pages-test', ['read', 'tasks:write']);
-    await seedDemoPortfolio({ prisma, client: stack.env.client, taskQueue: stack.taskQueue }, Date.now(), (c) => SEEDED.has(c.handoff.customerId));
-    // Settled: every customer scored, every event delivered, a play running, bands unchanged for 2 s.
-    const snapshot = async () =>
-      JSON.stringify(await prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
-    await until(
-      'the seeded customers to settle',
-      async () => {
-        const before = await snapshot();
-        if (before.includes('"healthBand":null') || (await prisma.ingestedEvent.count({ where: { deliveredAt: null } })) > 0) return false;
-        if ((await prisma.playRun.count({ where: { status: 'running' } })) === 0 || (await prisma.csmTask.count({ where: { status: 'open' } })) < 2)
-          return false;
-        // Delivered is not yet applied: the three at-risk customers (three CSMs) are red once their workflows caught up.
-        if ((await prisma.customer.count({ where: { id: { in: AT_RISK }, healthBand: 'red' } })) < AT_RISK.length) return false;
-        await new Promise((r) => setTimeout(r, 2_000));
-        return before === (await snapshot());
-      },
-      SETTLE_MS,
-    );
-    browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1360, height: 900 });
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${(error as Error).message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) consoleErrors.push(`${response.request().method()} ${response.url()}: ${response.status()}`);
-    });
-  }, SETTLE_MS + 180_000);
+  let letGo: (() => void) | undefined;
+
+  beforeAll(
+    async () => {
+      letGo = await holdDemoIds(process.env.TEST_TEMPORAL_ADDRESS!);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const [chromium, started] = await Promise.all([ensureChromium(), startApiStack('pages')]);
+      stack = started;
+      const { prisma } = stack.database;
+      key = await createApiKey(prisma, 'pages-test', ['read', 'tasks:write']);
+      await seedDemoPortfolio({ prisma, client: stack.env.client, taskQueue: stack.taskQueue }, Date.now(), (c) => SEEDED.has(c.handoff.customerId));
+      // Settled: every customer scored, every event delivered, a play running, bands unchanged for 2 s.
+      const snapshot = async () =>
+        JSON.stringify(await prisma.customer.findMany({ select: { id: true, stage: true, healthBand: true }, orderBy: { id: 'asc' } }));
+      await until(
+        'the seeded customers to settle',
+        async () => {
+          const before = await snapshot();
+          if (before.includes('"healthBand":null') || (await prisma.ingestedEvent.count({ where: { deliveredAt: null } })) > 0) return false;
+          if ((await prisma.playRun.count({ where: { status: 'running' } })) === 0 || (await prisma.csmTask.count({ where: { status: 'open' } })) < 2)
+            return false;
+          // Delivered is not yet applied: the three at-risk customers (three CSMs) are red once their workflows caught up.
+          if ((await prisma.customer.count({ where: { id: { in: AT_RISK }, healthBand: 'red' } })) < AT_RISK.length) return false;
+          await new Promise((r) => setTimeout(r, 2_000));
+          return before === (await snapshot());
+        },
+        SETTLE_MS,
+      );
+      browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+      page = await browser.newPage();
+      await page.setViewport({ width: 1360, height: 900 });
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${(error as Error).message}`));
+      page.on('response', (response) => {
+        if (response.status() >= 400) consoleErrors.push(`${response.request().method()} ${response.url()}: ${response.status()}`);
+      });
+    },
+    SETTLE_MS + 180_000 + 900_000,
+  ); // and up to 15 min waiting for the demo's ids
 
   afterAll(async () => {
     if (stack) await endDemoWorkflows(stack.env.client, SEEDED);
+    letGo?.();
     await browser?.close();
     await new Promise<void>((resolve) => (attacker ? attacker.close(() => resolve()) : resolve()));
     await stack?.stop();
