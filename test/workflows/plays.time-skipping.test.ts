@@ -8,6 +8,9 @@ import type { Database } from '../../src/db/database';
 import { ZMailConfig } from '../../src/mail/mail-config';
 import { startSmtpSink, type SmtpSink } from '../../src/mail/smtp-sink';
 import { createMailer, type Mailer } from '../../src/mail/transport';
+import { DEFAULT_PLAY_SETTINGS } from '../../src/plays/default-plays';
+import { ZPlaySettings } from '../../src/plays/definition';
+import { quietHoursDelayMs } from '../../src/plays/quiet-hours';
 import { getTimelineQuery } from '../../workflows/messages';
 import { runCustomerStory, type CustomerStory } from '../support/customer-story';
 import { DAY, engaged, handoff, milestone, survey, usage } from '../support/customers';
@@ -109,8 +112,12 @@ describe('plays (time-skipping server, real SMTP and webhooks)', () => {
         name = h.name;
         return h;
       },
-      async ({ customerId, day }) => {
-        await day(9);
+      async ({ customerId, day, start }) => {
+        // The week's wait starts after the champion's welcome, which waits out quiet hours: a start
+        // on a Friday evening or a weekend moves the escalation past day 9 (seen in CI at 19:13 UTC).
+        const settings = ZPlaySettings.parse(DEFAULT_PLAY_SETTINGS);
+        const welcomeDelayDays = quietHoursDelayMs(start, settings.defaultTimezone, settings.quietHours) / DAY;
+        await day(Math.ceil(welcomeDelayDays) + 9);
         const [run] = (await runsOf(customerId)).filter((r) => r.playId === 'onboarding_kickoff');
         expect(run?.status).toBe('escalated');
         expect(await tasksOf(customerId)).toContainEqual(
