@@ -110,14 +110,15 @@ export function createCodecApp(options: { uiOrigins: readonly string[] }): Hono 
         c.header('Retry-After', '1');
         return c.json({ error: 'busy', message: `at most ${MAX_CONCURRENT_DECODES} decodes at a time; try again` }, 503);
       }
-      const body: unknown = await c.req.json().catch(() => undefined);
-      const parsed = ZCodecRequest.safeParse(body);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-        return c.json({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues }, 422);
-      }
+      // Counted from here, reading the body included: requests arriving meanwhile see it.
       if (counted) decoding += 1;
       try {
+        const body: unknown = await c.req.json().catch(() => undefined);
+        const parsed = ZCodecRequest.safeParse(body);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+          return c.json({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues }, 422);
+        }
         return c.json({ payloads: await transform(parsed.data.payloads) });
       } catch (error) {
         if (!(error instanceof CodecRequestError)) throw error;

@@ -86,6 +86,13 @@ describe('the Web UI codec endpoint', () => {
     expect(await response.text()).toMatch(/payloads\.3\.data: inflates to more than the 4 MiB/);
   });
 
+  it('decodes two requests at a time and asks a third to come back', async () => {
+    const [stored] = await new PackedWriteCodec().encode([defaultPayloadConverter.toPayload(packWrite(write))]);
+    const statuses = (await Promise.all([1, 2, 3].map(() => post('/decode', { payloads: [asJson(stored!)] })))).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 200, 503]);
+    expect((await post('/decode', { payloads: [asJson(stored!)] })).status).toBe(200);
+  });
+
   it('leaves bytes that are not a packed write as they came', async () => {
     const [stored] = await new PackedWriteCodec().encode([defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3]))]);
     expect(encoding(stored!)).toBe('binary/plain');
