@@ -121,7 +121,7 @@ export async function runStart(config: TEngineConfig = loadConfig()): Promise<vo
       API_PORT: String(apiPort),
       // For the pages' links to each customer's workflow.
       TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? devServer?.uiUrl ?? '',
-      PAGES_URL: config.PAGES_URL ?? `http://${config.API_HOST.includes(':') ? `[${config.API_HOST}]` : config.API_HOST}:${apiPort}`,
+      PAGES_URL: config.PAGES_URL ?? `http://${browserHost(config.API_HOST)}:${apiPort}`,
       // The children run in the project folder: paths the user gave relative to theirs, made absolute.
       CS_DATA_DIR: dataDir,
       LIFECYCLE_DEFINITION: config.LIFECYCLE_DEFINITION ? resolve(config.LIFECYCLE_DEFINITION) : '',
