@@ -595,6 +595,25 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       expect(await database.prisma.ingestedEvent.count({ where: { idempotencyKey: { startsWith: 'x-utf8' } } })).toBe(0);
     });
 
+    it('counts a body without a Content-Length (chunked) against the limit as it arrives', async () => {
+      const chunked = (text: string) =>
+        fetch(`${api.url}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: new ReadableStream({
+            start(controller) {
+              for (let i = 0; i < text.length; i += 16 * 1024) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 16 * 1024)));
+              controller.close();
+            },
+          }),
+          duplex: 'half',
+        } as RequestInit).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }));
+      const big = await chunked(JSON.stringify({ ...milestone(customerId, `chunked-big-${uniqueSuffix()}`), padding: 'x'.repeat(70 * 1024) }));
+      expect(big).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+      const small = await chunked(JSON.stringify(milestone(customerId, `chunked-${uniqueSuffix()}`)));
+      expect(small).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    });
+
     it('names the repeated id inside a batch', async () => {
       const event = milestone(customerId, `twice-${uniqueSuffix()}`);
       const response = await call('POST', '/v1/events/batch', { events: [event, milestone(customerId, 'other'), event] });
