@@ -15,7 +15,7 @@ import { ZCustomerEventWithCustomer, ZCustomerHandoff, ZCustomerId, type TCustom
 import { ZSuccessPlan, type TSuccessPlan } from '../domain/success-plan';
 import { customerWorkflowId, LIFECYCLE_TASK_QUEUE } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
-import { acceptEvents, CustomerSignals, DeliveredMarks, type IncomingEvent } from '../ingest/accept-events';
+import { acceptEvents, CustomerSignals, SharedEventLog, DeliveredMarks, type IncomingEvent } from '../ingest/accept-events';
 import { DEFAULT_LIFECYCLE } from '../domain/default-lifecycle';
 import { ZCustomerView } from '../domain/customer-view-schema';
 import type { TLifecycleDefinition } from '../domain/lifecycle-definition';
@@ -200,6 +200,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<Env> {
     rollUpUsage: (deps.usageRollupSeconds ?? 0) > 0,
     deliveredMarks: new DeliveredMarks(prisma),
     signals: new CustomerSignals(client),
+    eventLog: new SharedEventLog(prisma),
   };
   const taskQueue = deps.taskQueue ?? LIFECYCLE_TASK_QUEUE;
   const definition = deps.definition ?? DEFAULT_LIFECYCLE;

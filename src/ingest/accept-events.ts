@@ -76,6 +76,8 @@ export interface IngestDeps {
   deliveredMarks?: DeliveredMarks;
   /** Signals each customer's events of concurrent requests together (the API's); without it each request signals its own. */
   signals?: CustomerSignals;
+  /** Shares look-ups and inserts between concurrent requests (the API's); without it each runs its own. */
+  eventLog?: SharedEventLog;
 }
 
 export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], options: AcceptOptions | string = {}): Promise<EventResult[]> {
@@ -87,7 +89,6 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
     reusedKey = 'conflict',
   } = typeof options === 'string' ? { source: options } : options;
   const { prisma } = deps;
-  const ids = [...new Set(incoming.map((e) => e.event.id))];
   const seen = new Set<string>();
   incoming.forEach(({ customerId, event }, index) => {
     const key = eventKey(customerId, event.id);
@@ -96,7 +97,8 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
     seen.add(key);
   });
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
-  const { knownById, existing } = await lookUp(prisma, customerIds, ids);
+  const keys = incoming.map(({ customerId, event }) => ({ customerId, id: event.id }));
+  const { knownById, existing } = await (deps.eventLog ? deps.eventLog.lookUp(customerIds, keys) : lookUp(prisma, customerIds, keys));
   const unknown = customerIds.filter((id) => !knownById.has(id));
   if (unknown.length > 0) {
     throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
@@ -122,7 +124,11 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
   if (reusedKey === 'conflict') assertSameEvents(incoming, existing, pathOf);
   const fresh = incoming.filter((e) => !existing.has(eventKey(e.customerId, e.event.id)));
   const recordedHere =
-    fresh.length > 0 ? await recordEvents(prisma, fresh, source, deps.rollUpUsage === true).catch(databaseAway(deps, false)) : new Set<string>();
+    fresh.length > 0
+      ? await (
+          deps.eventLog ? deps.eventLog.record(fresh, source, deps.rollUpUsage === true) : recordEvents(prisma, fresh, source, deps.rollUpUsage === true)
+        ).catch(databaseAway(deps, false))
+      : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
   const lost = fresh.filter((e) => !recordedHere.has(eventKey(e.customerId, e.event.id)));
@@ -166,21 +172,25 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
 const eventKey = (customerId: string, eventId: string): string => `${customerId}\u0000${eventId}`;
 
 /**
- * The customers named and the rows their keys already have, in one statement: a request's own cost
- * in the API is mostly its database round trips (`src/bench/RESULTS.md`), so the two look-ups share one.
+ * The customers named and the rows their keys (customer, event id) already have, in one statement:
+ * a request's own cost in the API is mostly its database round trips (`src/bench/RESULTS.md`), so
+ * the two look-ups share one. Keys are looked up as exact pairs, so look-ups of several requests
+ * taken together cost what they cost apart (`SharedEventLog`).
  */
 async function lookUp(
   prisma: PrismaClient,
   customerIds: string[],
-  ids: string[],
+  keys: readonly { customerId: string; id: string }[],
 ): Promise<{ knownById: Map<string, { contractStart: Date | null }>; existing: Map<string, EventRow> }> {
   const rows = await prisma.$queryRaw<(Partial<EventRow> & { customerId: string; contractStart: Date | null })[]>`
-    SELECT c.id AS "customerId", c.contract_start AS "contractStart", e.idempotency_key AS "idempotencyKey",
-           e.type, e.payload, e.delivered_at AS "deliveredAt", e.via_rollup AS "viaRollup"
-    FROM customers c
-    LEFT JOIN ingested_events e ON e.customer_id = c.id AND e.idempotency_key = ANY(${ids}::text[])
-    WHERE c.id = ANY(${customerIds}::text[])`;
-  const knownById = new Map(rows.map((row) => [row.customerId, { contractStart: row.contractStart }]));
+    SELECT c.id AS "customerId", c.contract_start AS "contractStart", NULL::text AS "idempotencyKey",
+           NULL::text AS type, NULL::jsonb AS payload, NULL::timestamp(3) AS "deliveredAt", NULL::boolean AS "viaRollup"
+    FROM customers c WHERE c.id = ANY(${customerIds}::text[])
+    UNION ALL
+    SELECT e.customer_id, NULL, e.idempotency_key, e.type, e.payload, e.delivered_at, e.via_rollup
+    FROM unnest(${keys.map((k) => k.customerId)}::text[], ${keys.map((k) => k.id)}::text[]) AS wanted(customer_id, key)
+    JOIN ingested_events e ON e.customer_id = wanted.customer_id AND e.idempotency_key = wanted.key`;
+  const knownById = new Map(rows.filter((row) => row.idempotencyKey == null).map((row) => [row.customerId, { contractStart: row.contractStart }]));
   const existing = rowsByKey(rows.filter((row): row is typeof row & EventRow => row.idempotencyKey != null));
   return { knownById, existing };
 }
@@ -243,26 +253,100 @@ function canonicalJson(value: unknown): string {
 const invalid = (issues: { path: string; message: string }[]) =>
   new ApiError(422, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
 
+/** One event row to insert; `rowId` tells which insert of a shared statement got the key. */
+interface EventRowInsert {
+  rowId: string;
+  customerId: string;
+  event: TCustomerEvent;
+  source: string;
+  viaRollup: boolean;
+}
+
+const rowsToInsert = (fresh: IncomingEvent[], source: string, rollUpUsage: boolean): EventRowInsert[] =>
+  fresh.map(({ customerId, event }) => ({ rowId: randomUUID(), customerId, event, source, viaRollup: rollUpUsage && event.type === 'usage' }));
+
+/** The keys (`eventKey`) of `rows` whose insert won. */
+const keysInserted = (rows: readonly EventRowInsert[], inserted: ReadonlySet<string>): Set<string> =>
+  new Set(rows.filter((row) => inserted.has(row.rowId)).map((row) => eventKey(row.customerId, row.event.id)));
+
 /**
- * Writes the event rows in one statement (all or none, no transaction needed). Returns the keys
- * (`eventKey`) it inserted; only those are answered `accepted`, so a key two requests race for is
- * accepted once. Raw SQL rather than `createManyAndReturn`: a single-event request's own cost is
- * CPU in the API, and Prisma's query compiler was about a tenth of it (`src/bench/RESULTS.md`).
+ * Writes the event rows in one statement (all or none, no transaction needed). Returns the row ids
+ * it inserted; only those events are answered `accepted`, so a key two requests race for (or two
+ * rows of one shared statement) is accepted once. Raw SQL rather than `createManyAndReturn`: a
+ * single-event request's own cost is CPU in the API, and Prisma's query compiler was about a tenth
+ * of it (`src/bench/RESULTS.md`).
  */
-async function recordEvents(prisma: PrismaClient, fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
+async function insertEventRows(prisma: PrismaClient, rows: readonly EventRowInsert[]): Promise<Set<string>> {
   const receivedAt = new Date().toISOString();
-  const column = <T>(pick: (e: IncomingEvent) => T) => fresh.map(pick);
-  const inserted = await prisma.$queryRaw<{ customerId: string; idempotencyKey: string }[]>`
+  const column = <T>(pick: (row: EventRowInsert) => T) => rows.map(pick);
+  const inserted = await prisma.$queryRaw<{ id: string }[]>`
     INSERT INTO ingested_events (id, idempotency_key, customer_id, type, source, payload, occurred_at, received_at, via_rollup)
-    SELECT id, key, customer, type, ${source}, payload::jsonb, occurred::timestamp(3), ${receivedAt}::timestamp(3), rollup
-    FROM unnest(${column(() => randomUUID())}::text[], ${column((e) => e.event.id)}::text[], ${column((e) => e.customerId)}::text[],
-                ${column((e) => e.event.type)}::text[], ${column((e) => JSON.stringify(e.event))}::text[],
-                ${column((e) => new Date(e.event.occurredAt).toISOString())}::text[],
-                ${column((e) => rollUpUsage && e.event.type === 'usage')}::boolean[])
-      AS fresh(id, key, customer, type, payload, occurred, rollup)
+    SELECT id, key, customer, type, source, payload::jsonb, occurred::timestamp(3), ${receivedAt}::timestamp(3), rollup
+    FROM unnest(${column((r) => r.rowId)}::text[], ${column((r) => r.event.id)}::text[], ${column((r) => r.customerId)}::text[],
+                ${column((r) => r.event.type)}::text[], ${column((r) => r.source)}::text[], ${column((r) => JSON.stringify(r.event))}::text[],
+                ${column((r) => new Date(r.event.occurredAt).toISOString())}::text[], ${column((r) => r.viaRollup)}::boolean[])
+      AS fresh(id, key, customer, type, source, payload, occurred, rollup)
     ON CONFLICT (customer_id, idempotency_key) DO NOTHING
-    RETURNING customer_id AS "customerId", idempotency_key AS "idempotencyKey"`;
-  return new Set(inserted.map((row) => eventKey(row.customerId, row.idempotencyKey)));
+    RETURNING id`;
+  return new Set(inserted.map((row) => row.id));
+}
+
+async function recordEvents(prisma: PrismaClient, fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
+  const rows = rowsToInsert(fresh, source, rollUpUsage);
+  return keysInserted(rows, await insertEventRows(prisma, rows));
+}
+
+/** Requests whose look-ups (or inserts) one shared statement carries at most. */
+const SHARED_REQUESTS = 32;
+
+/**
+ * The API's event-log statements, shared between concurrent requests (`Coalescer`): the look-ups
+ * of requests arriving while one runs go together in the next, and so do their inserts. Under load
+ * a single-event request then costs a fraction of a round trip instead of two; the thread's
+ * largest cost was the socket writes of query submissions (`src/bench/RESULTS.md`). Alone, a
+ * request's statements run at once, as without it. A shared insert that fails (a customer deleted
+ * meanwhile, say) is run again for each request alone, so one request's error is never another's.
+ */
+export class SharedEventLog {
+  private readonly lookUps: Coalescer<{ customerIds: string[]; keys: { customerId: string; id: string }[]; answer?: Awaited<ReturnType<typeof lookUp>> }>;
+  private readonly inserts: Coalescer<{ rows: EventRowInsert[]; inserted?: Set<string> }>;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.lookUps = new Coalescer(async (asks) => {
+      const answer = await lookUp(
+        prisma,
+        [...new Set(asks.flatMap((ask) => ask.customerIds))],
+        asks.flatMap((ask) => ask.keys),
+      );
+      for (const ask of asks) ask.answer = answer;
+    }, SHARED_REQUESTS);
+    this.inserts = new Coalescer(async (asks) => {
+      if (asks.length === 1) {
+        asks[0]!.inserted = await insertEventRows(prisma, asks[0]!.rows);
+        return;
+      }
+      // Left unanswered when the shared statement fails: each request then inserts alone.
+      const inserted = await insertEventRows(
+        prisma,
+        asks.flatMap((ask) => ask.rows),
+      ).catch(() => undefined);
+      for (const ask of asks) ask.inserted = inserted;
+    }, SHARED_REQUESTS);
+  }
+
+  /** `lookUp`, taken together with concurrent requests' (the answer may name their rows too). */
+  async lookUp(customerIds: string[], keys: { customerId: string; id: string }[]): Promise<Awaited<ReturnType<typeof lookUp>>> {
+    const ask: { customerIds: string[]; keys: { customerId: string; id: string }[]; answer?: Awaited<ReturnType<typeof lookUp>> } = { customerIds, keys };
+    await this.lookUps.add([ask]);
+    return ask.answer!;
+  }
+
+  /** `recordEvents`, in one statement with concurrent requests' inserts. */
+  async record(fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
+    const ask: { rows: EventRowInsert[]; inserted?: Set<string> } = { rows: rowsToInsert(fresh, source, rollUpUsage) };
+    await this.inserts.add([ask]);
+    return keysInserted(ask.rows, ask.inserted ?? (await insertEventRows(this.prisma, ask.rows)));
+  }
 }
 
 /**

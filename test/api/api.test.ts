@@ -7,7 +7,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { API_SCOPES, createApiKey, revokeApiKey } from '../../src/api/api-keys';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { CustomerSignals, redeliverPendingEvents } from '../../src/ingest/accept-events';
+import { CustomerSignals, redeliverPendingEvents, SharedEventLog } from '../../src/ingest/accept-events';
+import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { signWebhook } from '../../src/webhooks/signature';
 import { customerEventsSignal, getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
 import { ZCustomerView, type CustomerView } from '../../src/domain/customer-view-schema';
@@ -241,6 +242,35 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
       expect(timeline).toEqual([`usage: ${stored} logins`]);
     }
   }, 300_000);
+
+  it('shares one insert between concurrent requests, and one that fails fails only itself', async () => {
+    const customerId = await newCustomer();
+    const log = new SharedEventLog(database.prisma);
+    const suffix = uniqueSuffix();
+    const row = (id: string, of = customerId) => [
+      { customerId: of, event: { id, type: 'milestone', milestone: 'setup_done', occurredAt: now() } as TCustomerEvent },
+    ];
+    // Added in one moment, the four share one statement; the row of a customer that does not exist
+    // fails it (a foreign key), so each runs again alone, and only that one fails.
+    const first = await Promise.allSettled([
+      log.record(row(`a-${suffix}`), 'api', false),
+      log.record(row(`b-${suffix}`), 'api', false),
+      log.record(row(`c-${suffix}`, `nobody-${suffix}`), 'api', false),
+      log.record(row(`b-${suffix}`), 'api', false),
+    ]);
+    expect(first.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const sizes = first.map((r) => (r.status === 'fulfilled' ? r.value.size : undefined));
+    expect(sizes[0]).toBe(1);
+    expect(sizes[1]! + sizes[3]!).toBe(1); // a key two requests race for is theirs once
+    // One key twice in one shared statement that succeeds: inserted once, told to one of the two.
+    const second = await Promise.all([log.record(row(`d-${suffix}`), 'api', false), log.record(row(`d-${suffix}`), 'api', false)]);
+    expect(second.map((keys) => keys.size).sort()).toEqual([0, 1]);
+    const stored = await database.prisma.ingestedEvent.findMany({
+      where: { customerId, idempotencyKey: { endsWith: suffix } },
+      select: { idempotencyKey: true },
+    });
+    expect(stored.map((r) => r.idempotencyKey).sort()).toEqual([`a-${suffix}`, `b-${suffix}`, `d-${suffix}`]);
+  });
 
   it('finishes a creation whose workflow never started instead of answering 409', async () => {
     const customerId = `api-${uniqueSuffix()}`;
