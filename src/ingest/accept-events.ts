@@ -6,9 +6,10 @@
  * is delivered again — the workflow ignores an id it has seen.
  *
  * A request's own cost is mostly round trips (database, Temporal), so the API shares them between
- * concurrent requests: one look-up and one insert per request, the "delivered" marks written
- * together (`DeliveredMarks`), and what several requests send one customer signalled together
- * (`CustomerSignals`). Each request still answers only once its events are signalled and marked.
+ * concurrent requests: the look-ups and inserts of requests arriving while one runs go in one
+ * statement each (`SharedEventLog`), the "delivered" marks are written together (`DeliveredMarks`),
+ * and what several requests send one customer is signalled together (`CustomerSignals`). Each
+ * request still answers only once its events are signalled and marked.
  *
  * Product usage may instead wait for a rollup (`rollUpUsage`, from `USAGE_ROLLUP_SECONDS`): it is
  * recorded and answered the same way, and the maintenance schedule signals it rolled up per
