@@ -48,8 +48,10 @@ function ensureDependencies() {
       fail(`npm install failed (exit ${result.status}).`, 'Check the npm output above: the npm registry must be reachable for the first run.');
     }
   }
-  // A checkout switched between branches can have node_modules but no generated client.
-  if (!existsSync(join(root, 'src', 'generated', 'prisma', 'client.ts'))) {
+  // A checkout switched between branches can have node_modules but no generated client, or one
+  // generated from an older schema (a pull that added a column).
+  const client = join(root, 'src', 'generated', 'prisma', 'client.ts');
+  if (!existsSync(client) || mtime(join(root, 'prisma', 'schema.prisma')) > mtime(client)) {
     const result = spawnSync(bin('prisma'), ['generate'], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) fail('prisma generate failed.', 'Check prisma/schema.prisma and the output above.');
   }

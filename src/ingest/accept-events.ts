@@ -25,7 +25,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import type { TCustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
 import type { PrismaClient } from '../generated/prisma/client';
-import { ApiError } from '../api/errors';
+import { ApiError, isApiError } from '../api/errors';
 import { LIMITS } from '../domain/bounds';
 import { isDatabaseUnavailable, isTemporalUnavailable, type AvailabilityLog } from '../util/availability';
 import { customerEventsSignal } from '../../workflows/messages';
@@ -474,12 +474,18 @@ export class CustomerSignals {
 const signalWithDeadline = (client: Client, handle: WorkflowHandle, batch: TCustomerEvent[]): Promise<void> =>
   client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(customerEventsSignal, batch));
 
+/** How long the sweep leaves the events of a customer whose workflow was not running before trying again. */
+export const NOT_RUNNING_RETRY_MS = 15 * 60_000;
+
 /**
  * Delivers events that were recorded but never marked delivered (the process died, or Temporal was
  * unreachable, between the two) once they are `olderThanMs` old, so none waits for its sender to
- * retry. Returns how many it delivered; customers still not running are left for the next sweep.
- * The maintenance schedule runs it (`activities/maintenance.ts`); `onCustomer` is told after each
- * customer's events, for the activity's heartbeat.
+ * retry. Returns how many it delivered. Events never tried come first, oldest first; a customer
+ * whose workflow is not running has its events put off for `NOT_RUNNING_RETRY_MS`, so however many
+ * of them pile up (a terminated customer whose product keeps sending usage) they never hold up
+ * the others. With Temporal away the run stops and puts nothing off. The maintenance schedule runs
+ * it (`activities/maintenance.ts`); `onCustomer` is told after each customer's events, for the
+ * activity's heartbeat.
  */
 export async function redeliverPendingEvents(
   deps: { prisma: PrismaClient; client: Client },
@@ -492,24 +498,34 @@ export async function redeliverPendingEvents(
 ): Promise<number> {
   const pending = await deps.prisma.ingestedEvent.findMany({
     // Rolled-up usage is delivered by its own step of the maintenance run (`usage-rollups.ts`).
-    where: { deliveredAt: null, viaRollup: false, receivedAt: { lt: new Date(now - olderThanMs) } },
-    orderBy: [{ receivedAt: 'asc' }, { occurredAt: 'asc' }],
+    where: {
+      deliveredAt: null,
+      viaRollup: false,
+      receivedAt: { lt: new Date(now - olderThanMs) },
+      OR: [{ deliveryRetryAt: null }, { deliveryRetryAt: { lte: new Date(now) } }],
+    },
+    orderBy: [{ deliveryRetryAt: { sort: 'asc', nulls: 'first' } }, { receivedAt: 'asc' }, { occurredAt: 'asc' }],
     take: limit,
   });
   let done = 0;
-  const byCustomer = new Map<string, IncomingEvent[]>();
+  const byCustomer = new Map<string, { ids: string[]; events: IncomingEvent[] }>();
   for (const row of pending) {
-    byCustomer.set(row.customerId, [
-      ...(byCustomer.get(row.customerId) ?? []),
-      { customerId: row.customerId, event: row.payload as unknown as TCustomerEvent },
-    ]);
+    const customer = byCustomer.get(row.customerId) ?? { ids: [], events: [] };
+    customer.ids.push(row.id);
+    customer.events.push({ customerId: row.customerId, event: row.payload as unknown as TCustomerEvent });
+    byCustomer.set(row.customerId, customer);
   }
-  for (const events of byCustomer.values()) {
+  for (const { ids, events } of byCustomer.values()) {
     try {
       await deliverEvents(deps, events);
       done += events.length;
-    } catch {
-      // Not running yet (or Temporal away): the next sweep tries again.
+    } catch (error) {
+      if (isApiError(error) && error.code === 'customer_not_running') {
+        await deps.prisma.ingestedEvent.updateMany({ where: { id: { in: ids } }, data: { deliveryRetryAt: new Date(now + NOT_RUNNING_RETRY_MS) } });
+      } else if (isApiError(error) && error.code === 'temporal_unavailable') {
+        break; // the next run tries them all again
+      }
+      // Anything else: tried again at the next run.
     }
     onCustomer();
   }

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { API_SCOPES, createApiKey, revokeApiKey } from '../../src/api/api-keys';
 import type { Database } from '../../src/db/database';
 import { customerWorkflowId } from '../../src/domain/ids';
-import { CustomerSignals, redeliverPendingEvents, SharedEventLog } from '../../src/ingest/accept-events';
+import { CustomerSignals, NOT_RUNNING_RETRY_MS, redeliverPendingEvents, SharedEventLog } from '../../src/ingest/accept-events';
 import type { TCustomerEvent } from '../../src/domain/customer-events';
 import { signWebhook } from '../../src/webhooks/signature';
 import { customerEventsSignal, getCarriedStateQuery, getStateQuery } from '../../workflows/messages';
@@ -306,6 +306,38 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     const handle = env.client.workflow.getHandle(customerWorkflowId(customerId));
     await until('the workflow to apply setup_done', async () => (await handle.query(getCarriedStateQuery)).facts.milestones.setup_done !== undefined);
     expect((await handle.query(getCarriedStateQuery)).facts.milestones.setup_done).toBeDefined();
+  });
+
+  it('puts off the events of a customer that is not running, so they never hold up the others', async () => {
+    const [gone, running] = [await newCustomer(), await newCustomer()];
+    await env.client.workflow.getHandle(customerWorkflowId(gone)).terminate('offboarded by hand');
+    const suffix = uniqueSuffix();
+    const stranded = (customerId: string, id: string, minutesAgo: number) => {
+      const { customerId: _, ...payload } = milestone(customerId, id, 'setup_done');
+      return { idempotencyKey: id, customerId, type: 'milestone', payload, occurredAt: new Date(), receivedAt: new Date(Date.now() - minutesAgo * 60_000) };
+    };
+    // Ten events of the terminated customer, older than the one of the running customer.
+    await database.prisma.ingestedEvent.createMany({
+      data: [...Array.from({ length: 10 }, (_, i) => stranded(gone, `gone-${i}-${suffix}`, 30 - i)), stranded(running, `alive-${suffix}`, 5)],
+    });
+    const only = { customerId: { in: [gone, running] } };
+    const alive = () => database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: `alive-${suffix}` } });
+    // Four events a run: the first two runs meet only the terminated customer's and put them off;
+    // before, every run met the same four and the running customer's event waited for ever. (Up to
+    // ten runs: another test's leftovers may come first.)
+    for (let run = 0; run < 10 && (await alive()).deliveredAt === null; run += 1) {
+      const pending = await database.prisma.ingestedEvent.count({ where: { ...only, deliveredAt: null, deliveryRetryAt: null } });
+      expect(pending).toBeGreaterThan(0);
+      await redeliverPendingEvents({ prisma: database.prisma, client: env.client }, { limit: 4 });
+    }
+    expect((await alive()).deliveredAt).not.toBeNull();
+    const putOff = await database.prisma.ingestedEvent.findMany({ where: { customerId: gone } });
+    expect(putOff.every((row) => row.deliveredAt === null && row.deliveryRetryAt !== null && row.deliveryRetryAt.getTime() > Date.now())).toBe(true);
+    // Once due, they are tried again (and put off again while the customer is still not running).
+    const later = Date.now() + NOT_RUNNING_RETRY_MS + 1_000;
+    await redeliverPendingEvents({ prisma: database.prisma, client: env.client }, { limit: 20, now: later });
+    const again = await database.prisma.ingestedEvent.findMany({ where: { customerId: gone } });
+    expect(again.every((row) => row.deliveryRetryAt!.getTime() >= later)).toBe(true);
   });
 
   it('lists tasks by assignee and completes one', async () => {
