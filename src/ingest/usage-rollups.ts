@@ -20,6 +20,7 @@ import { customerWorkflowId } from '../domain/ids';
 import { rollUpCustomerUsage, usageDay, type UsageEvent } from '../domain/usage-rollup';
 import { isDatabaseUnavailable, isTemporalUnavailable } from '../util/availability';
 import { customerEventsSignal } from '../../workflows/messages';
+import { NOT_RUNNING_RETRY_MS } from './accept-events';
 
 export interface RollupDeps {
   prisma: PrismaClient;
@@ -89,14 +90,23 @@ export async function assignUsageRollups(prisma: PrismaClient, { windowMs, now =
 }
 
 /**
- * Step 2: signals every assigned, undelivered rollup (at most `limit` rollups a run), one signal
- * per customer, and marks its rows delivered. A customer whose workflow is not running, or a
- * Temporal that is away, leaves its rollups for the next run. Returns rolled-up events signalled.
+ * Step 2: signals every assigned, undelivered rollup (at most `limit` rollups a run, those never
+ * tried first, oldest first), one signal per customer, and marks its rows delivered. A Temporal
+ * that is away leaves the rollups for the next run. A customer whose workflow is not running has
+ * its rollups put off for `NOT_RUNNING_RETRY_MS` (as the redelivery sweep does): a terminated
+ * customer whose product keeps sending makes a rollup every window, and without that they would
+ * soon fill every run's `limit` and hold up everyone's usage. Returns rolled-up events signalled.
  */
-export async function deliverUsageRollups({ prisma, client }: RollupDeps, { limit = 10_000, onCustomer = () => {} }: RollupOptions): Promise<number> {
+export async function deliverUsageRollups(
+  { prisma, client }: RollupDeps,
+  { limit = 10_000, now = Date.now(), onCustomer = () => {} }: RollupOptions,
+): Promise<number> {
   const pending = await prisma.$queryRaw<{ rollup_id: string }[]>`
-    SELECT DISTINCT rollup_id FROM ingested_events
+    SELECT rollup_id FROM ingested_events
     WHERE via_rollup AND rollup_id IS NOT NULL AND delivered_at IS NULL
+      AND (delivery_retry_at IS NULL OR delivery_retry_at <= ${new Date(now).toISOString()}::timestamp(3))
+    GROUP BY rollup_id
+    ORDER BY max(delivery_retry_at) NULLS FIRST, min(received_at)
     LIMIT ${limit}`;
   if (pending.length === 0) return 0;
   // Every row of each rollup, in the order received: the rollup is built from exactly these.
@@ -125,8 +135,15 @@ export async function deliverUsageRollups({ prisma, client }: RollupDeps, { limi
       await prisma.ingestedEvent.updateMany({ where: { rollupId: { in: rollupIds }, deliveredAt: null }, data: { deliveredAt: new Date() } });
       delivered += events.length;
     } catch (error) {
-      // Not running yet, or Temporal or PostgreSQL away: the next run signals the same rollups again.
-      if (!(error instanceof WorkflowNotFoundError || isTemporalUnavailable(error) || isDatabaseUnavailable(error))) failure ??= error;
+      if (error instanceof WorkflowNotFoundError) {
+        await prisma.ingestedEvent.updateMany({
+          where: { rollupId: { in: rollupIds }, deliveredAt: null },
+          data: { deliveryRetryAt: new Date(now + NOT_RUNNING_RETRY_MS) },
+        });
+      } else if (!(isTemporalUnavailable(error) || isDatabaseUnavailable(error))) {
+        // Temporal or PostgreSQL away: the next run signals the same rollups again.
+        failure ??= error;
+      }
     }
     onCustomer();
   }

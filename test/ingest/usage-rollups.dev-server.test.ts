@@ -144,6 +144,41 @@ describe('rolled-up usage (API process with USAGE_ROLLUP_SECONDS=60, dev server,
     expect(usageFacts(after)).toEqual(usageFacts(expected));
   }, 300_000);
 
+  it("puts off a terminated customer's rollups, so they never hold up another's", async () => {
+    const [gone, running] = [handoff({ startAt: Date.now() - 86_400_000 }), handoff({ startAt: Date.now() - 86_400_000 })];
+    for (const customer of [gone, running]) await createCustomer({ prisma: database.prisma, client: env.client, taskQueue: stack.taskQueue }, customer);
+    await env.client.workflow.getHandle(customerWorkflowId(gone.customerId)).terminate('offboarded by hand');
+    const usageRow = (customerId: string, id: string, minutesAgo: number) => {
+      const event = { id, type: 'usage' as const, logins: 2, activeUsers: 7, keyFeaturesUsed: [], occurredAt: new Date().toISOString() };
+      return {
+        idempotencyKey: id,
+        customerId,
+        type: 'usage',
+        payload: event,
+        occurredAt: new Date(event.occurredAt),
+        receivedAt: new Date(Date.now() - minutesAgo * 60_000),
+        viaRollup: true,
+      };
+    };
+    // The terminated customer's usage in three earlier windows, each its own rollup, then the running one's.
+    for (const minutesAgo of [40, 30, 20]) {
+      await database.prisma.ingestedEvent.create({ data: usageRow(gone.customerId, `gone-${minutesAgo}`, minutesAgo) });
+      await assignUsageRollups(database.prisma, { windowMs: WINDOW_MS, now: Date.now() - (minutesAgo - 5) * 60_000 });
+    }
+    await database.prisma.ingestedEvent.create({ data: usageRow(running.customerId, 'alive', 10) });
+    await assignUsageRollups(database.prisma, { windowMs: WINDOW_MS, now: Date.now() });
+    // One rollup a run: the first three runs meet the terminated customer's and put each off.
+    const alive = () => database.prisma.ingestedEvent.findFirstOrThrow({ where: { customerId: running.customerId, idempotencyKey: 'alive' } });
+    for (let run = 0; run < 6 && (await alive()).deliveredAt === null; run += 1) {
+      await deliverUsageRollups({ prisma: database.prisma, client: env.client }, { windowMs: WINDOW_MS, limit: 1 });
+    }
+    expect((await alive()).deliveredAt).not.toBeNull();
+    await until('the rolled-up usage', async () => (await factsOf(running.customerId)).activeUsers === 7);
+    const putOff = await database.prisma.ingestedEvent.findMany({ where: { customerId: gone.customerId } });
+    expect(putOff).toHaveLength(3);
+    expect(putOff.every((row) => row.deliveredAt === null && row.rollupId !== null && row.deliveryRetryAt!.getTime() > Date.now())).toBe(true);
+  }, 180_000);
+
   it('sends other event types at once, and a usage event of the API on the next flush', async () => {
     const customer = handoff({ startAt: Date.now() - 86_400_000 });
     await createCustomer({ prisma: database.prisma, client: env.client, taskQueue: stack.taskQueue }, customer);
