@@ -99,7 +99,8 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
   });
   const customerIds = [...new Set(incoming.map((e) => e.customerId))];
   const keys = incoming.map(({ customerId, event }) => ({ customerId, id: event.id }));
-  const { knownById, existing } = await (deps.eventLog ? deps.eventLog.lookUp(customerIds, keys) : lookUp(prisma, customerIds, keys));
+  const shared = incoming.length <= SHARED_MAX_EVENTS ? deps.eventLog : undefined;
+  const { knownById, existing } = await (shared ? shared.lookUp(customerIds, keys) : lookUp(prisma, customerIds, keys));
   const unknown = customerIds.filter((id) => !knownById.has(id));
   if (unknown.length > 0) {
     throw new ApiError(404, 'unknown_customer', `unknown customer${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
@@ -126,9 +127,9 @@ export async function acceptEvents(deps: IngestDeps, incoming: IncomingEvent[], 
   const fresh = incoming.filter((e) => !existing.has(eventKey(e.customerId, e.event.id)));
   const recordedHere =
     fresh.length > 0
-      ? await (
-          deps.eventLog ? deps.eventLog.record(fresh, source, deps.rollUpUsage === true) : recordEvents(prisma, fresh, source, deps.rollUpUsage === true)
-        ).catch(databaseAway(deps, false))
+      ? await (shared ? shared.record(fresh, source, deps.rollUpUsage === true) : recordEvents(prisma, fresh, source, deps.rollUpUsage === true)).catch(
+          databaseAway(deps, false),
+        )
       : new Set<string>();
   // Keys a concurrent request recorded between our look-up and our insert: re-checked against what
   // that request stored, and never delivered with this request's payload.
@@ -299,6 +300,8 @@ async function recordEvents(prisma: PrismaClient, fresh: IncomingEvent[], source
 
 /** Requests whose look-ups (or inserts) one shared statement carries at most. */
 const SHARED_REQUESTS = 32;
+/** Larger requests run their own statements: a shared one stays at most 32 × 100 rows. */
+const SHARED_MAX_EVENTS = 100;
 
 /**
  * The API's event-log statements, shared between concurrent requests (`Coalescer`): the look-ups
@@ -346,7 +349,16 @@ export class SharedEventLog {
   async record(fresh: IncomingEvent[], source: string, rollUpUsage: boolean): Promise<Set<string>> {
     const ask: { rows: EventRowInsert[]; inserted?: Set<string> } = { rows: rowsToInsert(fresh, source, rollUpUsage) };
     await this.inserts.add([ask]);
-    return keysInserted(ask.rows, ask.inserted ?? (await insertEventRows(this.prisma, ask.rows)));
+    if (ask.inserted) return keysInserted(ask.rows, ask.inserted);
+    // The shared statement failed. It may still have committed (a connection lost after COMMIT):
+    // rows carrying this request's own ids are its, whatever the insert alone now finds.
+    const inserted = await insertEventRows(this.prisma, ask.rows);
+    const unsure = ask.rows.filter((row) => !inserted.has(row.rowId)).map((row) => row.rowId);
+    if (unsure.length > 0) {
+      const own = await this.prisma.ingestedEvent.findMany({ where: { id: { in: unsure } }, select: { id: true } });
+      for (const { id } of own) inserted.add(id);
+    }
+    return keysInserted(ask.rows, inserted);
   }
 }
 
@@ -359,6 +371,8 @@ export class SharedEventLog {
 export async function deliverEvents(
   deps: { prisma: PrismaClient; client: Client; availability?: AvailabilityLog; deliveredMarks?: DeliveredMarks; signals?: CustomerSignals },
   events: IncomingEvent[],
+  /** The clock a put-off counts from (the sweep's own, in tests). */
+  now = Date.now(),
 ): Promise<void> {
   const byCustomer = new Map<string, TCustomerEvent[]>();
   for (const { customerId, event } of events) byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), event]);
@@ -372,10 +386,12 @@ export async function deliverEvents(
           await (deps.signals ? deps.signals.send(customerId, batch) : signalWithDeadline(deps.client, handle, batch));
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) {
+            // Put off for the sweep at once, so a customer whose product keeps sending never fills its runs.
+            await putOffNotRunning(deps.prisma, customerId, now).catch(() => undefined);
             throw new ApiError(
               503,
               'customer_not_running',
-              `customer ${customerId} has no running workflow; the events are recorded and will be delivered once it runs`,
+              `customer ${customerId} has no running workflow; the events are recorded and will be delivered once it runs (tried every 15 minutes)`,
               {
                 details: { recorded: true },
                 retryAfterSeconds: 5,
@@ -477,13 +493,22 @@ const signalWithDeadline = (client: Client, handle: WorkflowHandle, batch: TCust
 /** How long the sweep leaves the events of a customer whose workflow was not running before trying again. */
 export const NOT_RUNNING_RETRY_MS = 15 * 60_000;
 
+/** Puts off every undelivered event of a customer whose workflow is not running (see `redeliverPendingEvents`). */
+async function putOffNotRunning(prisma: PrismaClient, customerId: string, now: number): Promise<void> {
+  await prisma.ingestedEvent.updateMany({
+    where: { customerId, deliveredAt: null, viaRollup: false },
+    data: { deliveryRetryAt: new Date(now + NOT_RUNNING_RETRY_MS) },
+  });
+}
+
 /**
  * Delivers events that were recorded but never marked delivered (the process died, or Temporal was
  * unreachable, between the two) once they are `olderThanMs` old, so none waits for its sender to
  * retry. Returns how many it delivered. Events never tried come first, oldest first; a customer
- * whose workflow is not running has its events put off for `NOT_RUNNING_RETRY_MS`, so however many
- * of them pile up (a terminated customer whose product keeps sending usage) they never hold up
- * the others. With Temporal away the run stops and puts nothing off. The maintenance schedule runs
+ * whose workflow is not running has all its events put off for `NOT_RUNNING_RETRY_MS` (by the API
+ * too, when it answers `customer_not_running`), so however many of them pile up (a terminated
+ * customer whose product keeps sending usage) they do not fill the runs. With Temporal away the
+ * run stops after three customers and puts nothing off. The maintenance schedule runs
  * it (`activities/maintenance.ts`); `onCustomer` is told after each customer's events, for the
  * activity's heartbeat.
  */
@@ -508,23 +533,23 @@ export async function redeliverPendingEvents(
     take: limit,
   });
   let done = 0;
-  const byCustomer = new Map<string, { ids: string[]; events: IncomingEvent[] }>();
+  const byCustomer = new Map<string, IncomingEvent[]>();
   for (const row of pending) {
-    const customer = byCustomer.get(row.customerId) ?? { ids: [], events: [] };
-    customer.ids.push(row.id);
-    customer.events.push({ customerId: row.customerId, event: row.payload as unknown as TCustomerEvent });
-    byCustomer.set(row.customerId, customer);
+    byCustomer.set(row.customerId, [
+      ...(byCustomer.get(row.customerId) ?? []),
+      { customerId: row.customerId, event: row.payload as unknown as TCustomerEvent },
+    ]);
   }
-  for (const { ids, events } of byCustomer.values()) {
+  let temporalAway = 0;
+  for (const events of byCustomer.values()) {
     try {
-      await deliverEvents(deps, events);
+      await deliverEvents(deps, events, now);
       done += events.length;
+      temporalAway = 0;
     } catch (error) {
-      if (isApiError(error) && error.code === 'customer_not_running') {
-        await deps.prisma.ingestedEvent.updateMany({ where: { id: { in: ids } }, data: { deliveryRetryAt: new Date(now + NOT_RUNNING_RETRY_MS) } });
-      } else if (isApiError(error) && error.code === 'temporal_unavailable') {
-        break; // the next run tries them all again
-      }
+      // Not running: `deliverEvents` put the customer's events off. Temporal away (or one customer's
+      // signal timing out): stopped after three customers in a row, for the next run.
+      if (isApiError(error) && error.code === 'temporal_unavailable' && ++temporalAway >= 3) break;
       // Anything else: tried again at the next run.
     }
     onCustomer();

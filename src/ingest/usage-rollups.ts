@@ -136,8 +136,9 @@ export async function deliverUsageRollups(
       delivered += events.length;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
+        // All of the customer's rollups, not only this run's: none of them can be delivered.
         await prisma.ingestedEvent.updateMany({
-          where: { rollupId: { in: rollupIds }, deliveredAt: null },
+          where: { customerId, viaRollup: true, rollupId: { not: null }, deliveredAt: null },
           data: { deliveryRetryAt: new Date(now + NOT_RUNNING_RETRY_MS) },
         });
       } else if (!(isTemporalUnavailable(error) || isDatabaseUnavailable(error))) {

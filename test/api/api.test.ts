@@ -333,11 +333,24 @@ describe('HTTP API (real HTTP, dev server, worker, PostgreSQL)', () => {
     expect((await alive()).deliveredAt).not.toBeNull();
     const putOff = await database.prisma.ingestedEvent.findMany({ where: { customerId: gone } });
     expect(putOff.every((row) => row.deliveredAt === null && row.deliveryRetryAt !== null && row.deliveryRetryAt.getTime() > Date.now())).toBe(true);
-    // Once due, they are tried again (and put off again while the customer is still not running).
+    // Once due, events never tried still come first (NULLS FIRST): one a run, the running customer's new one.
     const later = Date.now() + NOT_RUNNING_RETRY_MS + 1_000;
-    await redeliverPendingEvents({ prisma: database.prisma, client: env.client }, { limit: 20, now: later });
+    await database.prisma.ingestedEvent.create({ data: stranded(running, `alive-again-${suffix}`, 2) });
+    const aliveAgain = () => database.prisma.ingestedEvent.findFirstOrThrow({ where: { idempotencyKey: `alive-again-${suffix}` } });
+    for (let run = 0; run < 10 && (await aliveAgain()).deliveredAt === null; run += 1) {
+      await redeliverPendingEvents({ prisma: database.prisma, client: env.client }, { limit: 1, now: later });
+    }
+    expect((await aliveAgain()).deliveredAt).not.toBeNull();
+    expect((await database.prisma.ingestedEvent.findMany({ where: { customerId: gone } })).every((row) => row.deliveryRetryAt!.getTime() < later)).toBe(true);
+    // Then they are tried again, and all put off again while the customer is still not running.
+    await redeliverPendingEvents({ prisma: database.prisma, client: env.client }, { limit: 1_000, now: later });
     const again = await database.prisma.ingestedEvent.findMany({ where: { customerId: gone } });
-    expect(again.every((row) => row.deliveryRetryAt!.getTime() >= later)).toBe(true);
+    expect(again.every((row) => row.deliveredAt === null && row.deliveryRetryAt!.getTime() >= later)).toBe(true);
+    // The API puts a new event of that customer off as it answers that the customer is not running.
+    const answer = await call('POST', '/v1/events', milestone(gone, `gone-new-${suffix}`, 'setup_done'));
+    expect(answer).toMatchObject({ status: 503, body: { error: 'customer_not_running', details: { recorded: true } } });
+    const fresh = await database.prisma.ingestedEvent.findFirstOrThrow({ where: { customerId: gone, idempotencyKey: `gone-new-${suffix}` } });
+    expect(fresh.deliveryRetryAt!.getTime()).toBeGreaterThan(Date.now());
   });
 
   it('lists tasks by assignee and completes one', async () => {
