@@ -128,6 +128,13 @@ const DEFINITION_VERSIONS_PATCH = 'definition-versions-v1';
  */
 const READ_MODEL_PATCH = 'workflow-read-model-v1';
 
+/**
+ * Marks steps whose play caps count calendar days (a 30-day cooldown from 1 March ends on
+ * 31 March, whatever the hour; see `capBlocks`). Steps before it counted to the millisecond and
+ * replay so. A new run has it from its start; a running customer takes it at its first new step.
+ */
+const PLAY_CAP_DATES_PATCH = 'play-cap-dates-v1';
+
 const { loadLifecycleDefinition } = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
 });
@@ -258,6 +265,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   const leanRun = patched(LEAN_STEP_PATCH);
   const pinnedRun = patched(DEFINITION_VERSIONS_PATCH);
   const readModelRun = patched(READ_MODEL_PATCH);
+  const capDatesRun = patched(PLAY_CAP_DATES_PATCH);
   definition = pinnedRun ? await loadLifecycleDefinition(carried ? { version: carried.definitionVersion } : {}) : await loadLifecycleDefinition();
   state = carried ?? initialState(input.handoff, definition, nowIso(), { handoffStakeholdersEngaged: !leanRun && !patched(HEALTH_EVIDENCE_PATCH) });
   const customer: LifecycleState = state;
@@ -273,7 +281,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
   if (!input.carried) {
     recordHandoff(customer, nowIso(), changes);
     evaluate(customer, rules, nowIso(), { type: 'handoff' }, changes, undefined, { modelSwitchIsBandChange: !patched(HEALTH_EVIDENCE_PATCH) });
-    const plays = planPlays(customer, rules, workflowId, nowIso(), { type: 'handoff' }, changes);
+    const plays = planPlays(customer, rules, workflowId, nowIso(), { type: 'handoff' }, changes, undefined, { exactCapDays: true });
     await publish();
     await act(plays, rules.playSettings);
   }
@@ -347,7 +355,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
     const nothingNew = seedRules && news === 0 && !prompted && !dirty;
     if (!nothingNew) {
       evaluate(customer, rules, now, cause, changes, causes, { modelSwitchIsBandChange: !evidence });
-      const plays = planPlays(customer, rules, workflowId, now, cause, changes);
+      const plays = planPlays(customer, rules, workflowId, now, cause, changes, undefined, { exactCapDays: true });
       await publish();
       await act(plays, rules.playSettings);
     }
@@ -368,7 +376,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
    */
   async function runLean(handoff: boolean, pending?: StepInput['pending']): Promise<never> {
     lean = true;
-    const context: StepContext = { workflowId, readModelWrites: readModelRun };
+    const context: StepContext = { workflowId, readModelWrites: readModelRun, exactCapDays: !capDatesRun };
     let published = nothingPublished();
     const woken = () => arrivals.length > 0 || finishedPlays.length > 0 || updates.length > 0 || dirty;
     let wake: StepResult['wake'];
@@ -401,6 +409,7 @@ export async function customerLifecycleWorkflow(input: CustomerLifecycleInput): 
       // step, which follows the definition's local activity (decided above, before it); a customer
       // moving off the older loop is past that, like the lean-step patch checked there.
       if ((!first || pending !== undefined) && !context.readModelWrites) context.readModelWrites = patched(READ_MODEL_PATCH);
+      if ((!first || pending !== undefined) && context.exactCapDays) context.exactCapDays = !patched(PLAY_CAP_DATES_PATCH);
       // A new customer's handoff is judged on its own, as before; what arrived with it comes next.
       const handoffOnly = first && handoff;
       // A roll-out's update ends a step's updates: those after it are judged by the adopted rules.

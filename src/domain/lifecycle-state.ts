@@ -672,6 +672,7 @@ export function planPlays(
   cause: Cause,
   changes: Changes,
   metricsNow: MetricsReader = metricsReader(state, definition, now),
+  options: { exactCapDays?: boolean } = {},
 ): { starts: PlayStart[]; observations: { runId: string; observation: PlayObservation }[] } {
   const plan = planPlayRuns(
     {
@@ -688,6 +689,7 @@ export function planPlays(
       },
       occurrences: changes.occurrences,
       edgesWhileEligible: state.leanStep === true,
+      exactCapDays: options.exactCapDays,
     },
     definition,
     workflowId,

@@ -103,6 +103,11 @@ export interface StepContext {
    * them (`workflow-read-model-v1`); before that patch the API did. Simulations leave it off.
    */
   readModelWrites?: boolean;
+  /**
+   * Play caps counted to the millisecond, not by calendar day (`capBlocks`): steps of a customer
+   * recorded before `play-cap-dates-v1` replay so. Simulations and new steps leave it off.
+   */
+  exactCapDays?: boolean;
 }
 
 /** The customer's row in PostgreSQL as the workflow owns it. */
@@ -258,7 +263,7 @@ export function lifecycleStep(
     // The facts stay as they are from here on: evaluation and play decisions share their metrics.
     const metricsNow = metricsReader(state, definition, now);
     evaluate(state, definition, now, cause, changes, causes, {}, metricsNow);
-    plays = planPlays(state, definition, context.workflowId, now, cause, changes, metricsNow);
+    plays = planPlays(state, definition, context.workflowId, now, cause, changes, metricsNow, { exactCapDays: context.exactCapDays });
   }
   // Remembered event ids and fired timers older than they can matter: the carried state stays
   // bounded even though a lean customer rarely continues as new.

@@ -170,9 +170,13 @@ export const ZPlay = z
     escalation: z.array(ZPlayStep).default([]),
     caps: z
       .object({
-        /** Not again within this many days of the last start. */
+        /**
+         * Not again within this many days of the last start, counted in UTC calendar days: with 30,
+         * a play started on 1 March may start again from 31 March, at any hour. A fractional value
+         * (0.5 = twelve hours) is counted exactly.
+         */
         cooldownDays: z.number().min(0).default(0),
-        /** At most this many starts in any 365 days. */
+        /** At most this many starts in any 365 calendar days (UTC), today included. */
         maxPerYear: z.number().int().positive().optional(),
         /** At most this many starts ever (1 = once per customer). */
         maxTotal: z.number().int().positive().optional(),

@@ -41,6 +41,8 @@ export interface PlayPlanInput {
   occurrences: PlayOccurrence[];
   /** Lean step: condition edges tracked only while a play may run in the stage (see `decidePlays`). */
   edgesWhileEligible?: boolean;
+  /** Caps counted to the millisecond: a customer recorded before `play-cap-dates-v1` (see `capBlocks`). */
+  exactCapDays?: boolean;
 }
 
 export interface PlayPlan {
@@ -60,7 +62,10 @@ export function planPlayRuns(input: PlayPlanInput, definition: TLifecycleDefinit
   const definedPlays = definition.plays ?? [];
   const starts: PlayStart[] = [];
   const entries: NewTimelineEntry[] = [];
-  for (const decision of decidePlays(definedPlays, plays, occurrences, ctx, cause, now, { edgesWhileEligible: input.edgesWhileEligible })) {
+  for (const decision of decidePlays(definedPlays, plays, occurrences, ctx, cause, now, {
+    edgesWhileEligible: input.edgesWhileEligible,
+    exactDays: input.exactCapDays,
+  })) {
     if (decision.runNumber === undefined) {
       entries.push({
         at: now,

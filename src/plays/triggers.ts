@@ -120,22 +120,52 @@ export function matchTrigger(trigger: TSingleTrigger, occurrences: PlayOccurrenc
   return undefined;
 }
 
-/** Why the caps forbid a start now, or undefined when the play may start. */
-export function capBlocks(play: TPlay, state: PlayState, now: string): string | undefined {
+/** How caps count days; see `capBlocks`. */
+export interface CapOptions {
+  /**
+   * Count a cooldown and the 365 days of `maxPerYear` to the millisecond, as customers recorded
+   * before `play-cap-dates-v1` did (their histories replay so). Otherwise they count calendar days.
+   */
+  exactDays?: boolean;
+}
+
+/** The UTC calendar day of an instant, as a day number since 1970-01-01. */
+const utcDay = (ms: number) => Math.floor(ms / DAY_MS);
+const utcDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Why the caps forbid a start now, or undefined when the play may start.
+ *
+ * A whole-day cooldown counts UTC calendar days: a play that started on 1 March with a 30-day
+ * cooldown may start again from 31 March, whatever the hour. Counted to the millisecond, a customer
+ * whose data arrives daily at about one hour had each re-entry fall on the due day or two days on,
+ * depending on a few milliseconds of delivery jitter. A fractional cooldown (hours) is counted
+ * exactly; so are both for a customer recorded before `play-cap-dates-v1` (`exactDays`).
+ */
+export function capBlocks(play: TPlay, state: PlayState, now: string, options: CapOptions = {}): string | undefined {
   if (state.active.some((run) => run.playId === play.id)) return 'a run of this play is still in progress';
   const history = state.history[play.id];
   if (!history) return undefined;
   const nowMs = Date.parse(now);
   const last = history.starts.at(-1);
-  if (last && play.caps.cooldownDays > 0 && nowMs - Date.parse(last) < play.caps.cooldownDays * DAY_MS) {
-    const until = new Date(Date.parse(last) + play.caps.cooldownDays * DAY_MS).toISOString().slice(0, 10);
-    return `cooling down until ${until} (${play.caps.cooldownDays} days between runs)`;
+  const { cooldownDays } = play.caps;
+  if (last && cooldownDays > 0) {
+    if (options.exactDays || !Number.isInteger(cooldownDays)) {
+      if (nowMs - Date.parse(last) < cooldownDays * DAY_MS) {
+        return `cooling down until ${new Date(Date.parse(last) + cooldownDays * DAY_MS).toISOString().slice(0, 10)} (${cooldownDays} days between runs)`;
+      }
+    } else if (utcDay(nowMs) < utcDay(Date.parse(last)) + cooldownDays) {
+      return `cooling down until ${utcDate(utcDay(Date.parse(last)) + cooldownDays)} (${cooldownDays} days between runs)`;
+    }
   }
   if (play.caps.maxTotal !== undefined && history.total >= play.caps.maxTotal) {
     return `already ran ${history.total} time(s), the most allowed`;
   }
   if (play.caps.maxPerYear !== undefined) {
-    const inYear = history.starts.filter((at) => nowMs - Date.parse(at) < 365 * DAY_MS).length;
+    // By calendar day: the starts on this day and the 364 before it.
+    const inYear = history.starts.filter((at) =>
+      options.exactDays ? nowMs - Date.parse(at) < 365 * DAY_MS : utcDay(Date.parse(at)) > utcDay(nowMs) - 365,
+    ).length;
     if (inYear >= play.caps.maxPerYear) return `already ran ${inYear} time(s) in the last 365 days (cap ${play.caps.maxPerYear})`;
   }
   return undefined;
@@ -152,7 +182,7 @@ export function decidePlays(
   ctx: RuleContext & { stage: TStageId },
   evaluationCause: Cause,
   now: string,
-  options: { edgesWhileEligible?: boolean } = {},
+  options: { edgesWhileEligible?: boolean } & CapOptions = {},
 ): PlayDecision[] {
   const decisions: PlayDecision[] = [];
   for (const play of plays) {
@@ -180,7 +210,7 @@ export function decidePlays(
     // Stage and guard filters are silent: they define the play, they are not a cap.
     if (play.stages && !play.stages.includes(ctx.stage)) continue;
     if (play.onlyIf && !conditionMet(play.onlyIf, ctx)) continue;
-    const blocked = capBlocks(play, state, now);
+    const blocked = capBlocks(play, state, now, { exactDays: options.exactDays });
     if (blocked) {
       decisions.push({ play, ...fired, skipped: blocked });
       continue;

@@ -150,8 +150,32 @@ describe('capBlocks', () => {
   const DAY = (n: number) => addDays(NOW, n);
   const history = (starts: string[], total = starts.length): PlayState => ({ ...emptyPlayState(), history: { test_play: { starts, total } } });
 
+  const at = (iso: string) => new Date(iso).toISOString();
   it.each<[string, z.input<typeof ZPlay>['caps'], PlayState, string, RegExp | undefined]>([
     ['no history, no cap', { cooldownDays: 30 }, emptyPlayState(), NOW, undefined],
+    // Whole-day cooldowns count calendar days (UTC): the hour of the last start does not matter.
+    ['on the 30th day, an hour earlier than the start', { cooldownDays: 30 }, history([at('2026-03-01T09:05:00.026Z')]), at('2026-03-31T08:05:00Z'), undefined],
+    ['on the 60th day, milliseconds earlier', { cooldownDays: 60 }, history([at('2026-01-01T09:05:00.026Z')]), at('2026-03-02T09:05:00.020Z'), undefined],
+    [
+      'on the 29th day, late in the evening',
+      { cooldownDays: 30 },
+      history([at('2026-03-01T00:00:00Z')]),
+      at('2026-03-30T23:59:59.999Z'),
+      /cooling down until 2026-03-31 /,
+    ],
+    ['a one-day cooldown: not twice on one day', { cooldownDays: 1 }, history([at('2026-03-02T00:30:00Z')]), at('2026-03-02T23:30:00Z'), /until 2026-03-03 /],
+    ['a one-day cooldown: the next day at once', { cooldownDays: 1 }, history([at('2026-03-02T23:30:00Z')]), at('2026-03-03T00:30:00Z'), undefined],
+    // A fractional cooldown is hours, counted exactly.
+    ['half a day, six hours on', { cooldownDays: 0.5 }, history([at('2026-03-02T02:00:00Z')]), at('2026-03-02T08:00:00Z'), /cooling down/],
+    ['half a day, thirteen hours on', { cooldownDays: 0.5 }, history([at('2026-03-02T02:00:00Z')]), at('2026-03-02T15:00:00Z'), undefined],
+    [
+      'once a year: the start 365 days ago has left the window',
+      { maxPerYear: 1 },
+      history([at('2025-03-02T23:00:00Z')]),
+      at('2026-03-02T01:00:00Z'),
+      undefined,
+    ],
+    ['once a year: the start 364 days ago has not', { maxPerYear: 1 }, history([at('2025-03-03T01:00:00Z')]), at('2026-03-02T23:00:00Z'), /cap 1/],
     ['inside the cooldown', { cooldownDays: 30 }, history([DAY(-10)]), NOW, /cooling down until 2026-03-22/],
     ['after the cooldown', { cooldownDays: 30 }, history([DAY(-31)]), NOW, undefined],
     ['once per customer, already ran', { maxTotal: 1 }, history([DAY(-400)], 1), NOW, /already ran 1 time/],
@@ -161,6 +185,15 @@ describe('capBlocks', () => {
     const reason = capBlocks(play({ caps }), state, now);
     if (blocked) expect(reason).toMatch(blocked);
     else expect(reason).toBeUndefined();
+  });
+
+  it('counts to the millisecond for a customer recorded before calendar days (exactDays)', () => {
+    const cooldown = play({ caps: { cooldownDays: 60 } });
+    const start = history([at('2026-01-01T09:05:00.026Z')]);
+    expect(capBlocks(cooldown, start, at('2026-03-02T09:05:00.020Z'), { exactDays: true })).toBe('cooling down until 2026-03-02 (60 days between runs)');
+    expect(capBlocks(cooldown, start, at('2026-03-02T09:05:00.026Z'), { exactDays: true })).toBeUndefined();
+    const yearly = play({ caps: { maxPerYear: 1 } });
+    expect(capBlocks(yearly, history([at('2025-03-02T23:00:00Z')]), at('2026-03-02T01:00:00Z'), { exactDays: true })).toMatch(/cap 1/);
   });
 });
 
