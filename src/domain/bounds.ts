@@ -30,7 +30,26 @@ export const LIMITS = {
   futureSkewMs: 24 * 60 * 60 * 1000,
   /** How long before the contract start an event may be dated (pre-sales trials, imports). */
   beforeContractStartMs: 365 * 24 * 60 * 60 * 1000,
+  /**
+   * A day count in a lifecycle definition (cooldowns, cadences, windows, SLAs, deadlines): ten years.
+   * Unbounded, a typo such as 1e9 days passed validation and then made every customer on that
+   * definition fail its step, a date beyond what `Date` can hold.
+   */
+  planDays: 3_650,
+  /** A count in a lifecycle definition (how many runs, stakeholders, optional achievements). */
+  planCount: 10_000,
+  /** A lifecycle definition as JSON: each customer's history carries it at every run (the default is ~26 KB). */
+  definitionBytes: 256 * 1024,
 } as const;
+
+/** A day count in a lifecycle definition: `min` or more (0 or a positive value), at most `LIMITS.planDays`. */
+export function planDays(min: 0 | 'positive' = 0) {
+  const days = min === 0 ? z.number().min(0) : z.number().positive();
+  return days.max(LIMITS.planDays, `at most ${LIMITS.planDays} days`);
+}
+
+/** A whole-number count in a lifecycle definition, at most `LIMITS.planCount`. */
+export const planCount = (min: 0 | 1) => z.number().int().min(min).max(LIMITS.planCount);
 
 /** The earliest date any event or contract may carry; older ones are typos (0001-01-01). */
 export const EARLIEST_DATE = '2000-01-01T00:00:00Z';

@@ -4,6 +4,7 @@
  * without a circular import through the lifecycle definition. Sandbox-safe: plain data and zod.
  */
 import { z } from 'zod';
+import { LIMITS } from './bounds';
 
 export const STAGE_IDS = ['onboarding', 'adoption', 'retention', 'expansion', 'advocacy'] as const;
 export const ZStageId = z.enum(STAGE_IDS);
@@ -105,7 +106,7 @@ export const ZCondition: z.ZodType<TCondition> = z.lazy(() =>
         kind: z.literal('stakeholders'),
         role: ZStakeholderRole.optional(),
         engaged: z.boolean().optional(),
-        min: z.number().int().min(1),
+        min: z.number().int().min(1).max(LIMITS.stakeholders),
         label: z.string().optional(),
       })
       .strict(),

@@ -8,7 +8,7 @@
  * Sandbox-safe: zod is pure JavaScript.
  */
 import { z } from 'zod';
-import { boundedText } from './bounds';
+import { boundedText, LIMITS, planCount, planDays } from './bounds';
 import { METRIC_NAMES, STAGE_IDS, ZCondition, ZMetricName, ZStageId, type TCondition, type TMetricName } from './conditions';
 import { triggersOf, ZPlay, ZPlaySettings } from '../plays/definition';
 import { isTimeZone } from './definition-lookups';
@@ -25,10 +25,10 @@ export type TStageSla = { behindAfterDays: number; stuckAfterDays: number } | { 
 // One object rather than a zod union, so a mistake is reported at the field that has it.
 export const ZStageSla = z
   .object({
-    behindAfterDays: z.number().positive().optional(),
-    stuckAfterDays: z.number().positive().optional(),
-    behindDaysBeforeContractEnd: z.number().min(0).max(3_650).optional(),
-    stuckDaysBeforeContractEnd: z.number().min(0).max(3_650).optional(),
+    behindAfterDays: planDays('positive').optional(),
+    stuckAfterDays: planDays('positive').optional(),
+    behindDaysBeforeContractEnd: planDays().optional(),
+    stuckDaysBeforeContractEnd: planDays().optional(),
   })
   .strict()
   .superRefine((sla, ctx) => {
@@ -67,7 +67,7 @@ export const ZStage = z
       .object({
         required: z.array(ZAchievement),
         optional: z.array(ZAchievement).default([]),
-        minOptional: z.number().int().min(0).default(0),
+        minOptional: planCount(0).default(0),
       })
       .strict(),
     /**
@@ -172,7 +172,7 @@ export const ZHealthModel = z
       .refine((bands) => bands.green > bands.yellow, { message: 'green must be above yellow', path: ['green'] }),
     /** A change in score of at least this many points over `trendWindowDays` is a trend, else flat. */
     trendThreshold: z.number().positive().default(5),
-    trendWindowDays: z.number().positive().default(30),
+    trendWindowDays: planDays('positive').default(30),
     /**
      * Below this share (0..1) of the model's weight known, the band is `insufficient_data`: no
      * verdict, no band plays. Absent (in definitions recorded before it existed) means 0.
@@ -206,9 +206,10 @@ export const ZSegment = z
     minComplexity: z.enum(['low', 'medium', 'high']).optional(),
     engagement: z.enum(['high_touch', 'hybrid', 'tech_touch']),
     /** Accounts one CSM carries in this segment (book-of-business comparisons). */
-    csmRatio: z.number().int().positive(),
-    qbrEveryDays: z.number().positive(),
-    timeToFirstValueDays: z.number().positive(),
+    csmRatio: planCount(1),
+    /** At least a day: a QBR timer fires once per cadence, and each firing wakes the customer. */
+    qbrEveryDays: z.number().min(1).max(LIMITS.planDays),
+    timeToFirstValueDays: planDays('positive'),
     healthModel: z.string().optional(),
   })
   .strict();
@@ -223,16 +224,20 @@ export const ZTimers = z
           .object({
             id: z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case'),
             label: z.string().min(1),
-            daysFromContractEnd: z.number().int(),
+            daysFromContractEnd: z.number().int().min(-LIMITS.planDays).max(LIMITS.planDays),
             segments: z.array(z.string()).optional(),
           })
           .strict(),
       )
       .min(1),
-    inactivityDays: z.number().positive(),
-    advocacyWindow: z.object({ fromDaysAfterOnboarding: z.number().min(0), toDaysAfterOnboarding: z.number().positive() }).strict(),
+    inactivityDays: planDays('positive'),
+    advocacyWindow: z.object({ fromDaysAfterOnboarding: planDays(), toDaysAfterOnboarding: planDays('positive') }).strict(),
     /** Health is recomputed at least this often, even without events (decay of recency inputs). */
-    healthTickHours: z.number().positive().default(24),
+    healthTickHours: z
+      .number()
+      .positive()
+      .max(24 * LIMITS.planDays)
+      .default(24),
   })
   .strict();
 export type TTimers = z.infer<typeof ZTimers>;
@@ -257,7 +262,7 @@ const ZLifecycleShape = z
      */
     healthSnapshotMinPoints: z.number().min(0).max(100).optional(),
     /** How long event ids are remembered for de-duplication inside the workflow. */
-    eventDedupWindowDays: z.number().positive().default(90),
+    eventDedupWindowDays: planDays('positive').default(90),
     /** Playbooks: what the engine does when a trigger fires (see `src/plays/definition.ts`). */
     plays: z.array(ZPlay).default([]),
     /** Routing and quiet hours for plays; required once there are plays. */

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { CUSTOMER_RECIPIENTS, isCustomerFacing, triggersOf } from './lookups';
+import { planCount, planDays } from '../domain/bounds';
 import { CUSTOMER_EVENT_TYPES, ZCondition, ZHealthBand, ZScoredBand, ZStageId } from '../domain/conditions';
 
 const snakeId = z.string().regex(/^[a-z0-9_]+$/, 'use lower_snake_case');
@@ -117,7 +118,7 @@ export const ZPlayStep = z.discriminatedUnion('kind', [
       assignee: ZTeamRole,
       title: ZTemplate,
       detail: ZTemplate.optional(),
-      dueInDays: z.number().min(0),
+      dueInDays: planDays(),
       priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
     })
     .strict(),
@@ -134,7 +135,7 @@ export const ZPlayStep = z.discriminatedUnion('kind', [
       to: z.enum(['sales', 'support', 'csm']),
       note: ZTemplate,
       target: snakeId.optional(),
-      dueInDays: z.number().min(0).default(3),
+      dueInDays: planDays().default(3),
     })
     .strict(),
   z
@@ -142,7 +143,7 @@ export const ZPlayStep = z.discriminatedUnion('kind', [
       ...stepId,
       kind: z.literal('wait'),
       for: ZWaitFor,
-      withinDays: z.number().positive(),
+      withinDays: planDays('positive'),
       /** escalate: run the play's escalation, then end; continue: go on with the next step; end: stop here. */
       onTimeout: z.enum(['escalate', 'continue', 'end']).default('escalate'),
     })
@@ -165,7 +166,10 @@ export const ZPlay = z
     stages: z.array(ZStageId).min(1).optional(),
     steps: z.array(ZPlayStep).min(1),
     /** The play landed when this holds within `withinDays` of its start; otherwise its escalation runs. */
-    success: z.object({ when: ZCondition, withinDays: z.number().positive() }).strict().optional(),
+    success: z
+      .object({ when: ZCondition, withinDays: planDays('positive') })
+      .strict()
+      .optional(),
     /** Run when success is not reached in time or a wait times out with `escalate`. */
     escalation: z.array(ZPlayStep).default([]),
     caps: z
@@ -175,11 +179,11 @@ export const ZPlay = z
          * a play started on 1 March may start again from 31 March, at any hour. A fractional value
          * (0.5 = twelve hours) is counted exactly.
          */
-        cooldownDays: z.number().min(0).default(0),
+        cooldownDays: planDays().default(0),
         /** At most this many starts in any 365 calendar days (UTC), today included. */
-        maxPerYear: z.number().int().positive().optional(),
+        maxPerYear: planCount(1).optional(),
         /** At most this many starts ever (1 = once per customer). */
-        maxTotal: z.number().int().positive().optional(),
+        maxTotal: planCount(1).optional(),
       })
       .strict()
       .default({ cooldownDays: 0 }),
